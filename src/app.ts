@@ -1,0 +1,36 @@
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { ApiError } from "./anthropic/errors.ts";
+import type { ProxyDeps } from "./http/deps.ts";
+import type { AppEnv } from "./http/env.ts";
+import { notFound, renderError } from "./http/errors.ts";
+import { healthRoutes } from "./http/health.ts";
+import { accessLog } from "./http/middleware/access-log.ts";
+import { masterKey } from "./http/middleware/master-key.ts";
+import { requestId } from "./http/middleware/request-id.ts";
+import { messagesRoutes } from "./http/messages.ts";
+import { modelsRoutes } from "./http/models.ts";
+
+/** The proxy's HTTP surface: the Anthropic API under /v1, health checks at the root. */
+export function createApp(deps: ProxyDeps) {
+  const v1 = new Hono<AppEnv>()
+    .use(masterKey(deps.masterKey))
+    .use(
+      bodyLimit({
+        maxSize: deps.maxRequestBytes,
+        onError: () => {
+          throw new ApiError("request_too_large", `Request exceeds the maximum size of ${deps.maxRequestBytes} bytes`);
+        },
+      }),
+    )
+    .route("/messages", messagesRoutes(deps))
+    .route("/models", modelsRoutes(deps));
+
+  return new Hono<AppEnv>()
+    .use(requestId(deps.log))
+    .use(accessLog)
+    .route("/", healthRoutes(deps))
+    .route("/v1", v1)
+    .notFound(notFound)
+    .onError(renderError);
+}

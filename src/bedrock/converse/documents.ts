@@ -1,0 +1,83 @@
+import type { DocumentBlock, DocumentContentBlock } from "@aws-sdk/client-bedrock-runtime";
+import type { DocumentBlockParam } from "../../anthropic/schema.ts";
+import { unsupported, type ConversionContext } from "./context.ts";
+import { bytesFromBase64, utf8Bytes } from "./encoding.ts";
+
+const maxNameLength = 100;
+
+/**
+ * Bedrock's document `name` may hold only alphanumerics, single whitespace characters, hyphens,
+ * parentheses and square brackets, and must be unique within a request. Anthropic's `title` is free
+ * text, so each title is cleaned, and a document without a usable title is `document-N` (its position
+ * among the request's documents).
+ */
+export class DocumentNamer {
+  readonly #used = new Set<string>();
+  #count = 0;
+
+  name(title: string | null | undefined): string {
+    this.#count += 1;
+    const base = legalDocumentName(title ?? "") || `document-${this.#count}`;
+    let name = base;
+    for (let copy = 2; this.#used.has(name.toLowerCase()); copy++) name = `${base} (${copy})`;
+    this.#used.add(name.toLowerCase());
+    return name;
+  }
+}
+
+export function legalDocumentName(title: string): string {
+  return title
+    .replace(/[^a-zA-Z0-9\s\-()[\]]/g, " ")
+    .replace(/\s+/g, " ")
+    .trim()
+    .slice(0, maxNameLength)
+    .trim();
+}
+
+export function toDocumentBlock(block: DocumentBlockParam, ctx: ConversionContext): DocumentBlock {
+  const name = ctx.documents.name(block.title);
+  const citationsAsked = block.citations?.enabled === true;
+  // Only Claude cites documents; other models are sent the document alone.
+  const citations = citationsAsked && ctx.anthropic;
+  if (citationsAsked && !citations) ctx.debug(`document "${name}": citations dropped, model ${ctx.model.requested} does not produce them`);
+  const document: DocumentBlock = { name, ...documentContent(block.source, citations, ctx) };
+  if (block.context) {
+    if (ctx.anthropic) document.context = block.context;
+    else ctx.debug(`document "${name}": \`context\` dropped, model ${ctx.model.requested} does not take it`);
+  }
+  if (citations) document.citations = { enabled: true };
+  return document;
+}
+
+function documentContent(
+  source: DocumentBlockParam["source"],
+  citations: boolean,
+  ctx: ConversionContext,
+): Pick<DocumentBlock, "format" | "source"> {
+  switch (source.type) {
+    case "base64":
+      return { format: "pdf", source: { bytes: bytesFromBase64(source.data) } };
+    case "text":
+      // Plain bytes is what every Converse model takes; the `text` source is what Claude needs to cite
+      // character ranges, so it is used only when citations are asked for.
+      return { format: "txt", source: citations ? { text: source.data } : { bytes: utf8Bytes(source.data) } };
+    case "content":
+      return { format: "txt", source: { content: contentDocumentBlocks(source.content, ctx) } };
+    case "url":
+      throw unsupported(ctx.model, "A document `url` source");
+    case "file":
+      throw unsupported(ctx.model, "A document `file` source (Files API)");
+  }
+}
+
+function contentDocumentBlocks(
+  content: Extract<DocumentBlockParam["source"], { type: "content" }>["content"],
+  ctx: ConversionContext,
+): DocumentContentBlock[] {
+  if (typeof content === "string") return [{ text: content }];
+  return content.map((item) => {
+    // Converse documents hold text only; silently losing an image would change what the model sees.
+    if (item.type === "image") throw unsupported(ctx.model, "An image inside a `content` document");
+    return { text: item.text };
+  });
+}

@@ -1,0 +1,38 @@
+import { invalidRequest } from "../../anthropic/errors.ts";
+import type { ContentBlockParam, DocumentBlockParam, ImageBlockParam, MessageParam } from "../../anthropic/schema.ts";
+
+/** Converse's per-request limits, checked before anything is fetched or sent. */
+export const maxImages = 20;
+export const maxDocuments = 5;
+
+export interface RequestMedia {
+  images: ImageBlockParam[];
+  documents: DocumentBlockParam[];
+}
+
+/** Every image and document of the conversation, tool results included. */
+export function collectMedia(messages: readonly MessageParam[]): RequestMedia {
+  const media: RequestMedia = { images: [], documents: [] };
+  const visit = (block: ContentBlockParam | NonNullable<Exclude<ToolResultContent, string>>[number]) => {
+    if (block.type === "image") media.images.push(block);
+    else if (block.type === "document") media.documents.push(block);
+    else if (block.type === "tool_result" && Array.isArray(block.content)) block.content.forEach(visit);
+  };
+  for (const message of messages) if (Array.isArray(message.content)) message.content.forEach(visit);
+  return media;
+}
+
+type ToolResultContent = Extract<ContentBlockParam, { type: "tool_result" }>["content"];
+
+export function enforceMediaLimits(media: RequestMedia): void {
+  if (media.images.length > maxImages) {
+    throw invalidRequest(`Too many images: the request has ${media.images.length}, Bedrock takes at most ${maxImages} per request`);
+  }
+  if (media.documents.length > maxDocuments) {
+    throw invalidRequest(`Too many documents: the request has ${media.documents.length}, Bedrock takes at most ${maxDocuments} per request`);
+  }
+}
+
+export function imageUrls(media: RequestMedia): string[] {
+  return media.images.flatMap((image) => (image.source.type === "url" ? [image.source.url] : []));
+}

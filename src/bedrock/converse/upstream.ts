@@ -1,0 +1,79 @@
+import {
+  type BedrockRuntimeClient,
+  ConverseCommand,
+  ConverseStreamCommand,
+  type ConverseStreamOutput,
+  CountTokensCommand,
+} from "@aws-sdk/client-bedrock-runtime";
+import { estimateInputTokens } from "../../anthropic/estimate.ts";
+import type { StreamEvent } from "../../anthropic/messages.ts";
+import type { FetchedImage } from "../fetch-image.ts";
+import type { PreparedRequest } from "../prepare.ts";
+import type { StreamChunk, Upstream, UpstreamCall } from "../upstream.ts";
+import { toConverseRequest, toCountTokensInput } from "./request.ts";
+import { fromConverseResponse } from "./response.ts";
+import { ConverseStreamTranslator } from "./stream.ts";
+
+/** Every model but Claude: the Anthropic request converted to Converse, the answer converted back. */
+export function createConverseUpstream(client: BedrockRuntimeClient, fetchImage: (url: string) => Promise<FetchedImage>): Upstream {
+  const convert = (prepared: PreparedRequest, call: UpstreamCall) =>
+    toConverseRequest(prepared.request, { model: prepared.model, betas: prepared.betas.forwarded, fetchImage, debug: (message) => call.log.debug(message) });
+
+  return {
+    async complete(prepared, call) {
+      const { input, toolNames } = await convert(prepared, call);
+      const output = await call.beforeFirstByte((abortSignal) => client.send(new ConverseCommand(input), { abortSignal }));
+      const message = fromConverseResponse(output, {
+        messageId: call.messageId,
+        model: prepared.model.requested,
+        toolNames,
+        stopSequences: prepared.request.stop_sequences,
+      });
+      return { message: { ...message }, usage: message.usage };
+    },
+
+    async stream(prepared, call) {
+      const { input, toolNames } = await convert(prepared, call);
+      const translator = new ConverseStreamTranslator({
+        messageId: call.messageId,
+        model: prepared.model.requested,
+        inputTokensEstimate: estimateInputTokens(prepared.request),
+        toolNames,
+        stopSequences: prepared.request.stop_sequences,
+      });
+      const opened = await call.beforeFirstByte(async (abortSignal) => {
+        const output = await client.send(new ConverseStreamCommand(input), { abortSignal });
+        if (!output.stream) throw new Error("Bedrock returned no stream body");
+        const events = output.stream[Symbol.asyncIterator]();
+        return { events, first: await events.next() };
+      });
+      return { chunks: translateAll(opened.first, opened.events, translator, call), usage: () => translator.usage };
+    },
+
+    async countTokens(request, model, call) {
+      if (!model.profile.countTokens) return undefined;
+      const input = await toCountTokensInput(request, { model, betas: [], fetchImage, debug: (message) => call.log.debug(message) });
+      const output = await call.beforeFirstByte((abortSignal) => client.send(new CountTokensCommand({ modelId: model.modelId, input }), { abortSignal }));
+      return output.inputTokens;
+    },
+  };
+}
+
+async function* translateAll(
+  first: IteratorResult<ConverseStreamOutput>,
+  events: AsyncIterator<ConverseStreamOutput>,
+  translator: ConverseStreamTranslator,
+  call: UpstreamCall,
+): AsyncGenerator<StreamChunk> {
+  try {
+    yield* chunks(translator.start());
+    for (let next = first; !next.done; next = await events.next()) yield* chunks(translator.push(next.value));
+    yield* chunks(translator.end());
+  } catch (error) {
+    throw call.toApiError(error);
+  }
+}
+
+function* chunks(events: StreamEvent[]): Generator<StreamChunk> {
+  for (const event of events) yield { type: event.type, data: JSON.stringify(event) };
+}

@@ -1,0 +1,72 @@
+import {
+  type BedrockRuntimeClient,
+  CountTokensCommand,
+  InvokeModelCommand,
+  InvokeModelWithResponseStreamCommand,
+  type ResponseStream,
+} from "@aws-sdk/client-bedrock-runtime";
+import type { CountTokensRequest } from "../../anthropic/schema.ts";
+import type { ResolvedModel } from "../models.ts";
+import { prepareRequest } from "../prepare.ts";
+import type { Upstream, UpstreamCall } from "../upstream.ts";
+import { toInvokeBody } from "./request.ts";
+import { InvokeStreamRelay, normaliseUsage } from "./stream.ts";
+
+/** Claude natively: InvokeModel with the Anthropic body, its events relayed nearly as they come. */
+export function createInvokeUpstream(client: BedrockRuntimeClient): Upstream {
+  const decoder = new TextDecoder();
+  return {
+    async complete(prepared, call) {
+      const body = JSON.stringify(toInvokeBody(prepared, call.log));
+      const output = await call.beforeFirstByte((abortSignal) =>
+        client.send(new InvokeModelCommand({ modelId: prepared.model.modelId, body, contentType: "application/json", accept: "application/json" }), { abortSignal }),
+      );
+      const message = JSON.parse(decoder.decode(output.body)) as Record<string, unknown>;
+      const usage = normaliseUsage(message.usage);
+      return { message: { ...message, model: prepared.model.requested, usage }, usage };
+    },
+
+    async stream(prepared, call) {
+      const body = JSON.stringify(toInvokeBody(prepared, call.log));
+      const relay = new InvokeStreamRelay(prepared.model.requested);
+      const opened = await call.beforeFirstByte(async (abortSignal) => {
+        const output = await client.send(
+          new InvokeModelWithResponseStreamCommand({ modelId: prepared.model.modelId, body, contentType: "application/json", accept: "application/json" }),
+          { abortSignal },
+        );
+        if (!output.body) throw new Error("Bedrock returned no stream body");
+        const events = output.body[Symbol.asyncIterator]();
+        return { events, first: await events.next() };
+      });
+      return { chunks: relayAll(opened.first, opened.events, relay, call), usage: () => relay.usage };
+    },
+
+    async countTokens(request, model, call) {
+      if (!model.profile.countTokens) return undefined;
+      const body = JSON.stringify(countTokensBody(request, model, call));
+      const output = await call.beforeFirstByte((abortSignal) =>
+        client.send(new CountTokensCommand({ modelId: model.modelId, input: { invokeModel: { body: new TextEncoder().encode(body) } } }), { abortSignal }),
+      );
+      return output.inputTokens;
+    },
+  };
+}
+
+async function* relayAll(first: IteratorResult<ResponseStream>, events: AsyncIterator<ResponseStream>, relay: InvokeStreamRelay, call: UpstreamCall) {
+  try {
+    for (let next = first; !next.done; next = await events.next()) {
+      const chunk = relay.push(next.value);
+      if (chunk) yield chunk;
+    }
+  } catch (error) {
+    throw call.toApiError(error);
+  }
+}
+
+/** CountTokens takes a whole InvokeModel body, so the count request is shaped as one. */
+function countTokensBody(request: CountTokensRequest, model: ResolvedModel, call: UpstreamCall) {
+  const budget = request.thinking?.type === "enabled" ? request.thinking.budget_tokens : 0;
+  const asMessages = { ...request, max_tokens: budget + 1 };
+  const prepared = prepareRequest(asMessages, model, [], call.log);
+  return toInvokeBody(prepared, call.log);
+}

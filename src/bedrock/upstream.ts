@@ -1,0 +1,93 @@
+import { ApiError } from "../anthropic/errors.ts";
+import type { Usage } from "../anthropic/messages.ts";
+import type { CountTokensRequest } from "../anthropic/schema.ts";
+import type { Logger } from "../log.ts";
+import { fromBedrockError } from "./errors.ts";
+import type { ResolvedModel } from "./models.ts";
+import type { PreparedRequest } from "./prepare.ts";
+import { type RetryPolicy, withRetry } from "./retry.ts";
+
+/**
+ * The seam between the HTTP layer and Bedrock: one implementation per upstream path
+ * (native InvokeModel for Claude, Converse for everything else), chosen on the resolved model.
+ */
+
+/** One SSE event ready to send: its name and its JSON text. */
+export interface StreamChunk {
+  type: string;
+  data: string;
+}
+
+export interface UpstreamStream {
+  /** Every event of the answer, the first one included. Throws an ApiError on an upstream fault. */
+  chunks: AsyncIterable<StreamChunk>;
+  /** Usage as known so far; final once `chunks` is exhausted. */
+  usage(): Usage;
+}
+
+export interface CompletedMessage {
+  /** The Anthropic Message to send as is. */
+  message: { usage: Usage } & Record<string, unknown>;
+  usage: Usage;
+}
+
+export interface Upstream {
+  complete(prepared: PreparedRequest, call: UpstreamCall): Promise<CompletedMessage>;
+  /** Resolves once the first upstream event has arrived, so that failures before it can be retried. */
+  stream(prepared: PreparedRequest, call: UpstreamCall): Promise<UpstreamStream>;
+  /** Bedrock's count, or undefined where the model does not serve CountTokens. */
+  countTokens(request: CountTokensRequest, model: ResolvedModel, call: UpstreamCall): Promise<number | undefined>;
+}
+
+export interface UpstreamTimeouts {
+  firstByteMs: number;
+  totalMs: number;
+}
+
+/**
+ * One client request's upstream work: the abort signal that ends it (client gone or total timeout)
+ * and the retry window before the first byte.
+ */
+export class UpstreamCall {
+  readonly signal: AbortSignal;
+  readonly messageId: string;
+  readonly log: Logger;
+  private readonly totalTimeout: AbortSignal;
+
+  constructor(
+    clientSignal: AbortSignal,
+    private readonly timeouts: UpstreamTimeouts,
+    private readonly retry: RetryPolicy,
+    context: { messageId: string; log: Logger },
+  ) {
+    this.totalTimeout = AbortSignal.timeout(timeouts.totalMs);
+    this.signal = AbortSignal.any([clientSignal, this.totalTimeout]);
+    this.messageId = context.messageId;
+    this.log = context.log;
+  }
+
+  /** Runs `attempt` with retries; each attempt must see its first byte within the first-byte timeout. */
+  beforeFirstByte<T>(attempt: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const once = async () => {
+      const firstByte = new AbortController();
+      const timer = setTimeout(() => firstByte.abort(), this.timeouts.firstByteMs);
+      try {
+        return await attempt(AbortSignal.any([this.signal, firstByte.signal]));
+      } catch (error) {
+        if (firstByte.signal.aborted && !this.signal.aborted) {
+          throw new ApiError("timeout_error", `Bedrock sent no response within ${this.timeouts.firstByteMs} ms`, { cause: error });
+        }
+        throw this.toApiError(error);
+      } finally {
+        clearTimeout(timer);
+      }
+    };
+    return withRetry(once, this.retry, this.signal, (error, n) => this.log.warn("retrying Bedrock call", { attempt: n, error: error.message, type: error.type }));
+  }
+
+  /** An error met while the answer is under way, told apart from our own total timeout. */
+  toApiError(error: unknown): ApiError {
+    if (this.totalTimeout.aborted) return new ApiError("timeout_error", `The request took longer than ${this.timeouts.totalMs} ms`, { cause: error });
+    return fromBedrockError(error);
+  }
+}

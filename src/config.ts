@@ -1,0 +1,93 @@
+import { existsSync, readFileSync } from "node:fs";
+import { z } from "zod";
+
+/**
+ * The proxy's whole configuration, read from the environment once at start-up.
+ * Nothing else in the code reads `process.env`: everything is passed down from here.
+ */
+
+const boolean = z
+  .enum(["true", "false", "1", "0", "yes", "no"])
+  .transform((v) => v === "true" || v === "1" || v === "yes");
+
+const positiveInt = z.coerce.number().int().positive();
+const nonNegativeInt = z.coerce.number().int().nonnegative();
+const optionalUrl = z.url().optional();
+const modelId = z.string().min(1);
+
+/** `MODEL_MAP` is JSON or the path of a JSON file: `{ "alias": "bedrock-model-id" }`. */
+const modelMap = z
+  .string()
+  .transform((raw, ctx) => {
+    const text = raw.trim().startsWith("{") ? raw : readModelMapFile(raw, ctx);
+    if (text === undefined) return z.NEVER;
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      ctx.addIssue({ code: "custom", message: "is neither a JSON object nor the path of a JSON file" });
+      return z.NEVER;
+    }
+  })
+  .pipe(z.record(z.string().min(1), modelId));
+
+function readModelMapFile(path: string, ctx: z.RefinementCtx): string | undefined {
+  if (!existsSync(path)) {
+    ctx.addIssue({ code: "custom", message: `is not JSON and no file exists at ${path}` });
+    return undefined;
+  }
+  return readFileSync(path, "utf8");
+}
+
+export const configSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HOST: z.string().min(1).default("0.0.0.0"),
+  LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+
+  AWS_REGION: z.string().min(1).default("us-east-1"),
+  /** Overrides the Bedrock Runtime endpoint (e.g. the emulator). */
+  BEDROCK_ENDPOINT: optionalUrl,
+  /** Overrides the Bedrock control-plane endpoint; defaults to BEDROCK_ENDPOINT when that is set. */
+  BEDROCK_CONTROL_ENDPOINT: optionalUrl,
+  /** A Bedrock API key; when set it is used instead of the AWS credential chain. */
+  AWS_BEARER_TOKEN_BEDROCK: z.string().min(1).optional(),
+  /** List the account's Bedrock models and inference profiles in GET /v1/models. */
+  LIST_BEDROCK_MODELS: boolean.default(false),
+
+  /** When set, every /v1 request must carry it as `x-api-key` or `Authorization: Bearer`. */
+  MASTER_API_KEY: z.string().min(16, "must be at least 16 characters").optional(),
+
+  MODEL_MAP: modelMap.optional(),
+  DEFAULT_OPUS_MODEL: modelId.default("global.anthropic.claude-opus-4-6-v1"),
+  DEFAULT_SONNET_MODEL: modelId.default("global.anthropic.claude-sonnet-4-6"),
+  DEFAULT_HAIKU_MODEL: modelId.default("global.anthropic.claude-haiku-4-5-20251001-v1:0"),
+
+  /** Time allowed for Bedrock to send the first byte of a response. */
+  UPSTREAM_FIRST_BYTE_TIMEOUT_MS: positiveInt.default(120_000),
+  /** Time allowed for a whole upstream call, streams included. */
+  UPSTREAM_TOTAL_TIMEOUT_MS: positiveInt.default(900_000),
+  UPSTREAM_CONNECT_TIMEOUT_MS: positiveInt.default(10_000),
+  /** Retries of throttling and 5xx answers, only before the first byte reaches the client. */
+  UPSTREAM_MAX_RETRIES: nonNegativeInt.max(10).default(2),
+  UPSTREAM_RETRY_BASE_MS: positiveInt.default(250),
+
+  /** A `ping` event is sent after this long without any other event on a stream. */
+  STREAM_PING_INTERVAL_MS: positiveInt.default(10_000),
+  MAX_REQUEST_BYTES: positiveInt.default(32 * 1024 * 1024),
+  IMAGE_FETCH_TIMEOUT_MS: positiveInt.default(10_000),
+  IMAGE_FETCH_MAX_BYTES: positiveInt.default(3_750_000),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/** Validates the environment; a wrong value throws a ConfigError naming each bad variable. */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
+  const parsed = configSchema.safeParse(present);
+  if (parsed.success) return parsed.data;
+  const lines = parsed.error.issues.map((issue) => `  ${issue.path.join(".") || "(environment)"}: ${issue.message}`);
+  throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
+}

@@ -1,0 +1,94 @@
+import { deltaTexts, generationMs, type Answer, type AnswerBlock } from "./answer.ts";
+import type { ConverseWireRequest } from "./converse-schema.ts";
+import { eventFrame } from "./eventstream.ts";
+import { isClaude } from "./model-rules.ts";
+import type { Frame } from "./stream-response.ts";
+
+/** An answer in Converse's shapes: the JSON body, or ConverseStream's events as real captures order them. */
+
+function converseBlock(block: AnswerBlock): Record<string, unknown> {
+  if ("text" in block) return { text: block.text };
+  if ("reasoning" in block) return { reasoningContent: { reasoningText: { signature: block.reasoning.signature, text: block.reasoning.text } } };
+  if ("redactedReasoning" in block) return { reasoningContent: { redactedContent: block.redactedReasoning } };
+  const { input, name, toolUseId } = block.toolUse;
+  return { toolUse: { input, name, toolUseId } };
+}
+
+/** Claude answers the `/stop_sequence` response-field path (the only one it has) with null: no stop sequence matched. */
+function additionalFields(request: ConverseWireRequest, modelId: string): Record<string, null> | undefined {
+  const paths = request.additionalModelResponseFieldPaths ?? [];
+  return isClaude(modelId) && paths.some((path) => path.replace(/^\//, "") === "stop_sequence") ? { stop_sequence: null } : undefined;
+}
+
+/** Claude 4 captures report an (empty) server-tool tally in every usage block. */
+function serverToolUsage(modelId: string): { serverToolUsage?: Record<string, never> } {
+  return isClaude(modelId) ? { serverToolUsage: {} } : {};
+}
+
+export function converseBody(answer: Answer, request: ConverseWireRequest, modelId: string): Record<string, unknown> {
+  const { inputTokens, outputTokens, cacheReadInputTokens, cacheWriteInputTokens } = answer.usage;
+  return {
+    additionalModelResponseFields: additionalFields(request, modelId),
+    metrics: { latencyMs: generationMs(answer) },
+    output: { message: { content: answer.content.map(converseBlock), role: "assistant" } },
+    stopReason: answer.stopReason,
+    usage: {
+      cacheReadInputTokenCount: cacheReadInputTokens,
+      cacheReadInputTokens,
+      cacheWriteInputTokenCount: cacheWriteInputTokens,
+      cacheWriteInputTokens,
+      inputTokens,
+      outputTokens,
+      ...serverToolUsage(modelId),
+      totalTokens: inputTokens + outputTokens + cacheReadInputTokens + cacheWriteInputTokens,
+    },
+  };
+}
+
+const event = (type: string, payload: Record<string, unknown>): Frame => ({ bytes: eventFrame(type, payload), paced: false });
+const delta = (contentBlockIndex: number, body: Record<string, unknown>): Frame => ({
+  bytes: eventFrame("contentBlockDelta", { contentBlockIndex, delta: body }),
+  paced: true,
+});
+
+/** Only toolUse blocks open with `contentBlockStart`; text and reasoning start with their first delta. */
+function blockFrames(block: AnswerBlock, index: number, answer: Answer): Frame[] {
+  const chunks = (text: string) => deltaTexts(text, answer.pacing);
+  if ("text" in block) return chunks(block.text).map((text) => delta(index, { text }));
+  if ("reasoning" in block) {
+    return [
+      ...chunks(block.reasoning.text).map((text) => delta(index, { reasoningContent: { text } })),
+      delta(index, { reasoningContent: { signature: block.reasoning.signature } }),
+    ];
+  }
+  if ("redactedReasoning" in block) return [delta(index, { reasoningContent: { redactedContent: block.redactedReasoning } })];
+  const { name, toolUseId, input } = block.toolUse;
+  return [
+    event("contentBlockStart", { contentBlockIndex: index, start: { toolUse: { name, toolUseId } } }),
+    ...["", ...chunks(JSON.stringify(input))].map((fragment) => delta(index, { toolUse: { input: fragment } })),
+  ];
+}
+
+export function converseStreamFrames(answer: Answer, modelId: string): Frame[] {
+  const { inputTokens, outputTokens, cacheReadInputTokens, cacheWriteInputTokens } = answer.usage;
+  const usage = {
+    ...(cacheReadInputTokens > 0 ? { cacheReadInputTokens } : {}),
+    ...(cacheWriteInputTokens > 0 ? { cacheWriteInputTokens } : {}),
+    inputTokens,
+    outputTokens,
+    ...serverToolUsage(modelId),
+    totalTokens: inputTokens + outputTokens + cacheReadInputTokens + cacheWriteInputTokens,
+  };
+  return [
+    event("messageStart", { role: "assistant" }),
+    ...answer.content.flatMap((block, index) => [
+      ...blockFrames(block, index, answer),
+      event("contentBlockStop", { contentBlockIndex: index }),
+    ]),
+    event("messageStop", {
+      ...(isClaude(modelId) ? { additionalModelResponseFields: { delta: { stop_sequence: null } } } : {}),
+      stopReason: answer.stopReason,
+    }),
+    event("metadata", { metrics: { latencyMs: generationMs(answer) }, usage }),
+  ];
+}

@@ -1,0 +1,83 @@
+import type { ConverseWireBlock, ConverseWireRequest, ConverseWireToolResultContent } from "./converse-schema.ts";
+import type { InvokeBlock, InvokeBody } from "./invoke-schema.ts";
+import { estimateTokens } from "./tokens.ts";
+
+/**
+ * What the emulator reads from a validated request, in either format: the text a scripted turn is
+ * matched on (and the default answer quotes), and the input size its usage reports.
+ */
+
+export interface RequestFacts {
+  /** The last user message's last text block, else the text of its tool results. */
+  lastUserText: string;
+  inputTokens: number;
+}
+
+const sum = (values: readonly number[]): number => values.reduce((total, value) => total + value, 0);
+const jsonLength = (value: unknown): number => JSON.stringify(value ?? null).length;
+
+export function converseFacts(request: ConverseWireRequest): RequestFacts {
+  const messages = request.messages ?? [];
+  const characters =
+    sum((request.system ?? []).map((block) => block.text?.length ?? 0)) +
+    sum(messages.flatMap((message) => message.content.map(converseBlockLength))) +
+    (request.toolConfig ? jsonLength(request.toolConfig.tools) : 0);
+  const lastUser = messages.findLast((message) => message.role === "user");
+  return { lastUserText: lastUser ? converseLastText(lastUser.content) : "", inputTokens: estimateTokens(characters) };
+}
+
+function converseBlockLength(block: ConverseWireBlock): number {
+  if (block.text !== undefined) return block.text.length;
+  if (block.toolUse) return block.toolUse.name.length + jsonLength(block.toolUse.input);
+  if (block.toolResult) return sum(block.toolResult.content.map((item) => converseResultText(item).length));
+  if (block.reasoningContent?.reasoningText) return block.reasoningContent.reasoningText.text.length;
+  return block.document?.source.text?.length ?? 0;
+}
+
+function converseResultText(item: ConverseWireToolResultContent): string {
+  if (item.text !== undefined) return item.text;
+  return item.json !== undefined ? JSON.stringify(item.json) : "";
+}
+
+function converseLastText(content: readonly ConverseWireBlock[]): string {
+  const lastText = content.findLast((block) => block.text !== undefined)?.text;
+  if (lastText !== undefined) return lastText;
+  return content.flatMap((block) => block.toolResult?.content.map(converseResultText) ?? []).join("\n");
+}
+
+export function invokeFacts(body: InvokeBody): RequestFacts {
+  const system = typeof body.system === "string" ? body.system.length : sum((body.system ?? []).map((block) => block.text?.length ?? 0));
+  const characters =
+    system +
+    sum(body.messages.map((message) => (typeof message.content === "string" ? message.content.length : sum(message.content.map(invokeBlockLength))))) +
+    (body.tools ? jsonLength(body.tools) : 0);
+  const lastUser = body.messages.findLast((message) => message.role === "user");
+  const lastUserText = lastUser === undefined ? "" : typeof lastUser.content === "string" ? lastUser.content : invokeLastText(lastUser.content);
+  return { lastUserText, inputTokens: estimateTokens(characters) };
+}
+
+function invokeBlockLength(block: InvokeBlock): number {
+  switch (block.type) {
+    case "text":
+      return block.text?.length ?? 0;
+    case "thinking":
+      return block.thinking?.length ?? 0;
+    case "tool_use":
+      return (block.name?.length ?? 0) + jsonLength(block.input);
+    case "tool_result":
+      return invokeResultText(block).length;
+    default:
+      return 0;
+  }
+}
+
+function invokeResultText(block: InvokeBlock): string {
+  if (typeof block.content === "string") return block.content;
+  return (block.content ?? []).map((item) => item.text ?? "").join("\n");
+}
+
+function invokeLastText(content: readonly InvokeBlock[]): string {
+  const lastText = content.findLast((block) => block.type === "text")?.text;
+  if (lastText !== undefined) return lastText;
+  return content.filter((block) => block.type === "tool_result").map(invokeResultText).join("\n");
+}

@@ -1,0 +1,30 @@
+import { createHash, timingSafeEqual } from "node:crypto";
+import { createMiddleware } from "hono/factory";
+import { ApiError } from "../../anthropic/errors.ts";
+import type { AppEnv } from "../env.ts";
+
+/** The credential a client presents: `x-api-key`, or `Authorization: Bearer`, as the Anthropic SDK sends either. */
+export function presentedKey(header: (name: string) => string | undefined): string | undefined {
+  const apiKey = header("x-api-key");
+  if (apiKey) return apiKey;
+  const authorization = header("authorization");
+  const match = authorization ? /^Bearer\s+(.+)$/i.exec(authorization) : null;
+  return match?.[1]?.trim();
+}
+
+/** Compares digests, so neither the length nor the content of the key leaks through timing. */
+export function sameSecret(presented: string, expected: string): boolean {
+  const digest = (s: string) => createHash("sha256").update(s).digest();
+  return timingSafeEqual(digest(presented), digest(expected));
+}
+
+/** With MASTER_API_KEY set, only requests carrying it pass. */
+export function masterKey(expected: string | undefined) {
+  return createMiddleware<AppEnv>(async (c, next) => {
+    if (expected === undefined) return next();
+    const presented = presentedKey((name) => c.req.header(name));
+    if (!presented) throw new ApiError("authentication_error", "x-api-key header is required");
+    if (!sameSecret(presented, expected)) throw new ApiError("authentication_error", "invalid x-api-key");
+    await next();
+  });
+}

@@ -1,0 +1,33 @@
+import { zValidator } from "@hono/zod-validator";
+import type { z } from "zod";
+import { invalidRequest } from "../anthropic/errors.ts";
+
+/** A JSON body validated by its zod schema; a failure is a 400 naming the field, as Anthropic does. */
+export function jsonBody<T extends z.ZodType>(schema: T) {
+  return zValidator("json", schema, (result) => {
+    if (!result.success) throw invalidRequest(describeIssues(result.error.issues));
+  });
+}
+
+type Issue = z.core.$ZodIssue;
+
+export function describeIssues(issues: readonly Issue[]): string {
+  return issues
+    .slice(0, 3)
+    .map(mostSpecific)
+    .map((issue) => `${issue.path.join(".") || "body"}: ${issue.message}`)
+    .join("; ");
+}
+
+/**
+ * A union (string or blocks, one block type or another) fails as a whole with "Invalid input";
+ * the branch that got furthest names the field the client actually got wrong.
+ */
+function mostSpecific(issue: Issue): Issue {
+  if (issue.code !== "invalid_union" || issue.errors.length === 0) return issue;
+  const candidates = issue.errors.flat().map((inner) => {
+    const specific = mostSpecific(inner);
+    return { ...specific, path: [...issue.path, ...specific.path] };
+  });
+  return candidates.reduce((best, candidate) => (candidate.path.length > best.path.length ? candidate : best), issue);
+}

@@ -1,0 +1,13 @@
+import { ConfigError, loadConfig } from "./config.ts";
+import { createLogger } from "./log.ts";
+import { startServer, stopOnSignals } from "./server.ts";
+
+try {
+  const config = loadConfig(process.env);
+  const log = createLogger(config.LOG_LEVEL);
+  stopOnSignals(startServer(config, log), log);
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  console.error(error.message);
+  process.exit(1);
+}

@@ -1,0 +1,91 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { existsSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { type Stack, startStack } from "../support/stack.ts";
+
+/**
+ * The real Claude Code CLI in print mode, with ANTHROPIC_BASE_URL set to the proxy: it must get the
+ * scripted answer through proxy and emulator, and every call it makes must get a 2xx.
+ */
+
+/** The npm package ships its native binary in a per-platform package (its own postinstall only links it). */
+function claudeBinary(): string {
+  const platformPackage = `@anthropic-ai/claude-code-${process.platform}-${process.arch === "x64" ? "x64" : "arm64"}`;
+  let path: string | undefined;
+  try {
+    path = join(dirname(require.resolve(`${platformPackage}/package.json`)), "claude");
+  } catch {
+    path = undefined;
+  }
+  if (!path || !existsSync(path)) {
+    throw new Error(`The Claude Code CLI is missing (${platformPackage}). Install it with: bun install (it is a devDependency, @anthropic-ai/claude-code@2.1.197)`);
+  }
+  return path;
+}
+
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack();
+});
+afterAll(() => stack.stop());
+
+async function runClaude(prompt: string, extraArgs: string[] = []) {
+  const home = mkdtempSync(join(tmpdir(), "claude-home-"));
+  const child = Bun.spawn([claudeBinary(), "-p", prompt, "--output-format", "json", ...extraArgs], {
+    cwd: home,
+    env: {
+      PATH: process.env.PATH ?? "/usr/bin:/bin",
+      HOME: home,
+      ANTHROPIC_BASE_URL: stack.proxyUrl,
+      ANTHROPIC_API_KEY: "sk-test-proxy-key",
+      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
+      DISABLE_AUTOUPDATER: "1",
+      DISABLE_TELEMETRY: "1",
+      DISABLE_ERROR_REPORTING: "1",
+    },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const timer = setTimeout(() => child.kill(), 90_000);
+  const [stdout, stderr, exitCode] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
+  clearTimeout(timer);
+  return { stdout, stderr, exitCode };
+}
+
+describe("Claude Code smoke test", () => {
+  test("print mode gets the scripted answer and every call it made got a 2xx", async () => {
+    await stack.script({ match: { lastUserText: "say ping" }, content: [{ text: "pong from the Bedrock emulator" }] });
+    const run = await runClaude("say ping");
+    if (run.exitCode !== 0) console.error(run.stderr, run.stdout);
+    expect(run.exitCode).toBe(0);
+    const result = JSON.parse(run.stdout) as { result?: string; is_error?: boolean };
+    expect(result.is_error).toBe(false);
+    expect(result.result).toContain("pong from the Bedrock emulator");
+
+    const calls = stack.accessLog();
+    expect(calls.some((c) => c.method === "POST" && c.path === "/v1/messages")).toBe(true);
+    expect(calls.filter((c) => (c.status ?? 0) >= 300)).toEqual([]);
+
+    const invokes = (await stack.requests()).filter((r) => r.operation.startsWith("invoke"));
+    expect(invokes.length).toBeGreaterThan(0);
+    for (const request of invokes) {
+      expect(request.body.model).toBeUndefined();
+      expect(request.body.stream).toBeUndefined();
+      expect(request.body.anthropic_version).toBe("bedrock-2023-05-31");
+    }
+  }, 120_000);
+
+  test("a tool round trip: Claude Code runs the Bash tool and sends its result back", async () => {
+    await stack.reset();
+    await stack.script(
+      { match: { lastUserText: "run echo" }, content: [{ toolUse: { name: "Bash", input: { command: "echo proxied-tool-output", description: "Print a marker" } } }] },
+      { match: { lastUserText: "proxied-tool-output" }, content: [{ text: "The command printed proxied-tool-output." }] },
+    );
+    const run = await runClaude("run echo for me", ["--allowedTools", "Bash(echo:*)"]);
+    if (run.exitCode !== 0) console.error(run.stderr, run.stdout);
+    expect(run.exitCode).toBe(0);
+    expect((JSON.parse(run.stdout) as { result?: string }).result).toContain("printed proxied-tool-output");
+    expect(stack.accessLog().filter((c) => (c.status ?? 0) >= 300)).toEqual([]);
+  }, 120_000);
+});

@@ -1,0 +1,128 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { basename } from "node:path";
+import Anthropic from "@anthropic-ai/sdk";
+import { MessageStream } from "@anthropic-ai/sdk/lib/MessageStream";
+import { loadConfig } from "../../src/config.ts";
+import { createLogger } from "../../src/log.ts";
+import { type RunningProxy, startServer } from "../../src/server.ts";
+import { sharedFixtureFiles } from "../support/fixtures.ts";
+
+/**
+ * Golden tests over real captured Bedrock streams: a tiny server answers with the recorded
+ * event-stream bytes exactly as Bedrock sent them (CRCs and padding included), the real AWS SDK
+ * inside the proxy decodes them, and the official Anthropic SDK must rebuild the same message.
+ */
+
+let replayBody = new Uint8Array(new ArrayBuffer(0));
+let replay: ReturnType<typeof Bun.serve>;
+let proxy: RunningProxy;
+let client: Anthropic;
+
+beforeAll(() => {
+  replay = Bun.serve({
+    port: 0,
+    hostname: "127.0.0.1",
+    fetch: () => new Response(replayBody, { headers: { "content-type": "application/vnd.amazon.eventstream" } }),
+  });
+  const config = loadConfig({
+    PORT: "0",
+    HOST: "127.0.0.1",
+    LOG_LEVEL: "error",
+    BEDROCK_ENDPOINT: replay.url.href.replace(/\/$/, ""),
+    AWS_BEARER_TOKEN_BEDROCK: "replay",
+    MODEL_MAP: JSON.stringify({ "converse-replay": "replay.converse-model-v1:0" }),
+  });
+  proxy = startServer(config, createLogger("error"));
+  client = new Anthropic({ baseURL: proxy.url, apiKey: "k", maxRetries: 0 });
+});
+afterAll(async () => {
+  await proxy.stop();
+  replay.stop(true);
+});
+
+interface DecodedFrame {
+  headers: Record<string, string>;
+  payload: string;
+  chunk_bytes_decoded?: string;
+}
+
+const frames = (path: string) =>
+  readFileSync(path.replace(/\.eventstream$/, ".decoded.jsonl"), "utf8")
+    .trim()
+    .split("\n")
+    .map((line) => JSON.parse(line) as DecodedFrame);
+
+/** What Anthropic's SDK builds from the Anthropic events Bedrock carried inside its chunks. */
+async function accumulateAnthropicEvents(events: string[]): Promise<Anthropic.Message> {
+  // fromReadableStream reads newline-delimited JSON events.
+  const stream = MessageStream.fromReadableStream(new Response(events.join("\n")).body as ReadableStream);
+  return stream.finalMessage();
+}
+
+describe("replayed native (InvokeModel) streams", () => {
+  for (const path of sharedFixtureFiles("bedrock-invoke-stream", ".eventstream")) {
+    test(basename(path), async () => {
+      replayBody = new Uint8Array(readFileSync(path));
+      const proxied = await client.messages.stream({ model: "claude-sonnet-4-5", max_tokens: 100, messages: [{ role: "user", content: "x" }] }).finalMessage();
+      const direct = await accumulateAnthropicEvents(frames(path).flatMap((f) => (f.chunk_bytes_decoded ? [f.chunk_bytes_decoded] : [])));
+      expect(proxied.content as unknown[]).toEqual(direct.content);
+      expect(proxied.stop_reason).toBe(direct.stop_reason);
+      expect(proxied.usage.output_tokens).toBe(direct.usage.output_tokens);
+      expect(proxied.usage.input_tokens).toBe(direct.usage.input_tokens);
+      expect(proxied.model).toBe("claude-sonnet-4-5");
+    });
+  }
+});
+
+/** The content Bedrock's Converse events describe, block by block. */
+function expectedConverseContent(decoded: DecodedFrame[]) {
+  const blocks = new Map<number, { text: string; reasoning: string; signature?: string; redacted?: string; tool?: { id: string; name: string; input: string } }>();
+  const block = (index: number) => blocks.get(index) ?? blocks.set(index, { text: "", reasoning: "" }).get(index)!;
+  for (const frame of decoded) {
+    const payload = JSON.parse(frame.payload) as {
+      contentBlockIndex?: number;
+      start?: { toolUse?: { toolUseId: string; name: string } };
+      delta?: { text?: string; toolUse?: { input: string }; reasoningContent?: { text?: string; signature?: string; redactedContent?: string } };
+    };
+    const index = payload.contentBlockIndex ?? -1;
+    if (payload.start?.toolUse) block(index).tool = { id: payload.start.toolUse.toolUseId, name: payload.start.toolUse.name, input: "" };
+    const delta = payload.delta;
+    if (!delta) continue;
+    if (delta.text !== undefined) block(index).text += delta.text;
+    if (delta.toolUse) {
+      const tool = block(index).tool;
+      if (tool) tool.input += delta.toolUse.input;
+    }
+    if (delta.reasoningContent?.text !== undefined) block(index).reasoning += delta.reasoningContent.text;
+    if (delta.reasoningContent?.signature) block(index).signature = delta.reasoningContent.signature;
+    if (delta.reasoningContent?.redactedContent) block(index).redacted = delta.reasoningContent.redactedContent;
+  }
+  return [...blocks.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([, b]) => {
+      if (b.tool) return { type: "tool_use", id: b.tool.id, name: b.tool.name, input: b.tool.input ? JSON.parse(b.tool.input) : {} };
+      // Converse carries the redacted data as a blob whose bytes are Anthropic's base64 text.
+      if (b.redacted !== undefined) return { type: "redacted_thinking", data: Buffer.from(b.redacted, "base64").toString("utf8") };
+      if (b.signature !== undefined || b.reasoning) return { type: "thinking", thinking: b.reasoning, signature: b.signature ?? "" };
+      return { type: "text", text: b.text };
+    });
+}
+
+describe("replayed Converse streams", () => {
+  for (const path of sharedFixtureFiles("bedrock-converse-stream", ".eventstream")) {
+    test(basename(path), async () => {
+      replayBody = new Uint8Array(readFileSync(path));
+      const decoded = frames(path);
+      const proxied = await client.messages.stream({ model: "converse-replay", max_tokens: 100, messages: [{ role: "user", content: "x" }] }).finalMessage();
+      const expected = expectedConverseContent(decoded);
+      expect(proxied.content.map((b) => (b.type === "text" ? { type: "text", text: b.text } : b))).toEqual(expected as Anthropic.ContentBlock[]);
+      const metadata = decoded.find((f) => f.headers[":event-type"] === "metadata");
+      const usage = (JSON.parse(metadata?.payload ?? "{}") as { usage?: { inputTokens: number; outputTokens: number } }).usage;
+      expect(proxied.usage.input_tokens).toBe(usage?.inputTokens ?? -1);
+      expect(proxied.usage.output_tokens).toBe(usage?.outputTokens ?? -1);
+      const stop = decoded.find((f) => f.headers[":event-type"] === "messageStop");
+      expect(proxied.stop_reason).toBe((JSON.parse(stop?.payload ?? "{}") as { stopReason?: string }).stopReason as Anthropic.StopReason);
+    });
+  }
+});

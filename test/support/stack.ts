@@ -1,0 +1,67 @@
+import Anthropic from "@anthropic-ai/sdk";
+import { loadConfig } from "../../src/config.ts";
+import { startEmulator } from "../../src/emulator/server.ts";
+import { createLogger } from "../../src/log.ts";
+import { startServer } from "../../src/server.ts";
+
+/** A scripted turn for the emulator, as its control API takes it. */
+export type EmulatorTurn = Record<string, unknown>;
+
+export interface RecordedRequest {
+  operation: string;
+  modelId: string;
+  headers: Record<string, string>;
+  body: Record<string, unknown>;
+}
+
+/**
+ * The emulator and the proxy on free loopback ports, and the official SDK pointed at the proxy.
+ * The SDK's own retries are off unless a test turns them on, so each call reaches the proxy once.
+ * The proxy's log is kept for the test to read (and echoed with TEST_LOG=1).
+ */
+export async function startStack(env: Record<string, string> = {}) {
+  const emulator = await startEmulator({ port: 0 });
+  const logLines: string[] = [];
+  const echo = process.env.TEST_LOG === "1";
+  const config = loadConfig({
+    PORT: "0",
+    HOST: "127.0.0.1",
+    LOG_LEVEL: "info",
+    BEDROCK_ENDPOINT: emulator.url,
+    AWS_BEARER_TOKEN_BEDROCK: "test-token",
+    UPSTREAM_RETRY_BASE_MS: "5",
+    ...env,
+  });
+  const proxy = startServer(
+    config,
+    createLogger(config.LOG_LEVEL, {}, (line) => {
+      logLines.push(line);
+      if (echo) process.stderr.write(line);
+    }),
+  );
+  const control = (path: string, init?: RequestInit) => fetch(`${emulator.url}/_emulator/${path}`, init);
+  return {
+    emulatorUrl: emulator.url,
+    /** The proxy's access log: one entry per request it answered. */
+    accessLog: () => logLines.map((line) => JSON.parse(line) as { message: string; method?: string; path?: string; status?: number }).filter((entry) => entry.message === "request"),
+    proxyUrl: proxy.url,
+    client: (options: { maxRetries?: number; apiKey?: string } = {}) =>
+      new Anthropic({ baseURL: proxy.url, apiKey: options.apiKey ?? "test-key", maxRetries: options.maxRetries ?? 0 }),
+    async script(...responses: EmulatorTurn[]) {
+      const response = await control("script", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ responses }) });
+      if (!response.ok) throw new Error(`emulator refused the script: ${await response.text()}`);
+    },
+    async requests(): Promise<RecordedRequest[]> {
+      return (await (await control("requests")).json()) as RecordedRequest[];
+    },
+    async reset() {
+      await control("reset", { method: "POST" });
+    },
+    async stop() {
+      await proxy.stop();
+      await emulator.stop();
+    },
+  };
+}
+
+export type Stack = Awaited<ReturnType<typeof startStack>>;

@@ -1,0 +1,44 @@
+import { describe, expect, test } from "bun:test";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ConfigError, loadConfig } from "../../src/config.ts";
+
+describe("configuration", () => {
+  test("defaults hold on an empty environment", () => {
+    const config = loadConfig({});
+    expect(config.PORT).toBe(8080);
+    expect(config.AWS_REGION).toBe("us-east-1");
+    expect(config.MASTER_API_KEY).toBeUndefined();
+    expect(config.UPSTREAM_MAX_RETRIES).toBe(2);
+  });
+
+  test("a wrong value stops start-up with a message naming the variable", () => {
+    expect(() => loadConfig({ PORT: "eighty" })).toThrow(ConfigError);
+    expect(() => loadConfig({ PORT: "eighty" })).toThrow(/PORT/);
+    expect(() => loadConfig({ LOG_LEVEL: "loud" })).toThrow(/LOG_LEVEL/);
+    expect(() => loadConfig({ BEDROCK_ENDPOINT: "not a url" })).toThrow(/BEDROCK_ENDPOINT/);
+    expect(() => loadConfig({ MASTER_API_KEY: "short" })).toThrow(/MASTER_API_KEY/);
+    expect(() => loadConfig({ UPSTREAM_MAX_RETRIES: "-1" })).toThrow(/UPSTREAM_MAX_RETRIES/);
+  });
+
+  test("MODEL_MAP takes JSON", () => {
+    const config = loadConfig({ MODEL_MAP: '{"fast": "qwen.qwen3-coder-480b-a35b-v1:0"}' });
+    expect(config.MODEL_MAP).toEqual({ fast: "qwen.qwen3-coder-480b-a35b-v1:0" });
+  });
+
+  test("MODEL_MAP takes the path of a JSON file", () => {
+    const path = join(mkdtempSync(join(tmpdir(), "abp-")), "map.json");
+    writeFileSync(path, '{"big": "deepseek.r1-v1:0"}');
+    expect(loadConfig({ MODEL_MAP: path }).MODEL_MAP).toEqual({ big: "deepseek.r1-v1:0" });
+  });
+
+  test("a MODEL_MAP that is neither JSON nor a file is named", () => {
+    expect(() => loadConfig({ MODEL_MAP: "/no/such/file.json" })).toThrow(/MODEL_MAP/);
+    expect(() => loadConfig({ MODEL_MAP: '{"a": 1}' })).toThrow(/MODEL_MAP/);
+  });
+
+  test("empty variables count as unset", () => {
+    expect(loadConfig({ PORT: "" }).PORT).toBe(8080);
+  });
+});

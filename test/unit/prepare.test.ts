@@ -1,0 +1,70 @@
+import { describe, expect, test } from "bun:test";
+import { type MessagesRequest, messagesRequestSchema } from "../../src/anthropic/schema.ts";
+import { createModelResolver } from "../../src/bedrock/models.ts";
+import { foldSystemMessages, prepareRequest } from "../../src/bedrock/prepare.ts";
+import { createLogger } from "../../src/log.ts";
+
+const log = createLogger("error");
+const resolver = createModelResolver({}, { opus: "global.anthropic.claude-opus-4-6-v1", sonnet: "global.anthropic.claude-sonnet-4-5-20250929-v1:0", haiku: "global.anthropic.claude-haiku-4-5-20251001-v1:0" });
+const request = (fields: Partial<MessagesRequest>): MessagesRequest =>
+  messagesRequestSchema.parse({ model: "sonnet", max_tokens: 1000, messages: [{ role: "user", content: "hi" }], ...fields });
+
+describe("preparing a request for its model", () => {
+  test("a leading system message joins the system prompt", () => {
+    const folded = foldSystemMessages("base", [
+      { role: "system", content: "extra" },
+      { role: "user", content: "hi" },
+    ]);
+    expect(folded.system).toEqual([
+      { type: "text", text: "base" },
+      { type: "text", text: "extra" },
+    ]);
+    expect(folded.messages).toEqual([{ role: "user", content: "hi" }]);
+  });
+
+  test("a mid-conversation system message joins the user turn around it, leaving the prefix intact", () => {
+    const first = { type: "text" as const, text: "say ping", cache_control: { type: "ephemeral" as const } };
+    const folded = foldSystemMessages(undefined, [
+      { role: "user", content: [first] },
+      { role: "system", content: "agents: claude" },
+      { role: "assistant", content: "ok" },
+    ]);
+    expect(folded.system).toBeUndefined();
+    expect(folded.messages).toHaveLength(2);
+    expect(folded.messages[0]).toEqual({ role: "user", content: [first, { type: "text", text: "<system>\nagents: claude\n</system>" }] });
+  });
+
+  test("adaptive thinking on a model without it becomes a budget below max_tokens", () => {
+    const model = resolver.resolve("claude-sonnet-4-5");
+    const prepared = prepareRequest(request({ max_tokens: 64000, thinking: { type: "adaptive" }, output_config: { effort: "high" } }), model, [], log);
+    expect(prepared.request.thinking).toEqual({ type: "enabled", budget_tokens: 16000 });
+    expect(prepared.request.output_config).toBeUndefined();
+  });
+
+  test("adaptive thinking stays where the model takes it", () => {
+    const prepared = prepareRequest(request({ max_tokens: 64000, thinking: { type: "adaptive" } }), resolver.resolve("claude-opus-4-8"), [], log);
+    expect(prepared.request.thinking).toEqual({ type: "adaptive" });
+  });
+
+  test("max_tokens above the model's limit is clamped, and the budget follows", () => {
+    const model = resolver.resolve("claude-opus-4-1");
+    const prepared = prepareRequest(request({ max_tokens: 64000, thinking: { type: "enabled", budget_tokens: 40000 } }), model, [], log);
+    expect(prepared.request.max_tokens).toBe(32000);
+    expect(prepared.request.thinking).toEqual({ type: "enabled", budget_tokens: 31999 });
+  });
+
+  test("thinking without room for the minimum budget is dropped", () => {
+    const prepared = prepareRequest(request({ max_tokens: 1000, thinking: { type: "adaptive" } }), resolver.resolve("claude-sonnet-4-5"), [], log);
+    expect(prepared.request.thinking).toBeUndefined();
+  });
+
+  test("models that do not think lose the thinking setting", () => {
+    const prepared = prepareRequest(request({ thinking: { type: "enabled", budget_tokens: 2000 }, max_tokens: 4000 }), resolver.resolve("qwen.qwen3-coder-480b-a35b-v1:0"), [], log);
+    expect(prepared.request.thinking).toBeUndefined();
+  });
+
+  test("betas never reach Converse models", () => {
+    const prepared = prepareRequest(request({}), resolver.resolve("qwen.qwen3-coder-480b-a35b-v1:0"), ["interleaved-thinking-2025-05-14"], log);
+    expect(prepared.betas.forwarded).toEqual([]);
+  });
+});
