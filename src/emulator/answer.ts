@@ -33,6 +33,8 @@ export interface Pacing {
 export interface Answer {
   content: AnswerBlock[];
   stopReason: string;
+  /** The matched stop sequence when `stopReason` is `stop_sequence`, else null. */
+  stopSequence: string | null;
   usage: Usage;
   pacing: Pacing;
   streamError: Turn["streamError"];
@@ -48,12 +50,14 @@ export function defaultAnswerText(lastUserText: string): string {
 export function resolveAnswer(turn: Turn | undefined, facts: RequestFacts, newToolUseId: () => string): Answer {
   const content = (turn?.content ?? [{ text: defaultAnswerText(facts.lastUserText) }]).map((block) => completeBlock(block, newToolUseId));
   const hasToolUse = content.some((block) => "toolUse" in block);
+  const stopReason = turn?.stopReason ?? (hasToolUse ? "tool_use" : "end_turn");
   return {
     content,
-    stopReason: turn?.stopReason ?? (hasToolUse ? "tool_use" : "end_turn"),
+    stopReason,
+    stopSequence: stopReason === "stop_sequence" ? (facts.stopSequences[0] ?? null) : null,
     usage: {
       inputTokens: turn?.usage?.inputTokens ?? facts.inputTokens,
-      outputTokens: turn?.usage?.outputTokens ?? estimateTokens(sum(content.map(outputLength))),
+      outputTokens: turn?.usage?.outputTokens ?? estimateTokens(content.map(outputLength)),
       cacheReadInputTokens: turn?.usage?.cacheReadInputTokens ?? 0,
       cacheWriteInputTokens: turn?.usage?.cacheWriteInputTokens ?? 0,
     },
@@ -71,8 +75,6 @@ function completeBlock(block: TurnContent, newToolUseId: () => string): AnswerBl
   if ("reasoning" in block) return { reasoning: { text: block.reasoning.text, signature: block.reasoning.signature ?? reasoningSignature() } };
   return block;
 }
-
-const sum = (values: readonly number[]): number => values.reduce((total, value) => total + value, 0);
 
 function outputLength(block: AnswerBlock): number {
   if ("text" in block) return block.text.length;
@@ -94,7 +96,7 @@ function deltaCount(answer: Answer): number {
     if ("toolUse" in block) return deltaTexts(JSON.stringify(block.toolUse.input), answer.pacing).length + 1;
     return 1;
   };
-  return sum(answer.content.map(count));
+  return answer.content.reduce((total, block) => total + count(block), 0);
 }
 
 /** The simulated generation time: first byte, then one chunk delay per delta. */

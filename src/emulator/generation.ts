@@ -5,7 +5,7 @@ import { sleep } from "./delay.ts";
 import { errorResponse, streamExceptionMembers, validationError } from "./errors.ts";
 import { converseToolUseId, invokeToolUseId } from "./ids.ts";
 import type { InvokeBody } from "./invoke-schema.ts";
-import { converseBody, converseStreamFrames } from "./render-converse.ts";
+import { converseResponse, converseStreamFrames } from "./render-converse.ts";
 import { invokeResponse, invokeStreamFrames, invokeStreamHeaders } from "./render-invoke.ts";
 import { converseFacts, invokeFacts, type RequestFacts } from "./request-facts.ts";
 import type { TurnQueue } from "./script.ts";
@@ -31,7 +31,7 @@ const converseFormat: WireFormat<ConverseWireRequest> = {
   check: checkConverse,
   facts: converseFacts,
   newToolUseId: converseToolUseId,
-  body: (answer, request, modelId) => Response.json(converseBody(answer, request, modelId), { headers: { "x-amzn-RequestId": crypto.randomUUID() } }),
+  body: converseResponse,
   frames: converseStreamFrames,
   streamHeaders: {},
 };

@@ -1,4 +1,4 @@
-import { deltaTexts, generationMs, type Answer, type AnswerBlock } from "./answer.ts";
+import { deltaTexts, generationMs, type Answer, type AnswerBlock, type Usage } from "./answer.ts";
 import type { ConverseWireRequest } from "./converse-schema.ts";
 import { eventFrame } from "./eventstream.ts";
 import { isClaude } from "./model-rules.ts";
@@ -14,10 +14,15 @@ function converseBlock(block: AnswerBlock): Record<string, unknown> {
   return { toolUse: { input, name, toolUseId } };
 }
 
-/** Claude answers the `/stop_sequence` response-field path (the only one it has) with null: no stop sequence matched. */
-function additionalFields(request: ConverseWireRequest, modelId: string): Record<string, null> | undefined {
+/** Claude answers the `/stop_sequence` response-field path (the only one it has) with the matched sequence or null. */
+function additionalFields(answer: Answer, request: ConverseWireRequest, modelId: string): { stop_sequence: string | null } | undefined {
   const paths = request.additionalModelResponseFieldPaths ?? [];
-  return isClaude(modelId) && paths.some((path) => path.replace(/^\//, "") === "stop_sequence") ? { stop_sequence: null } : undefined;
+  return isClaude(modelId) && paths.some((path) => path.replace(/^\//, "") === "stop_sequence") ? { stop_sequence: answer.stopSequence } : undefined;
+}
+
+/** Bedrock's total counts cache reads and writes as well. */
+function totalTokens(usage: Usage): number {
+  return usage.inputTokens + usage.outputTokens + usage.cacheReadInputTokens + usage.cacheWriteInputTokens;
 }
 
 /** Claude 4 captures report an (empty) server-tool tally in every usage block. */
@@ -25,10 +30,10 @@ function serverToolUsage(modelId: string): { serverToolUsage?: Record<string, ne
   return isClaude(modelId) ? { serverToolUsage: {} } : {};
 }
 
-export function converseBody(answer: Answer, request: ConverseWireRequest, modelId: string): Record<string, unknown> {
+export function converseResponse(answer: Answer, request: ConverseWireRequest, modelId: string): Response {
   const { inputTokens, outputTokens, cacheReadInputTokens, cacheWriteInputTokens } = answer.usage;
-  return {
-    additionalModelResponseFields: additionalFields(request, modelId),
+  const body = {
+    additionalModelResponseFields: additionalFields(answer, request, modelId),
     metrics: { latencyMs: generationMs(answer) },
     output: { message: { content: answer.content.map(converseBlock), role: "assistant" } },
     stopReason: answer.stopReason,
@@ -40,9 +45,10 @@ export function converseBody(answer: Answer, request: ConverseWireRequest, model
       inputTokens,
       outputTokens,
       ...serverToolUsage(modelId),
-      totalTokens: inputTokens + outputTokens + cacheReadInputTokens + cacheWriteInputTokens,
+      totalTokens: totalTokens(answer.usage),
     },
   };
+  return Response.json(body, { headers: { "x-amzn-RequestId": crypto.randomUUID() } });
 }
 
 const event = (type: string, payload: Record<string, unknown>): Frame => ({ bytes: eventFrame(type, payload), paced: false });
@@ -77,7 +83,7 @@ export function converseStreamFrames(answer: Answer, modelId: string): Frame[] {
     inputTokens,
     outputTokens,
     ...serverToolUsage(modelId),
-    totalTokens: inputTokens + outputTokens + cacheReadInputTokens + cacheWriteInputTokens,
+    totalTokens: totalTokens(answer.usage),
   };
   return [
     event("messageStart", { role: "assistant" }),
@@ -86,7 +92,7 @@ export function converseStreamFrames(answer: Answer, modelId: string): Frame[] {
       event("contentBlockStop", { contentBlockIndex: index }),
     ]),
     event("messageStop", {
-      ...(isClaude(modelId) ? { additionalModelResponseFields: { delta: { stop_sequence: null } } } : {}),
+      ...(isClaude(modelId) ? { additionalModelResponseFields: { delta: { stop_sequence: answer.stopSequence } } } : {}),
       stopReason: answer.stopReason,
     }),
     event("metadata", { metrics: { latencyMs: generationMs(answer) }, usage }),

@@ -14,10 +14,18 @@ export function anthropicModelName(modelId: string): string {
   return id.replace(/^([a-z-]+\.)?anthropic\./, "").replace(/-v\d+(:\d+)?$/, "");
 }
 
+/**
+ * A scripted redacted block is Converse's wire value: the base64 of a blob whose bytes are Anthropic's
+ * own `data` text (real captures decode to Anthropic's `Et…` strings), so Claude's native API sends that text.
+ */
+function redactedData(redactedReasoning: string): string {
+  return Buffer.from(redactedReasoning, "base64").toString("utf8");
+}
+
 function messageBlock(block: AnswerBlock): Record<string, unknown> {
   if ("text" in block) return { type: "text", text: block.text };
   if ("reasoning" in block) return { type: "thinking", thinking: block.reasoning.text, signature: block.reasoning.signature };
-  if ("redactedReasoning" in block) return { type: "redacted_thinking", data: block.redactedReasoning };
+  if ("redactedReasoning" in block) return { type: "redacted_thinking", data: redactedData(block.redactedReasoning) };
   return { type: "tool_use", id: block.toolUse.toolUseId, name: block.toolUse.name, input: block.toolUse.input };
 }
 
@@ -38,7 +46,7 @@ export function invokeResponse(answer: Answer, modelId: string): Response {
     model: anthropicModelName(modelId),
     content: answer.content.map(messageBlock),
     stop_reason: answer.stopReason,
-    stop_sequence: null,
+    stop_sequence: answer.stopSequence,
     usage: anthropicUsage(answer, answer.usage.outputTokens),
   };
   return Response.json(body, {
@@ -74,7 +82,7 @@ function blockFrames(block: AnswerBlock, index: number, answer: Answer): Frame[]
       blockDelta(index, { type: "signature_delta", signature: block.reasoning.signature }),
     ];
   }
-  if ("redactedReasoning" in block) return [start({ type: "redacted_thinking", data: block.redactedReasoning })];
+  if ("redactedReasoning" in block) return [start({ type: "redacted_thinking", data: redactedData(block.redactedReasoning) })];
   const { toolUseId, name, input } = block.toolUse;
   return [
     start({ type: "tool_use", id: toolUseId, name, input: {} }),
@@ -98,7 +106,7 @@ export function invokeStreamFrames(answer: Answer, modelId: string): Frame[] {
     ...answer.content.flatMap((block, index) => [...blockFrames(block, index, answer), chunk({ type: "content_block_stop", index })]),
     chunk({
       type: "message_delta",
-      delta: { stop_reason: answer.stopReason, stop_sequence: null },
+      delta: { stop_reason: answer.stopReason, stop_sequence: answer.stopSequence },
       usage: { output_tokens: answer.usage.outputTokens },
     }),
     chunk({

@@ -11,27 +11,33 @@ export interface RequestFacts {
   /** The last user message's last text block, else the text of its tool results. */
   lastUserText: string;
   inputTokens: number;
+  /** What a `stop_sequence` stop reports as matched: the request's first stop sequence. */
+  stopSequences: readonly string[];
 }
 
-const sum = (values: readonly number[]): number => values.reduce((total, value) => total + value, 0);
 const jsonLength = (value: unknown): number => JSON.stringify(value ?? null).length;
 
 export function converseFacts(request: ConverseWireRequest): RequestFacts {
   const messages = request.messages ?? [];
-  const characters =
-    sum((request.system ?? []).map((block) => block.text?.length ?? 0)) +
-    sum(messages.flatMap((message) => message.content.map(converseBlockLength))) +
-    (request.toolConfig ? jsonLength(request.toolConfig.tools) : 0);
+  const lengths = [
+    ...(request.system ?? []).map((block) => block.text?.length ?? 0),
+    ...messages.flatMap((message) => message.content.flatMap(converseBlockLengths)),
+    request.toolConfig ? jsonLength(request.toolConfig.tools) : 0,
+  ];
   const lastUser = messages.findLast((message) => message.role === "user");
-  return { lastUserText: lastUser ? converseLastText(lastUser.content) : "", inputTokens: estimateTokens(characters) };
+  return {
+    lastUserText: lastUser ? converseLastText(lastUser.content) : "",
+    inputTokens: estimateTokens(lengths),
+    stopSequences: request.inferenceConfig?.stopSequences ?? [],
+  };
 }
 
-function converseBlockLength(block: ConverseWireBlock): number {
-  if (block.text !== undefined) return block.text.length;
-  if (block.toolUse) return block.toolUse.name.length + jsonLength(block.toolUse.input);
-  if (block.toolResult) return sum(block.toolResult.content.map((item) => converseResultText(item).length));
-  if (block.reasoningContent?.reasoningText) return block.reasoningContent.reasoningText.text.length;
-  return block.document?.source.text?.length ?? 0;
+function converseBlockLengths(block: ConverseWireBlock): number[] {
+  if (block.text !== undefined) return [block.text.length];
+  if (block.toolUse) return [block.toolUse.name.length, jsonLength(block.toolUse.input)];
+  if (block.toolResult) return block.toolResult.content.map((item) => converseResultText(item).length);
+  if (block.reasoningContent?.reasoningText) return [block.reasoningContent.reasoningText.text.length];
+  return [block.document?.source.text?.length ?? 0];
 }
 
 function converseResultText(item: ConverseWireToolResultContent): string {
@@ -46,16 +52,16 @@ function converseLastText(content: readonly ConverseWireBlock[]): string {
 }
 
 export function invokeFacts(body: InvokeBody): RequestFacts {
-  const system = typeof body.system === "string" ? body.system.length : sum((body.system ?? []).map((block) => block.text?.length ?? 0));
-  const characters =
-    system +
-    sum(body.messages.map((message) => (typeof message.content === "string" ? message.content.length : sum(message.content.map(invokeBlockLength))))) +
-    (body.tools ? jsonLength(body.tools) : 0);
+  const system = typeof body.system === "string" ? [body.system.length] : (body.system ?? []).map((block) => block.text?.length ?? 0);
+  const lengths = [
+    ...system,
+    ...body.messages.flatMap((message) => (typeof message.content === "string" ? [message.content.length] : message.content.map(invokeBlockLength))),
+    body.tools ? jsonLength(body.tools) : 0,
+  ];
   const lastUser = body.messages.findLast((message) => message.role === "user");
   const lastUserText = lastUser === undefined ? "" : typeof lastUser.content === "string" ? lastUser.content : invokeLastText(lastUser.content);
-  return { lastUserText, inputTokens: estimateTokens(characters) };
+  return { lastUserText, inputTokens: estimateTokens(lengths), stopSequences: body.stop_sequences ?? [] };
 }
-
 function invokeBlockLength(block: InvokeBlock): number {
   switch (block.type) {
     case "text":

@@ -63,11 +63,7 @@ function messageViolation(message: ConverseWireMessage, index: number): string |
   }
   const hasWords = message.content.some((block) => block.text !== undefined && block.text.trim() !== "");
   for (const [position, block] of message.content.entries()) {
-    const at = `messages.${index}.content.${position}`;
-    if (block.text !== undefined && isBlank(block.text, hasWords)) {
-      return `The text field in the ContentBlock object at ${at} is blank. Add text to the text field, and try again.`;
-    }
-    const violation = blockViolation(block, message.role, at);
+    const violation = blockViolation(block, { role: message.role, at: `messages.${index}.content.${position}`, hasWords });
     if (violation !== null) return violation;
   }
   const hasDocument = message.content.some((block) => block.document !== undefined);
@@ -86,7 +82,18 @@ function isBlank(text: string, messageHasWords: boolean): boolean {
   return text === "" || (text.trim() === "" && !messageHasWords);
 }
 
-function blockViolation(block: ConverseWireBlock, role: ConverseWireMessage["role"], at: string): string | null {
+interface BlockPlace {
+  role: ConverseWireMessage["role"];
+  /** `messages.N.content.M`, as Bedrock's messages name it. */
+  at: string;
+  /** The message holds some non-blank text. */
+  hasWords: boolean;
+}
+
+function blockViolation(block: ConverseWireBlock, { role, at, hasWords }: BlockPlace): string | null {
+  if (block.text !== undefined && isBlank(block.text, hasWords)) {
+    return `The text field in the ContentBlock object at ${at} is blank. Add text to the text field, and try again.`;
+  }
   if (role !== "user" && (block.image !== undefined || block.document !== undefined)) {
     return `The ${block.image ? "image" : "document"} block at ${at} is only allowed in a user message.`;
   }

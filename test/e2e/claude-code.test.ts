@@ -26,7 +26,7 @@ function claudeBinary(): string {
 
 let stack: Stack;
 beforeAll(async () => {
-  stack = await startStack();
+  stack = await startStack({ MODEL_MAP: JSON.stringify({ coder: "qwen.qwen3-coder-480b-a35b-v1:0" }) });
 });
 afterAll(() => stack.stop());
 
@@ -55,7 +55,9 @@ async function runClaude(prompt: string, extraArgs: string[] = []) {
 
 describe("Claude Code smoke test", () => {
   test("print mode gets the scripted answer and every call it made got a 2xx", async () => {
-    await stack.script({ match: { lastUserText: "say ping" }, content: [{ text: "pong from the Bedrock emulator" }] });
+    // Claude Code appends its mid-conversation system message to the user turn, so turns are
+    // matched by order here rather than by the user's text.
+    await stack.script({ content: [{ text: "pong from the Bedrock emulator" }] });
     const run = await runClaude("say ping");
     if (run.exitCode !== 0) console.error(run.stderr, run.stdout);
     expect(run.exitCode).toBe(0);
@@ -79,13 +81,26 @@ describe("Claude Code smoke test", () => {
   test("a tool round trip: Claude Code runs the Bash tool and sends its result back", async () => {
     await stack.reset();
     await stack.script(
-      { match: { lastUserText: "run echo" }, content: [{ toolUse: { name: "Bash", input: { command: "echo proxied-tool-output", description: "Print a marker" } } }] },
+      { content: [{ toolUse: { name: "Bash", input: { command: "echo proxied-tool-output", description: "Print a marker" } } }] },
       { match: { lastUserText: "proxied-tool-output" }, content: [{ text: "The command printed proxied-tool-output." }] },
     );
     const run = await runClaude("run echo for me", ["--allowedTools", "Bash(echo:*)"]);
     if (run.exitCode !== 0) console.error(run.stderr, run.stdout);
     expect(run.exitCode).toBe(0);
     expect((JSON.parse(run.stdout) as { result?: string }).result).toContain("printed proxied-tool-output");
+    expect(stack.accessLog().filter((c) => (c.status ?? 0) >= 300)).toEqual([]);
+  }, 120_000);
+
+  test("the same print-mode request served by a Converse model", async () => {
+    await stack.reset();
+    await stack.script({ content: [{ text: "pong from Qwen over Converse" }] });
+    const run = await runClaude("say ping", ["--model", "coder"]);
+    if (run.exitCode !== 0) console.error(run.stderr, run.stdout);
+    expect(run.exitCode).toBe(0);
+    expect((JSON.parse(run.stdout) as { result?: string }).result).toContain("pong from Qwen over Converse");
+    const converse = (await stack.requests()).filter((r) => r.operation.startsWith("converse"));
+    expect(converse.length).toBeGreaterThan(0);
+    expect(converse.every((r) => r.modelId === "qwen.qwen3-coder-480b-a35b-v1:0")).toBe(true);
     expect(stack.accessLog().filter((c) => (c.status ?? 0) >= 300)).toEqual([]);
   }, 120_000);
 });

@@ -79,6 +79,18 @@ describe("Converse default answer", () => {
     );
     expect(response.additionalModelResponseFields).toEqual({ stop_sequence: null });
   });
+
+  test("a stop_sequence stop names the request's stop sequence in Claude's response fields", async () => {
+    await emulator.queue({ stopReason: "stop_sequence" }, { stopReason: "stop_sequence" });
+    const request = { modelId: sonnet, messages: [userText("hi")], inferenceConfig: { stopSequences: ["END"] } };
+    const response = await emulator.runtime().send(new ConverseCommand({ ...request, additionalModelResponseFieldPaths: ["/stop_sequence"] }));
+    expect(response.stopReason).toBe("stop_sequence");
+    expect(response.additionalModelResponseFields).toEqual({ stop_sequence: "END" });
+    const stream = await emulator.runtime().send(new ConverseStreamCommand(request));
+    const events: ConverseStreamOutput[] = [];
+    for await (const event of stream.stream ?? []) events.push(event);
+    expect(events.at(-2)?.messageStop?.additionalModelResponseFields).toEqual({ delta: { stop_sequence: "END" } });
+  });
 });
 
 const scripted = [

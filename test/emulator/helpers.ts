@@ -109,8 +109,8 @@ export function chunkEvent(frame: DecodedFrame): Record<string, unknown> {
 
 /** `../shared/fixtures` beside the repository, when this checkout has it. */
 export function sharedFixtures(): string | undefined {
-  const candidates = [join(import.meta.dir, "../../../shared/fixtures"), "/work/shared/fixtures"];
-  return candidates.find((dir) => existsSync(dir));
+  const dir = join(import.meta.dir, "../../../shared/fixtures");
+  return existsSync(dir) ? dir : undefined;
 }
 
 export function userText(text: string) {

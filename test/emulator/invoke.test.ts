@@ -40,7 +40,7 @@ describe("InvokeModel", () => {
     expect(raw.headers.get("x-amzn-bedrock-invocation-latency")).toMatch(/^\d+$/);
   });
 
-  test("scripted thinking, redacted thinking, text and tool_use become Anthropic blocks", async () => {
+  test("scripted thinking, redacted thinking (the blob's bytes), text and tool_use become Anthropic blocks", async () => {
     await emulator.queue({
       content: [
         { reasoning: { text: "hmm", signature: "sig" } },
@@ -53,12 +53,20 @@ describe("InvokeModel", () => {
     const { message } = await invoke(invokeBody());
     expect(message["content"]).toEqual([
       { type: "thinking", thinking: "hmm", signature: "sig" },
-      { type: "redacted_thinking", data: "b3BhcXVl" },
+      { type: "redacted_thinking", data: "opaque" },
       { type: "text", text: "Calling a tool." },
       { type: "tool_use", id: expect.stringMatching(/^toolu_bdrk_01/), name: "get_weather", input: { city: "Oslo" } },
     ]);
     expect(message["stop_reason"]).toBe("tool_use");
     expect(message["usage"]).toMatchObject({ cache_creation_input_tokens: 100 });
+  });
+
+  test("a stop_sequence stop reports the request's stop sequence, streamed and not", async () => {
+    await emulator.queue({ stopReason: "stop_sequence" }, { stopReason: "stop_sequence" });
+    const { message } = await invoke(invokeBody({ stop_sequences: ["END", "STOP"] }));
+    expect(message).toMatchObject({ stop_reason: "stop_sequence", stop_sequence: "END" });
+    const events = await invokeStreamEvents(invokeBody({ stop_sequences: ["END"] }));
+    expect(events.at(-2)).toMatchObject({ delta: { stop_reason: "stop_sequence", stop_sequence: "END" } });
   });
 
   test("non-Claude models refuse the Anthropic body", async () => {
@@ -116,7 +124,7 @@ describe("InvokeModelWithResponseStream", () => {
     expect(thinking.at(-2)).toEqual({ type: "content_block_delta", index: 0, delta: { type: "signature_delta", signature: "sig-1" } });
 
     expect(ofBlock(1)).toEqual([
-      { type: "content_block_start", index: 1, content_block: { type: "redacted_thinking", data: "b3BhcXVl" } },
+      { type: "content_block_start", index: 1, content_block: { type: "redacted_thinking", data: "opaque" } },
       { type: "content_block_stop", index: 1 },
     ]);
 

@@ -1,5 +1,5 @@
 import { invalidRequest } from "../../anthropic/errors.ts";
-import type { ContentBlockParam, DocumentBlockParam, ImageBlockParam, MessageParam } from "../../anthropic/schema.ts";
+import type { ContentBlockParam, DocumentBlockParam, ImageBlockParam, MessageParam, ToolResultBlockParam } from "../../anthropic/schema.ts";
 
 /** Converse's per-request limits, checked before anything is fetched or sent. */
 export const maxImages = 20;
@@ -13,7 +13,7 @@ export interface RequestMedia {
 /** Every image and document of the conversation, tool results included. */
 export function collectMedia(messages: readonly MessageParam[]): RequestMedia {
   const media: RequestMedia = { images: [], documents: [] };
-  const visit = (block: ContentBlockParam | NonNullable<Exclude<ToolResultContent, string>>[number]) => {
+  const visit = (block: ContentBlockParam | ToolResultItem) => {
     if (block.type === "image") media.images.push(block);
     else if (block.type === "document") media.documents.push(block);
     else if (block.type === "tool_result" && Array.isArray(block.content)) block.content.forEach(visit);
@@ -22,7 +22,7 @@ export function collectMedia(messages: readonly MessageParam[]): RequestMedia {
   return media;
 }
 
-type ToolResultContent = Extract<ContentBlockParam, { type: "tool_result" }>["content"];
+type ToolResultItem = Exclude<NonNullable<ToolResultBlockParam["content"]>, string>[number];
 
 export function enforceMediaLimits(media: RequestMedia): void {
   if (media.images.length > maxImages) {

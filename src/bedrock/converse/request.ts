@@ -57,7 +57,10 @@ export async function toConverseRequest(req: MessagesRequest, options: ConverseR
   return { input, toolNames: ctx.toolNames };
 }
 
-/** The `input` of Bedrock CountTokens for an Anthropic count_tokens request. */
+/**
+ * The `input` of Bedrock CountTokens for an Anthropic count_tokens request: the same conversion as a
+ * message, without model fields (CountTokens takes none, so `betas`, when passed, are not used).
+ */
 export async function toCountTokensInput(
   req: CountTokensRequest,
   options: ConversationOptions | ConverseRequestOptions,

@@ -9,10 +9,19 @@ export function toConverseTools(tools: readonly ToolParam[] | undefined, ctx: Co
   return (tools ?? []).flatMap((tool): Tool[] => {
     // Server tools (web search, code execution, bash…) run on Anthropic's side; Bedrock has none of them.
     if (!isCustomTool(tool)) throw unsupported(ctx.model, `The server tool \`${tool.type}\` (${tool.name})`);
-    const cachePoint = cachePointFor(tool.cache_control, ctx);
+    const cachePoint = toolCachePoint(tool, ctx);
     const spec: Tool = { toolSpec: toToolSpec(tool, ctx) };
     return cachePoint ? [spec, { cachePoint }] : [spec];
   });
+}
+
+/** Bedrock caches tool definitions for Claude only (Nova caches system and messages, not tools). */
+function toolCachePoint(tool: CustomToolParam, ctx: ConversionContext) {
+  if (tool.cache_control && !ctx.anthropic) {
+    ctx.debugOnce(`cache_control on tools dropped: model ${ctx.model.requested} caches system and messages only`);
+    return undefined;
+  }
+  return cachePointFor(tool.cache_control, ctx);
 }
 
 function toToolSpec(tool: CustomToolParam, ctx: ConversionContext): NonNullable<Tool["toolSpec"]> {

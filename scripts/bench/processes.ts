@@ -1,0 +1,156 @@
+import { writeFileSync } from "node:fs";
+import type { Subprocess } from "bun";
+
+/**
+ * The emulator and the proxy as separate processes, so the proxy's own memory can be read from
+ * /proc and neither shares an event loop with the load generator. Every child is registered so that
+ * an error, Ctrl-C or a plain exit of the bench never leaves one running.
+ */
+
+const loopback = "127.0.0.1";
+const startupTimeoutMs = 15_000;
+const stopTimeoutMs = 10_000;
+const stderrTailChars = 4_000;
+
+export interface Service {
+  name: string;
+  url: string;
+  pid: number;
+  /** The last lines the process wrote to stderr, for error reports. */
+  stderrTail(): string;
+  /** SIGTERM, then SIGKILL if it has not exited within a few seconds. */
+  stop(): Promise<void>;
+}
+
+const running = new Set<Subprocess>();
+
+/** Kills what is still running; synchronous so that it also works from an `exit` handler. */
+export function killAll(): void {
+  for (const child of running) child.kill("SIGKILL");
+  running.clear();
+}
+
+function spawnService(name: string, command: string[], env: Record<string, string>): { child: Subprocess<"ignore", "pipe", "pipe">; tail: () => string } {
+  const child = Bun.spawn(command, { env: { ...process.env, ...env }, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+  running.add(child);
+  void child.exited.then(() => running.delete(child));
+  let tail = "";
+  // Draining stderr keeps a chatty child from blocking on a full pipe; only the tail is kept.
+  void (async () => {
+    for await (const text of child.stderr.pipeThrough(new TextDecoderStream())) tail = (tail + text).slice(-stderrTailChars);
+  })();
+  return { child, tail: () => tail };
+}
+
+function stopper(child: Subprocess): () => Promise<void> {
+  return async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill("SIGTERM");
+    const exited = await Promise.race([child.exited.then(() => true), Bun.sleep(stopTimeoutMs).then(() => false)]);
+    if (!exited) child.kill("SIGKILL");
+    await child.exited;
+    running.delete(child);
+  };
+}
+
+/** The emulator picks its own free port and prints its URL as its first stdout line. */
+export async function startEmulator(): Promise<Service> {
+  // --max-recorded 0: the request log would otherwise keep 10 000 bodies and grow the emulator's heap.
+  const command = [process.execPath, "src/emulator/main.ts", "--port", "0", "--host", loopback, "--max-recorded", "0"];
+  const { child, tail } = spawnService("emulator", command, {});
+  const url = await withTimeout(firstLine(child.stdout), startupTimeoutMs, () => `emulator did not start:\n${tail()}`);
+  return { name: "emulator", url: url.trim(), pid: child.pid, stderrTail: tail, stop: stopper(child) };
+}
+
+export interface ProxyOptions {
+  emulatorUrl: string;
+  /** When set, the proxy runs under Bun's CPU profiler and writes its profile here on exit. */
+  cpuProfileDir?: string;
+}
+
+/** The proxy logs its URL only at info level, so its port is chosen here and readiness polled. */
+export async function startProxy(options: ProxyOptions): Promise<Service> {
+  const port = await freePort();
+  const profiling = options.cpuProfileDir ? ["--cpu-prof", "--cpu-prof-md", `--cpu-prof-dir=${options.cpuProfileDir}`] : [];
+  const { child, tail } = spawnService("proxy", [process.execPath, ...profiling, "src/main.ts"], {
+    PORT: String(port),
+    HOST: loopback,
+    BEDROCK_ENDPOINT: options.emulatorUrl,
+    AWS_BEARER_TOKEN_BEDROCK: "bench",
+    // At info the proxy writes one JSON line per request: that would measure stderr, not the proxy.
+    LOG_LEVEL: "warn",
+  });
+  const url = `http://${loopback}:${port}`;
+  await withTimeout(untilHealthy(url, child), startupTimeoutMs, () => `proxy did not become healthy:\n${tail()}`);
+  return { name: "proxy", url, pid: child.pid, stderrTail: tail, stop: stopper(child) };
+}
+
+async function untilHealthy(url: string, child: Subprocess): Promise<void> {
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`proxy exited with code ${child.exitCode}`);
+    const ok = await fetch(`${url}/health`).then((r) => r.ok, () => false);
+    if (ok) return;
+    await Bun.sleep(50);
+  }
+}
+
+/** Binds port 0, reads the port the kernel chose, and releases it for the proxy to take. */
+async function freePort(): Promise<number> {
+  const listener = Bun.listen({ hostname: loopback, port: 0, socket: { data() {} } });
+  const port = listener.port;
+  listener.stop(true);
+  return port;
+}
+
+async function firstLine(stream: ReadableStream<Uint8Array>): Promise<string> {
+  let text = "";
+  for await (const piece of stream.pipeThrough(new TextDecoderStream())) {
+    text += piece;
+    const end = text.indexOf("\n");
+    if (end >= 0) return text.slice(0, end);
+  }
+  throw new Error("stream ended before a full line");
+}
+
+async function withTimeout<T>(work: Promise<T>, ms: number, message: () => string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message())), ms);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export interface MemoryReading {
+  /** Resident set size now, in bytes. */
+  rss: number;
+  /** Peak resident set size since start or since the last `resetPeakRss`, in bytes. */
+  peakRss: number;
+}
+
+export async function readMemory(pid: number): Promise<MemoryReading> {
+  const status = await Bun.file(`/proc/${pid}/status`).text();
+  return { rss: statusKb(status, "VmRSS") * 1024, peakRss: statusKb(status, "VmHWM") * 1024 };
+}
+
+function statusKb(status: string, field: string): number {
+  const match = new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status);
+  if (!match?.[1]) throw new Error(`no ${field} in /proc status`);
+  return Number(match[1]);
+}
+
+/**
+ * Writing 5 to clear_refs resets VmHWM to the current RSS (Linux ≥ 4.0), so a phase's peak is its
+ * own and not left over from an earlier phase. Returns false where the kernel does not allow it.
+ */
+export function resetPeakRss(pid: number): boolean {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, "5");
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,117 @@
+import { ConverseStreamWatcher, InvokeStreamWatcher, type Milestone, SseWatcher, type StreamWatcher } from "./streams.ts";
+
+/**
+ * The one conversation every phase sends, in three wire shapes: Bedrock InvokeModel (direct, native
+ * Claude), Bedrock Converse (direct, other models), and the Anthropic Messages API (through the
+ * proxy, which turns it into one of the first two). Bodies are serialised once, so the load
+ * generator spends its CPU on the requests and not on JSON.
+ */
+
+export const claudeModel = "claude-sonnet-4-6";
+export const claudeBedrockId = "global.anthropic.claude-sonnet-4-6";
+export const converseModel = "qwen.qwen3-coder-480b-a35b-v1:0";
+
+/** Long enough that the emulator's default answer (which quotes it) streams as several deltas. */
+const userText = "Summarise the benefits of keeping a proxy's per-request overhead small, in one short paragraph please.";
+const maxTokens = 256;
+
+export type Route = "invoke" | "converse";
+export type Via = "direct" | "proxy";
+
+export interface Endpoints {
+  emulator: string;
+  proxy: string;
+}
+
+export interface PreparedRequest {
+  url: string;
+  init: RequestInit;
+  /** A reader for this response's stream format; undefined for a non-streaming request. */
+  watcher?: () => StreamWatcher;
+}
+
+const bedrockHeaders = { authorization: "Bearer bench", "content-type": "application/json" };
+const anthropicHeaders = { "x-api-key": "bench", "content-type": "application/json", "anthropic-version": "2023-06-01" };
+
+function bedrockUrl(emulator: string, modelId: string, operation: string): string {
+  return `${emulator}/model/${encodeURIComponent(modelId)}/${operation}`;
+}
+
+function directInvoke(emulator: string, stream: boolean): PreparedRequest {
+  const body = JSON.stringify({ anthropic_version: "bedrock-2023-05-31", max_tokens: maxTokens, messages: [{ role: "user", content: userText }] });
+  const operation = stream ? "invoke-with-response-stream" : "invoke";
+  return {
+    url: bedrockUrl(emulator, claudeBedrockId, operation),
+    init: { method: "POST", headers: bedrockHeaders, body },
+    ...(stream ? { watcher: () => new InvokeStreamWatcher() } : {}),
+  };
+}
+
+function directConverse(emulator: string, stream: boolean): PreparedRequest {
+  const body = JSON.stringify({ messages: [{ role: "user", content: [{ text: userText }] }], inferenceConfig: { maxTokens } });
+  const operation = stream ? "converse-stream" : "converse";
+  return {
+    url: bedrockUrl(emulator, converseModel, operation),
+    init: { method: "POST", headers: bedrockHeaders, body },
+    ...(stream ? { watcher: () => new ConverseStreamWatcher() } : {}),
+  };
+}
+
+function throughProxy(proxy: string, route: Route, stream: boolean): PreparedRequest {
+  const model = route === "invoke" ? claudeModel : converseModel;
+  const body = JSON.stringify({ model, max_tokens: maxTokens, messages: [{ role: "user", content: userText }], ...(stream ? { stream: true } : {}) });
+  return {
+    url: `${proxy}/v1/messages`,
+    init: { method: "POST", headers: anthropicHeaders, body },
+    ...(stream ? { watcher: () => new SseWatcher() } : {}),
+  };
+}
+
+export function prepareRequest(endpoints: Endpoints, via: Via, route: Route, stream: boolean): PreparedRequest {
+  if (via === "proxy") return throughProxy(endpoints.proxy, route, stream);
+  return route === "invoke" ? directInvoke(endpoints.emulator, stream) : directConverse(endpoints.emulator, stream);
+}
+
+/** Every successful non-streaming answer in either shape names its stop reason `end_turn`. */
+const completeAnswerMarker = '"end_turn"';
+
+/** Sends one non-streaming request; resolves to its latency in ms, or throws on a wrong answer. */
+export async function timeCompletion(request: PreparedRequest): Promise<number> {
+  const started = performance.now();
+  const response = await fetch(request.url, request.init);
+  const text = await response.text();
+  const latency = performance.now() - started;
+  if (!response.ok || !text.includes(completeAnswerMarker)) throw new Error(`HTTP ${response.status}: ${text.slice(0, 300)}`);
+  return latency;
+}
+
+export interface StreamTiming {
+  /** Request sent → first content delta received. */
+  firstTokenMs: number;
+  /** Request sent → body ended. */
+  totalMs: number;
+}
+
+/** Called as a stream passes its milestones: lets a phase count streams that are open right now. */
+export type MilestoneListener = (milestone: Milestone) => void;
+
+/** Sends one streaming request and reads it to the end; throws unless it started, had a delta and stopped. */
+export async function timeStream(request: PreparedRequest, onMilestone?: MilestoneListener): Promise<StreamTiming> {
+  if (!request.watcher) throw new Error("not a streaming request");
+  const watcher = request.watcher();
+  const started = performance.now();
+  const response = await fetch(request.url, request.init);
+  if (!response.ok || !response.body) throw new Error(`HTTP ${response.status}: ${(await response.text()).slice(0, 300)}`);
+  const seen = new Set<Milestone>();
+  let firstTokenMs = Number.NaN;
+  for await (const bytes of response.body) {
+    for (const milestone of watcher.push(bytes)) {
+      if (milestone === "delta" && !seen.has("delta")) firstTokenMs = performance.now() - started;
+      if (!seen.has(milestone)) onMilestone?.(milestone);
+      seen.add(milestone);
+    }
+  }
+  const totalMs = performance.now() - started;
+  if (!seen.has("start") || !seen.has("delta") || !seen.has("stop")) throw new Error(`stream ended incomplete (saw ${[...seen].join(", ") || "nothing"})`);
+  return { firstTokenMs, totalMs };
+}

@@ -1,0 +1,118 @@
+/**
+ * Golden tests for the request side, on the JSON the real Bedrock SDK puts on the wire:
+ * - own requests (test/fixtures/converse/request) against `*.expected.json`;
+ * - the shared Converse captures, round-tripped: the Anthropic request behind each recorded body,
+ *   converted again, must give the body real Bedrock accepted;
+ * - the shared Claude Code requests: Bedrock's rules hold on what we would send.
+ */
+import { describe, expect, test } from "bun:test";
+import { join } from "node:path";
+import { mapBetas, parseBetaHeader } from "../../../src/bedrock/betas.ts";
+import { isAnthropicModel } from "../../../src/bedrock/converse/context.ts";
+import { bytesFromBase64 } from "../../../src/bedrock/converse/encoding.ts";
+import type { FetchedImage } from "../../../src/bedrock/converse/images.ts";
+import type { ResolvedModel } from "../../../src/bedrock/models.ts";
+import { anthropicFromConverse, normalisedRecordedBody } from "./support/anthropic-from-converse.ts";
+import { sentConverseBody } from "./support/bedrock-sdk.ts";
+import { countCacheControl, expectBedrockRules } from "./support/bedrock-rules.ts";
+import { convert } from "./support/convert.ts";
+import { expectGolden, listFiles, ownFixtures, readJson, sharedDir } from "./support/fixtures.ts";
+import { claudeSonnet45, claudeSonnet46, converseModel, qwen } from "./support/models.ts";
+
+type Json = Record<string, unknown>;
+
+interface OwnRequestFixture {
+  model: { modelId: string; requested: string };
+  betas: string[];
+  images?: Record<string, { base64: string; mediaType: string }>;
+  body: Json;
+}
+
+describe("golden: own requests", () => {
+  const dir = join(ownFixtures, "request");
+  for (const file of listFiles(dir, ".request.json")) {
+    test(file, async () => {
+      const fixture = readJson<OwnRequestFixture>(join(dir, file));
+      const images: Record<string, FetchedImage> = Object.fromEntries(
+        Object.entries(fixture.images ?? {}).map(([url, image]) => [url, { bytes: bytesFromBase64(image.base64), mediaType: image.mediaType }]),
+      );
+      const model = converseModel(fixture.model.modelId, fixture.model.requested);
+      const { input, toolNames, notes } = await convert(fixture.body, { model, betas: fixture.betas, images });
+      const wire = await sentConverseBody(input);
+      expectGolden({ modelId: input.modelId, body: wire, renamedTools: toolNames.renamed(), debug: notes }, join(dir, file.replace(".request.json", ".expected.json")));
+      // Only Claude caches tool definitions; other models get no cachePoint there.
+      const toolCacheControls = isAnthropicModel(model) ? 0 : countCacheControl(fixture.body["tools"]);
+      expectBedrockRules(wire, { cachePoints: model.profile.promptCaching ? countCacheControl(fixture.body) - toolCacheControls : 0 });
+    });
+  }
+});
+
+interface RecordedRequest {
+  uri: string;
+  body: string;
+}
+
+describe("golden: shared Converse request captures, round-tripped", () => {
+  for (const name of ["bedrock-converse", "bedrock-converse-stream"]) {
+    const dir = sharedDir(name);
+    for (const file of dir ? listFiles(dir, ".request.json") : []) {
+      test(`${name}/${file}`, async () => {
+        const recorded = readJson<RecordedRequest>(join(dir ?? "", file));
+        const modelId = decodeURIComponent(/\/model\/([^/]+)\//.exec(recorded.uri)?.[1] ?? "");
+        const body = JSON.parse(recorded.body) as Json;
+        const { input } = await convert(anthropicFromConverse(body), { model: converseModel(modelId) });
+        const wire = await sentConverseBody(input);
+        const expected = normalisedRecordedBody(body);
+        const inference = body["inferenceConfig"] as Json | undefined;
+        if (inference?.["maxTokens"] !== undefined) expected["inferenceConfig"] = inference;
+        const compared = Object.fromEntries(Object.keys(expected).map((key) => [key, wire[key]]));
+        expect(compared).toEqual(expected);
+        // What we add beyond the capture: max_tokens (always sent) and Claude's stop_sequence path.
+        const extra = Object.keys(wire).filter((key) => !(key in expected));
+        for (const key of extra) expect(["inferenceConfig", "additionalModelResponseFieldPaths"]).toContain(key);
+      });
+    }
+  }
+});
+
+interface ClaudeCodeCapture {
+  headers: Record<string, string>;
+  body: Json | string;
+}
+
+describe("golden: Claude Code requests keep Bedrock's rules", () => {
+  const dir = sharedDir("claude-code");
+  const files = dir ? listFiles(dir, ".request.json").concat(listFiles(dir, "-request.json")) : [];
+  const models: [string, ResolvedModel][] = [
+    ["claude-sonnet-4-5 (budget thinking)", claudeSonnet45],
+    ["claude-sonnet-4-6 (adaptive thinking)", claudeSonnet46],
+    ["qwen (no Anthropic fields, no caching)", qwen],
+  ];
+  for (const file of [...new Set(files)]) {
+    for (const [label, model] of models) {
+      test(`${file} on ${label}`, async () => {
+        const capture = readJson<ClaudeCodeCapture>(join(dir ?? "", file));
+        const raw = (typeof capture.body === "string" ? JSON.parse(capture.body) : capture.body) as Json;
+        // The lead's preparation moves system messages out; what reaches us has none.
+        const body = { ...raw, messages: (raw["messages"] as Json[]).filter((message) => message["role"] !== "system") };
+        const header = Object.entries(capture.headers).find(([key]) => key.toLowerCase() === "anthropic-beta")?.[1];
+        const betas = mapBetas(parseBetaHeader(header), model.modelId).forwarded;
+        const { input, toolNames } = await convert(body, { model, betas });
+        const wire = await sentConverseBody(input);
+        expectBedrockRules(wire, { cachePoints: model.profile.promptCaching ? countCacheControl(body) : 0 });
+        expect(toolNames.renamed()).toEqual([]);
+        const fields = (wire["additionalModelRequestFields"] ?? {}) as Json;
+        if (model === qwen) {
+          expect(wire["additionalModelRequestFields"]).toBeUndefined();
+        } else {
+          expect(fields["anthropic_beta"]).toEqual(betas.length > 0 ? betas : undefined);
+          const thinking = raw["thinking"] as Json;
+          if (thinking["type"] === "enabled") expect(fields["thinking"]).toEqual(thinking);
+          if (thinking["type"] === "adaptive") expect(fields["thinking"]).toEqual(model.profile.adaptiveThinking ? { type: "adaptive" } : undefined);
+        }
+        const requestMetadata = wire["requestMetadata"] as Record<string, string> | undefined;
+        if (requestMetadata) expect(requestMetadata["user_id"]).toMatch(/^[a-zA-Z0-9\s:_@$#=/+,.-]{0,256}$/);
+      });
+    }
+  }
+});
