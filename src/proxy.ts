@@ -22,7 +22,7 @@ export function createProxy(config: Config, log: Logger) {
     models,
     catalog: createModelCatalog(models, config.LIST_BEDROCK_MODELS ? { client: clients.control, log } : undefined),
     upstreams: {
-      invoke: createInvokeUpstream(clients.runtime),
+      invoke: createInvokeUpstream(clients.runtime, fetchImage),
       converse: createConverseUpstream(clients.runtime, fetchImage),
     },
     newCall: (signal, context) => new UpstreamCall(signal, timeouts, retry, context),

@@ -72,13 +72,20 @@ export function prepareRequest(endpoints: Endpoints, via: Via, route: Route, str
   return route === "invoke" ? directInvoke(endpoints.emulator, stream) : directConverse(endpoints.emulator, stream);
 }
 
+/** No single request may hang the bench: each is abandoned (and counted as failed) after this. */
+const requestTimeoutMs = 60_000;
+
+function send(request: PreparedRequest): Promise<Response> {
+  return fetch(request.url, { ...request.init, signal: AbortSignal.timeout(requestTimeoutMs) });
+}
+
 /** Every successful non-streaming answer in either shape names its stop reason `end_turn`. */
 const completeAnswerMarker = '"end_turn"';
 
 /** Sends one non-streaming request; resolves to its latency in ms, or throws on a wrong answer. */
 export async function timeCompletion(request: PreparedRequest): Promise<number> {
   const started = performance.now();
-  const response = await fetch(request.url, request.init);
+  const response = await send(request);
   const text = await response.text();
   const latency = performance.now() - started;
   if (!response.ok || !text.includes(completeAnswerMarker)) throw new Error(`HTTP ${response.status}: ${text.slice(0, 300)}`);
@@ -100,7 +107,7 @@ export async function timeStream(request: PreparedRequest, onMilestone?: Milesto
   if (!request.watcher) throw new Error("not a streaming request");
   const watcher = request.watcher();
   const started = performance.now();
-  const response = await fetch(request.url, request.init);
+  const response = await send(request);
   if (!response.ok || !response.body) throw new Error(`HTTP ${response.status}: ${(await response.text()).slice(0, 300)}`);
   const seen = new Set<Milestone>();
   let firstTokenMs = Number.NaN;

@@ -1,18 +1,24 @@
-import { ApiError, invalidRequest } from "../anthropic/errors.ts";
+import { type ApiError, invalidRequest } from "../anthropic/errors.ts";
+import { imageMediaTypes } from "../anthropic/schema.ts";
 
 /**
  * Bedrock takes image bytes only, so URL images are fetched here: with a timeout, a size cap read
- * as the body streams in (a lying or absent content-length cannot exhaust memory), and only
- * http(s) URLs.
+ * as the body streams in (a lying or absent content-length cannot exhaust memory), only http(s)
+ * URLs, and only the image types Anthropic and Bedrock both take.
  */
+
+export type ImageMediaType = (typeof imageMediaTypes)[number];
 
 export interface FetchedImage {
   bytes: Uint8Array;
+  /** One of Anthropic's image media types when it comes from `createImageFetcher`. */
   mediaType: string;
 }
 
-export function createImageFetcher(limits: { timeoutMs: number; maxBytes: number }) {
-  return async function fetchImage(url: string): Promise<FetchedImage> {
+export type ImageFetcher = (url: string) => Promise<FetchedImage>;
+
+export function createImageFetcher(limits: { timeoutMs: number; maxBytes: number }): ImageFetcher {
+  return async function fetchImage(url) {
     if (!/^https?:\/\//i.test(url)) throw invalidRequest(`Image URL must be http or https: ${url}`);
     let response: Response;
     try {
@@ -21,14 +27,28 @@ export function createImageFetcher(limits: { timeoutMs: number; maxBytes: number
       throw invalidRequest(`Could not fetch image ${url}: ${error instanceof Error ? error.message : String(error)}`);
     }
     if (!response.ok) throw invalidRequest(`Could not fetch image ${url}: HTTP ${response.status}`);
-    const mediaType = (response.headers.get("content-type") ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
+    const mediaType = imageMediaType(response.headers.get("content-type"));
+    if (!mediaType) {
+      await response.body?.cancel();
+      throw invalidRequest(`The image at ${url} has media type ${response.headers.get("content-type") ?? "(none)"}; supported image types are ${imageMediaTypes.join(", ")}`);
+    }
     return { bytes: await readCapped(response, limits.maxBytes, url), mediaType };
   };
 }
 
+/** The Anthropic image media type a content type names, if any. */
+export function imageMediaType(contentType: string | null): ImageMediaType | undefined {
+  const bare = (contentType ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
+  const normalised = bare === "image/jpg" || bare === "image/pjpeg" ? "image/jpeg" : bare;
+  return imageMediaTypes.find((t) => t === normalised);
+}
+
 async function readCapped(response: Response, maxBytes: number, url: string): Promise<Uint8Array> {
   const declared = Number(response.headers.get("content-length") ?? 0);
-  if (declared > maxBytes) throw tooLarge(url, maxBytes);
+  if (declared > maxBytes) {
+    await response.body?.cancel();
+    throw tooLarge(url, maxBytes);
+  }
   const chunks: Uint8Array[] = [];
   let size = 0;
   for await (const chunk of response.body ?? []) {

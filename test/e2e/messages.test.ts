@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
-import type Anthropic from "@anthropic-ai/sdk";
+import Anthropic from "@anthropic-ai/sdk";
 import { type Stack, startStack } from "../support/stack.ts";
 
 /**
@@ -17,12 +17,28 @@ const tinyPdf = Buffer.from("%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF").t
 
 let stack: Stack;
 let client: Anthropic;
+let images: ReturnType<typeof Bun.serve>;
 
 beforeAll(async () => {
-  stack = await startStack();
+  stack = await startStack({ IMAGE_FETCH_MAX_BYTES: "10000" });
   client = stack.client();
+  // A local image host: a PNG, one too large, one that is not an image, one that never answers.
+  images = Bun.serve({
+    port: 0,
+    hostname: "127.0.0.1",
+    fetch: async (request) => {
+      const path = new URL(request.url).pathname;
+      if (path === "/pixel.png") return new Response(Buffer.from(pngPixel, "base64"), { headers: { "content-type": "image/png" } });
+      if (path === "/huge.png") return new Response(new Uint8Array(50_000), { headers: { "content-type": "image/png" } });
+      if (path === "/page.html") return new Response("<html></html>", { headers: { "content-type": "text/html" } });
+      return new Response("missing", { status: 404 });
+    },
+  });
 });
-afterAll(() => stack.stop());
+afterAll(async () => {
+  images.stop(true);
+  await stack.stop();
+});
 beforeEach(() => stack.reset());
 
 for (const route of routes) {
@@ -167,6 +183,24 @@ for (const route of routes) {
       const sent = JSON.stringify(await lastRequest(route.plain));
       expect(sent.includes("plain notes") || sent.includes(Buffer.from("plain notes").toString("base64"))).toBe(true);
       expect(sent).toContain(route.plain === "invoke" ? pngPixel : "png");
+    });
+
+    test("URL images are fetched and sent as bytes; a bad URL is the client's 400", async () => {
+      const withImage = (url: string) =>
+        client.messages.create({
+          model: route.model,
+          max_tokens: 100,
+          messages: [{ role: "user", content: [{ type: "image", source: { type: "url", url } }, { type: "text", text: "what is this?" }] }],
+        });
+      await withImage(`${images.url}pixel.png`);
+      const sent = JSON.stringify(await lastRequest(route.plain));
+      expect(sent).toContain(pngPixel.slice(0, 40));
+      expect(sent).not.toContain("pixel.png");
+      for (const [path, reason] of [["huge.png", "limit"], ["page.html", "media type"], ["gone.png", "404"]] as const) {
+        const error = await withImage(`${images.url}${path}`).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(Anthropic.BadRequestError);
+        expect(String(error)).toContain(reason);
+      }
     });
 
     test("cache usage is reported, streamed and not", async () => {

@@ -3,13 +3,7 @@ import { invalidRequest } from "../../anthropic/errors.ts";
 import type { ImageBlockParam } from "../../anthropic/schema.ts";
 import { unsupported, type ConversionContext } from "./context.ts";
 import { bytesFromBase64 } from "./encoding.ts";
-
-export interface FetchedImage {
-  bytes: Uint8Array;
-  mediaType: string;
-}
-
-export type ImageFetcher = (url: string) => Promise<FetchedImage>;
+import type { FetchedImage, ImageFetcher } from "../fetch-image.ts";
 
 /** Bedrock names formats by bare subtype, and only `jpeg`: a `jpg` anywhere would be refused (pitfall 6). */
 const formatByMediaType: Record<string, ImageFormat> = {

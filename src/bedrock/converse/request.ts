@@ -9,7 +9,8 @@ import type {
 import type { CountTokensRequest, MessagesRequest } from "../../anthropic/schema.ts";
 import type { ResolvedModel } from "../models.ts";
 import { createContext, unsupported, type ConversionContext } from "./context.ts";
-import { fetchImages, type ImageFetcher } from "./images.ts";
+import type { ImageFetcher } from "../fetch-image.ts";
+import { fetchImages } from "./images.ts";
 import { additionalModelResponseFieldPaths, toAdditionalModelRequestFields, toInferenceConfig, toRequestMetadata } from "./inference.ts";
 import { collectMedia, enforceMediaLimits, imageUrls } from "./media.ts";
 import { toConverseMessages } from "./messages.ts";

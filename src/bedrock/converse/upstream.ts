@@ -7,7 +7,7 @@ import {
 } from "@aws-sdk/client-bedrock-runtime";
 import { estimateInputTokens } from "../../anthropic/estimate.ts";
 import type { StreamEvent } from "../../anthropic/messages.ts";
-import type { FetchedImage } from "../fetch-image.ts";
+import type { ImageFetcher } from "../fetch-image.ts";
 import type { PreparedRequest } from "../prepare.ts";
 import type { StreamChunk, Upstream, UpstreamCall } from "../upstream.ts";
 import { toConverseRequest, toCountTokensInput } from "./request.ts";
@@ -15,7 +15,7 @@ import { fromConverseResponse } from "./response.ts";
 import { ConverseStreamTranslator } from "./stream.ts";
 
 /** Every model but Claude: the Anthropic request converted to Converse, the answer converted back. */
-export function createConverseUpstream(client: BedrockRuntimeClient, fetchImage: (url: string) => Promise<FetchedImage>): Upstream {
+export function createConverseUpstream(client: BedrockRuntimeClient, fetchImage: ImageFetcher): Upstream {
   const convert = (prepared: PreparedRequest, call: UpstreamCall) =>
     toConverseRequest(prepared.request, { model: prepared.model, betas: prepared.betas.forwarded, fetchImage, debug: (message) => call.log.debug(message) });
 

@@ -6,18 +6,22 @@ import {
   type ResponseStream,
 } from "@aws-sdk/client-bedrock-runtime";
 import type { CountTokensRequest } from "../../anthropic/schema.ts";
+import type { ImageFetcher } from "../fetch-image.ts";
 import type { ResolvedModel } from "../models.ts";
-import { prepareRequest } from "../prepare.ts";
+import { type PreparedRequest, prepareRequest } from "../prepare.ts";
 import type { Upstream, UpstreamCall } from "../upstream.ts";
+import { inlineUrlImages } from "./inline-images.ts";
 import { toInvokeBody } from "./request.ts";
 import { InvokeStreamRelay, normaliseUsage } from "./stream.ts";
 
 /** Claude natively: InvokeModel with the Anthropic body, its events relayed nearly as they come. */
-export function createInvokeUpstream(client: BedrockRuntimeClient): Upstream {
+export function createInvokeUpstream(client: BedrockRuntimeClient, fetchImage: ImageFetcher): Upstream {
   const decoder = new TextDecoder();
+  const serialise = async (prepared: PreparedRequest, call: UpstreamCall) =>
+    JSON.stringify(toInvokeBody({ ...prepared, request: await inlineUrlImages(prepared.request, fetchImage) }, call.log));
   return {
     async complete(prepared, call) {
-      const body = JSON.stringify(toInvokeBody(prepared, call.log));
+      const body = await serialise(prepared, call);
       const output = await call.beforeFirstByte((abortSignal) =>
         client.send(new InvokeModelCommand({ modelId: prepared.model.modelId, body, contentType: "application/json", accept: "application/json" }), { abortSignal }),
       );
@@ -27,7 +31,7 @@ export function createInvokeUpstream(client: BedrockRuntimeClient): Upstream {
     },
 
     async stream(prepared, call) {
-      const body = JSON.stringify(toInvokeBody(prepared, call.log));
+      const body = await serialise(prepared, call);
       const relay = new InvokeStreamRelay(prepared.model.requested);
       const opened = await call.beforeFirstByte(async (abortSignal) => {
         const output = await client.send(

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { mapBetas, parseBetaHeader } from "../../../src/bedrock/betas.ts";
 import { isAnthropicModel } from "../../../src/bedrock/converse/context.ts";
 import { bytesFromBase64 } from "../../../src/bedrock/converse/encoding.ts";
-import type { FetchedImage } from "../../../src/bedrock/converse/images.ts";
+import type { FetchedImage } from "../../../src/bedrock/fetch-image.ts";
 import type { ResolvedModel } from "../../../src/bedrock/models.ts";
 import { anthropicFromConverse, normalisedRecordedBody } from "./support/anthropic-from-converse.ts";
 import { sentConverseBody } from "./support/bedrock-sdk.ts";

@@ -3,7 +3,7 @@ import type { MessagesRequest } from "../../../../src/anthropic/schema.ts";
 import { messagesRequestSchema } from "../../../../src/anthropic/schema.ts";
 import type { ResolvedModel } from "../../../../src/bedrock/models.ts";
 import { toConverseRequest, type ConverseRequest } from "../../../../src/bedrock/converse/request.ts";
-import type { FetchedImage } from "../../../../src/bedrock/converse/images.ts";
+import type { FetchedImage } from "../../../../src/bedrock/fetch-image.ts";
 import { claudeSonnet45 } from "./models.ts";
 
 export interface Converted extends ConverseRequest {

@@ -1,0 +1,123 @@
+import type { CompletionComparison, HeldStreamsComparison, RunCounts, StreamComparison } from "./phases.ts";
+
+/**
+ * The printed report. Every proxy figure sits next to its direct baseline and the ratio between
+ * them, so a slow machine shows up as a slow baseline and not as a slow proxy.
+ */
+
+const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+const ms = (value: number) => `${value.toFixed(2)} ms`;
+const signedMs = (value: number) => `${value >= 0 ? "+" : ""}${value.toFixed(2)} ms`;
+const ratio = (value: number) => `${value.toFixed(2)}×`;
+const perSecond = (value: number) => `${Math.round(value).toLocaleString("en-US")}/s`;
+const routeName = (route: string) => (route === "invoke" ? "native Claude (InvokeModel)" : "Converse (qwen3-coder)");
+
+/** Columns padded to their widest cell: the first left-aligned, the rest right-aligned. */
+export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const all = [header, ...rows];
+  const widths = header.map((_, column) => Math.max(...all.map((row) => (row[column] ?? "").length)));
+  const line = (row: readonly string[]) =>
+    row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0))).join("   ");
+  const rule = widths.map((width) => "─".repeat(width)).join("   ");
+  return ["  " + line(header), "  " + rule, ...rows.map((row) => "  " + line(row))].join("\n");
+}
+
+export function heading(title: string): string {
+  return `\n${title}\n${"═".repeat(title.length)}`;
+}
+
+function failuresNote(name: string, run: RunCounts): string[] {
+  return run.failures > 0 ? [`  ! ${name}: ${run.failures} failed; first: ${run.firstFailure ?? "?"}`] : [];
+}
+
+export function completionSection(c: CompletionComparison): string {
+  const rows = [
+    ["direct (emulator)", String(c.direct.completed), String(c.direct.failures), perSecond(c.direct.perSecond), ms(c.direct.latency.p50), ms(c.direct.latency.p99)],
+    ["through proxy", String(c.proxy.completed), String(c.proxy.failures), perSecond(c.proxy.perSecond), ms(c.proxy.latency.p50), ms(c.proxy.latency.p99)],
+    ["proxy / direct", "", "", ratio(c.proxy.perSecond / c.direct.perSecond), ratio(c.proxy.latency.p50 / c.direct.latency.p50), ratio(c.proxy.latency.p99 / c.direct.latency.p99)],
+    ["added by proxy", "", "", "", signedMs(c.proxy.latency.p50 - c.direct.latency.p50), signedMs(c.proxy.latency.p99 - c.direct.latency.p99)],
+  ];
+  return [
+    `\n${routeName(c.route)}, ${c.concurrency} concurrent`,
+    table(["", "requests", "failed", "throughput", "p50", "p99"], rows),
+    ...failuresNote("direct", c.direct),
+    ...failuresNote("proxy", c.proxy),
+  ].join("\n");
+}
+
+export function streamSection(c: StreamComparison): string {
+  const deltas = Math.ceil((c.turn.content[0]?.text.length ?? 0) / (c.turn.chunkChars ?? 20));
+  const rows = [
+    ["direct (emulator)", String(c.direct.completed), String(c.direct.failures), perSecond(c.direct.perSecond), ms(c.direct.firstToken.p50), ms(c.direct.firstToken.p99), ms(c.direct.total.p50), ms(c.direct.total.p99)],
+    ["through proxy", String(c.proxy.completed), String(c.proxy.failures), perSecond(c.proxy.perSecond), ms(c.proxy.firstToken.p50), ms(c.proxy.firstToken.p99), ms(c.proxy.total.p50), ms(c.proxy.total.p99)],
+    [
+      "proxy / direct",
+      "",
+      "",
+      ratio(c.proxy.perSecond / c.direct.perSecond),
+      ratio(c.proxy.firstToken.p50 / c.direct.firstToken.p50),
+      ratio(c.proxy.firstToken.p99 / c.direct.firstToken.p99),
+      ratio(c.proxy.total.p50 / c.direct.total.p50),
+      ratio(c.proxy.total.p99 / c.direct.total.p99),
+    ],
+    [
+      "added by proxy",
+      "",
+      "",
+      "",
+      signedMs(c.proxy.firstToken.p50 - c.direct.firstToken.p50),
+      signedMs(c.proxy.firstToken.p99 - c.direct.firstToken.p99),
+      signedMs(c.proxy.total.p50 - c.direct.total.p50),
+      signedMs(c.proxy.total.p99 - c.direct.total.p99),
+    ],
+  ];
+  return [
+    `\n${routeName(c.route)}, ${c.concurrency} concurrent streams of ${deltas} deltas, ${c.turn.chunkDelayMs ?? 0} ms apart`,
+    table(["", "streams", "failed", "throughput", "TTFT p50", "TTFT p99", "total p50", "total p99"], rows),
+    ...failuresNote("direct", c.direct),
+    ...failuresNote("proxy", c.proxy),
+  ].join("\n");
+}
+
+export function heldStreamsSection(c: HeldStreamsComparison): string {
+  const deltas = Math.ceil((c.turn.content[0]?.text.length ?? 0) / (c.turn.chunkChars ?? 20));
+  const streamRows = [
+    ["direct (emulator)", String(c.direct.streams), String(c.direct.maxOpen), String(c.direct.stopped), String(c.direct.failures), ms(c.direct.elapsedMs)],
+    ["through proxy", String(c.proxy.streams), String(c.proxy.maxOpen), String(c.proxy.stopped), String(c.proxy.failures), ms(c.proxy.elapsedMs)],
+    ["proxy / direct", "", ratio(c.proxy.maxOpen / c.direct.maxOpen), ratio(c.proxy.stopped / c.direct.stopped), "", ratio(c.proxy.elapsedMs / c.direct.elapsedMs)],
+  ];
+  const memory = c.proxy.memory;
+  const memoryRows = [
+    ["proxy idle (after start-up)", mb(c.proxyIdleRss), ratio(1)],
+    ["proxy before this phase", mb(memory.before), ratio(memory.before / c.proxyIdleRss)],
+    [`proxy peak (${memory.peakIsPhaseOnly ? "VmHWM, reset before the phase" : "sampled VmRSS"})`, mb(memory.peak), ratio(memory.peak / c.proxyIdleRss)],
+    ["proxy peak, sampled VmRSS", mb(memory.sampledPeak), ratio(memory.sampledPeak / c.proxyIdleRss)],
+    ["proxy growth per open stream", `${((memory.peak - memory.before) / Math.max(1, c.proxy.maxOpen) / 1024).toFixed(1)} KB`, ""],
+  ];
+  const emulator = c.direct.memory;
+  const emulatorNote = `  (baseline: the emulator itself went from ${mb(emulator.before)} to ${mb(emulator.peak)} holding them directly, ${ratio(emulator.peak / emulator.before)})`;
+  return [
+    `\n${c.direct.streams} streams opened at once, ${deltas} deltas each, ${c.turn.chunkDelayMs ?? 0} ms apart`,
+    table(["", "streams", "max open", "message_stop", "failed", "all done in"], streamRows),
+    ...failuresNote("direct", { ...c.direct, completed: 0, perSecond: 0 }),
+    ...failuresNote("proxy", { ...c.proxy, completed: 0, perSecond: 0 }),
+    "",
+    table(["memory", "RSS", "vs proxy idle"], memoryRows),
+    emulatorNote,
+  ].join("\n");
+}
+
+export interface TargetResult {
+  target: string;
+  measured: string;
+  pass: boolean;
+}
+
+export function targetsSection(results: readonly TargetResult[]): string {
+  return table(
+    ["target", "measured", "result"],
+    results.map((r) => [r.target, r.measured, r.pass ? "PASS" : "MISS"]),
+  );
+}
+
+export const format = { mb, ms, signedMs, ratio };

@@ -1,0 +1,53 @@
+import type { CompletionComparison, HeldStreamsComparison } from "./phases.ts";
+import { format, type TargetResult } from "./report.ts";
+
+/**
+ * The issue's targets for this 2-core machine: at 64 concurrent non-streaming requests the proxy adds
+ * at most 1 ms at p50 and 3 ms at p99 and keeps at least half the direct throughput; 1,000 concurrent
+ * streams fit in 250 MB of proxy RSS.
+ */
+
+export const limits = {
+  addedP50Ms: 1,
+  addedP99Ms: 3,
+  minThroughputRatio: 0.5,
+  maxStreamsRssBytes: 250 * 1024 * 1024,
+} as const;
+
+function completionTargets(c: CompletionComparison): TargetResult[] {
+  const route = c.route === "invoke" ? "native" : "converse";
+  const addedP50 = c.proxy.latency.p50 - c.direct.latency.p50;
+  const addedP99 = c.proxy.latency.p99 - c.direct.latency.p99;
+  const throughputRatio = c.proxy.perSecond / c.direct.perSecond;
+  const clean = c.direct.failures === 0 && c.proxy.failures === 0;
+  return [
+    { target: `${route}: added latency p50 ≤ ${limits.addedP50Ms} ms @${c.concurrency}`, measured: format.signedMs(addedP50), pass: clean && addedP50 <= limits.addedP50Ms },
+    { target: `${route}: added latency p99 ≤ ${limits.addedP99Ms} ms @${c.concurrency}`, measured: format.signedMs(addedP99), pass: clean && addedP99 <= limits.addedP99Ms },
+    {
+      target: `${route}: throughput ≥ ${limits.minThroughputRatio * 100}% of direct @${c.concurrency}`,
+      measured: `${(throughputRatio * 100).toFixed(1)}%`,
+      pass: clean && throughputRatio >= limits.minThroughputRatio,
+    },
+  ];
+}
+
+function heldStreamsTargets(c: HeldStreamsComparison): TargetResult[] {
+  const { proxy } = c;
+  const allOpenAndDone = proxy.maxOpen === proxy.streams && proxy.stopped === proxy.streams && proxy.failures === 0;
+  return [
+    {
+      target: `${proxy.streams} streams all open at once and all complete`,
+      measured: `${proxy.maxOpen} open, ${proxy.stopped} message_stop`,
+      pass: allOpenAndDone,
+    },
+    {
+      target: `${proxy.streams} concurrent streams: proxy RSS < ${format.mb(limits.maxStreamsRssBytes)}`,
+      measured: `${format.mb(proxy.memory.peak)} (${format.ratio(proxy.memory.peak / c.proxyIdleRss)} idle)`,
+      pass: allOpenAndDone && proxy.memory.peak < limits.maxStreamsRssBytes,
+    },
+  ];
+}
+
+export function evaluateTargets(completions: readonly CompletionComparison[], held: HeldStreamsComparison): TargetResult[] {
+  return [...completions.flatMap(completionTargets), ...heldStreamsTargets(held)];
+}
