@@ -37,7 +37,7 @@ function spawnService(name: string, command: string[], env: Record<string, strin
   let tail = "";
   // Draining stderr keeps a chatty child from blocking on a full pipe; only the tail is kept.
   void (async () => {
-    for await (const text of child.stderr.pipeThrough(new TextDecoderStream())) tail = (tail + text).slice(-stderrTailChars);
+    for await (const text of decodeText(child.stderr)) tail = (tail + text).slice(-stderrTailChars);
   })();
   return { child, tail: () => tail };
 }
@@ -102,9 +102,14 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+async function* decodeText(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+  const decoder = new TextDecoder();
+  for await (const bytes of stream) yield decoder.decode(bytes, { stream: true });
+}
+
 async function firstLine(stream: ReadableStream<Uint8Array>): Promise<string> {
   let text = "";
-  for await (const piece of stream.pipeThrough(new TextDecoderStream())) {
+  for await (const piece of decodeText(stream)) {
     text += piece;
     const end = text.indexOf("\n");
     if (end >= 0) return text.slice(0, end);

@@ -44,7 +44,7 @@ interface Frame {
  * needs the frame boundaries.
  */
 class FrameReader {
-  private buffer = new Uint8Array(0);
+  private buffer: Uint8Array = new Uint8Array(0);
 
   push(bytes: Uint8Array): Frame[] {
     this.buffer = this.buffer.byteLength === 0 ? bytes : concat(this.buffer, bytes);

@@ -48,6 +48,7 @@ function heldStreamsTargets(c: HeldStreamsComparison): TargetResult[] {
   ];
 }
 
-export function evaluateTargets(completions: readonly CompletionComparison[], held: HeldStreamsComparison): TargetResult[] {
-  return [...completions.flatMap(completionTargets), ...heldStreamsTargets(held)];
+/** Targets of the phases that ran (a --phases subset checks only its own). */
+export function evaluateTargets(completions: readonly CompletionComparison[], held: HeldStreamsComparison | undefined): TargetResult[] {
+  return [...completions.flatMap(completionTargets), ...(held ? heldStreamsTargets(held) : [])];
 }

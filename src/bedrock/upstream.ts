@@ -85,9 +85,36 @@ export class UpstreamCall {
     return withRetry(once, this.retry, this.signal, (error, n) => this.log.warn("retrying Bedrock call", { attempt: n, error: error.message, type: error.type }));
   }
 
+  /**
+   * Opens an upstream event stream inside the retry window: the call counts as answered only once
+   * its first event has arrived. Later failures surface through `guard`.
+   */
+  async openStream<T>(send: (signal: AbortSignal) => Promise<AsyncIterable<T> | undefined>): Promise<AsyncIterable<T>> {
+    const opened = await this.beforeFirstByte(async (signal) => {
+      const stream = await send(signal);
+      if (!stream) throw new Error("Bedrock returned no stream body");
+      const events = stream[Symbol.asyncIterator]();
+      return { events, first: await events.next() };
+    });
+    return rest(opened.first, opened.events);
+  }
+
+  /** The stream the client gets: whatever fails while it runs (upstream or conversion) as an ApiError. */
+  async *guard<T>(chunks: AsyncIterable<T>): AsyncGenerator<T> {
+    try {
+      yield* chunks;
+    } catch (error) {
+      throw this.toApiError(error);
+    }
+  }
+
   /** An error met while the answer is under way, told apart from our own total timeout. */
   toApiError(error: unknown): ApiError {
     if (this.totalTimeout.aborted) return new ApiError("timeout_error", `The request took longer than ${this.timeouts.totalMs} ms`, { cause: error });
     return fromBedrockError(error);
   }
+}
+
+async function* rest<T>(first: IteratorResult<T>, events: AsyncIterator<T>): AsyncGenerator<T> {
+  for (let next = first; !next.done; next = await events.next()) yield next.value;
 }

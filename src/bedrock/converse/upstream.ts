@@ -41,13 +41,8 @@ export function createConverseUpstream(client: BedrockRuntimeClient, fetchImage:
         toolNames,
         stopSequences: prepared.request.stop_sequences,
       });
-      const opened = await call.beforeFirstByte(async (abortSignal) => {
-        const output = await client.send(new ConverseStreamCommand(input), { abortSignal });
-        if (!output.stream) throw new Error("Bedrock returned no stream body");
-        const events = output.stream[Symbol.asyncIterator]();
-        return { events, first: await events.next() };
-      });
-      return { chunks: translateAll(opened.first, opened.events, translator, call), usage: () => translator.usage };
+      const events = await call.openStream(async (abortSignal) => (await client.send(new ConverseStreamCommand(input), { abortSignal })).stream);
+      return { chunks: call.guard(translateAll(events, translator)), usage: () => translator.usage };
     },
 
     async countTokens(request, model, call) {
@@ -59,19 +54,10 @@ export function createConverseUpstream(client: BedrockRuntimeClient, fetchImage:
   };
 }
 
-async function* translateAll(
-  first: IteratorResult<ConverseStreamOutput>,
-  events: AsyncIterator<ConverseStreamOutput>,
-  translator: ConverseStreamTranslator,
-  call: UpstreamCall,
-): AsyncGenerator<StreamChunk> {
-  try {
-    yield* chunks(translator.start());
-    for (let next = first; !next.done; next = await events.next()) yield* chunks(translator.push(next.value));
-    yield* chunks(translator.end());
-  } catch (error) {
-    throw call.toApiError(error);
-  }
+async function* translateAll(events: AsyncIterable<ConverseStreamOutput>, translator: ConverseStreamTranslator): AsyncGenerator<StreamChunk> {
+  yield* chunks(translator.start());
+  for await (const event of events) yield* chunks(translator.push(event));
+  yield* chunks(translator.end());
 }
 
 function* chunks(events: StreamEvent[]): Generator<StreamChunk> {

@@ -33,16 +33,11 @@ export function createInvokeUpstream(client: BedrockRuntimeClient, fetchImage: I
     async stream(prepared, call) {
       const body = await serialise(prepared, call);
       const relay = new InvokeStreamRelay(prepared.model.requested);
-      const opened = await call.beforeFirstByte(async (abortSignal) => {
-        const output = await client.send(
-          new InvokeModelWithResponseStreamCommand({ modelId: prepared.model.modelId, body, contentType: "application/json", accept: "application/json" }),
-          { abortSignal },
-        );
-        if (!output.body) throw new Error("Bedrock returned no stream body");
-        const events = output.body[Symbol.asyncIterator]();
-        return { events, first: await events.next() };
+      const events = await call.openStream(async (abortSignal) => {
+        const command = new InvokeModelWithResponseStreamCommand({ modelId: prepared.model.modelId, body, contentType: "application/json", accept: "application/json" });
+        return (await client.send(command, { abortSignal })).body;
       });
-      return { chunks: relayAll(opened.first, opened.events, relay, call), usage: () => relay.usage };
+      return { chunks: call.guard(relayAll(events, relay)), usage: () => relay.usage };
     },
 
     async countTokens(request, model, call) {
@@ -56,14 +51,10 @@ export function createInvokeUpstream(client: BedrockRuntimeClient, fetchImage: I
   };
 }
 
-async function* relayAll(first: IteratorResult<ResponseStream>, events: AsyncIterator<ResponseStream>, relay: InvokeStreamRelay, call: UpstreamCall) {
-  try {
-    for (let next = first; !next.done; next = await events.next()) {
-      const chunk = relay.push(next.value);
-      if (chunk) yield chunk;
-    }
-  } catch (error) {
-    throw call.toApiError(error);
+async function* relayAll(events: AsyncIterable<ResponseStream>, relay: InvokeStreamRelay) {
+  for await (const event of events) {
+    const chunk = relay.push(event);
+    if (chunk) yield chunk;
   }
 }
 

@@ -1,0 +1,173 @@
+/**
+ * `bun run bench`: the proxy's overhead, measured against the emulator it fronts, in one run.
+ *
+ * The emulator and the proxy run as separate processes on free loopback ports; this process drives
+ * the load with keep-alive `fetch`. Every workload is sent twice, to the emulator directly (the
+ * baseline) and through the proxy, so each figure is printed as a ratio to that baseline:
+ *   1. non-streaming, 64 concurrent: throughput, p50/p99 latency, the latency the proxy adds;
+ *   2. streaming, 32 concurrent: time to first token and to the end of the stream;
+ *   3. 1,000 streams held open at once: the proxy's peak RSS against its idle RSS.
+ * The closing table checks the issue's targets. Exit code 0 even on a MISS, unless --strict.
+ *
+ * Options: --strict, --requests N (per non-streaming run), --streams N (phase 3),
+ *          --phases 1,2,3 (a subset, for diagnosis), --cpu-prof DIR (profile the proxy into DIR).
+ */
+
+import { cpus } from "node:os";
+import { parseArgs } from "node:util";
+import type { LoadPlan } from "./bench/load.ts";
+import {
+  type CompletionComparison,
+  compareCompletions,
+  compareHeldStreams,
+  compareStreams,
+  type HeldStreamsComparison,
+  pacedTurn,
+} from "./bench/phases.ts";
+import { killAll, readMemory, type Service, startEmulator, startProxy } from "./bench/processes.ts";
+import { completionSection, format, heading, heldStreamsSection, streamSection, targetsSection } from "./bench/report.ts";
+import { evaluateTargets } from "./bench/targets.ts";
+import type { Endpoints, Route } from "./bench/workload.ts";
+
+const routes: readonly Route[] = ["invoke", "converse"];
+
+/** Bun's fetch allows 256 requests in flight per process unless this is raised before it starts. */
+const fetchLimitVariable = "BUN_CONFIG_MAX_HTTP_REQUESTS";
+
+interface Options {
+  strict: boolean;
+  requests: number;
+  streams: number;
+  phases: ReadonlySet<number>;
+  cpuProfileDir: string | undefined;
+}
+
+function readOptions(): Options {
+  const { values } = parseArgs({
+    args: process.argv.slice(2),
+    options: {
+      strict: { type: "boolean", default: false },
+      requests: { type: "string", default: "4000" },
+      streams: { type: "string", default: "1000" },
+      phases: { type: "string", default: "1,2,3" },
+      "cpu-prof": { type: "string" },
+    },
+  });
+  return {
+    strict: values.strict,
+    requests: positiveInteger("--requests", values.requests),
+    streams: positiveInteger("--streams", values.streams),
+    phases: new Set(values.phases.split(",").map((p) => positiveInteger("--phases", p))),
+    cpuProfileDir: values["cpu-prof"],
+  };
+}
+
+function positiveInteger(name: string, text: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} takes a positive integer, not ${text}`);
+  return value;
+}
+
+/** Re-runs this script with the fetch limit raised (it cannot be raised from inside); returns its exit code. */
+async function relaunchWithFetchLimit(limit: number): Promise<number> {
+  const child = Bun.spawn([process.execPath, ...process.argv.slice(1)], {
+    env: { ...process.env, [fetchLimitVariable]: String(limit) },
+    stdio: ["inherit", "inherit", "inherit"],
+  });
+  // Ctrl-C reaches the child through the process group; a signal sent to this pid alone is passed on.
+  for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => child.kill(signal));
+  return child.exited;
+}
+
+/** Whatever happens, no emulator or proxy outlives the bench. */
+function stopChildrenOnExit(): void {
+  process.on("exit", killAll);
+  for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
+    process.once(signal, () => {
+      console.error(`\n${signal}: stopping the emulator and the proxy`);
+      killAll();
+      process.exit(code);
+    });
+  }
+}
+
+const nonStreamingConcurrency = 64;
+const streamingConcurrency = 32;
+
+function completionPlans(requests: number, concurrency: number): { warmUp: LoadPlan; plan: LoadPlan } {
+  return {
+    warmUp: { concurrency, maxRequests: Math.min(1000, requests), maxDurationMs: 3_000 },
+    plan: { concurrency, maxRequests: requests, maxDurationMs: 15_000 },
+  };
+}
+
+async function phaseOne(endpoints: Endpoints, requests: number): Promise<CompletionComparison[]> {
+  console.log(heading("1. Non-streaming: direct to the emulator vs through the proxy"));
+  const results: CompletionComparison[] = [];
+  for (const route of routes) {
+    const { warmUp, plan } = completionPlans(requests, nonStreamingConcurrency);
+    const comparison = await compareCompletions(endpoints, route, warmUp, plan);
+    console.log(completionSection(comparison));
+    results.push(comparison);
+  }
+  // One request at a time: the proxy's own cost per request, without queueing behind other requests.
+  const serial = completionPlans(Math.min(1000, requests), 1);
+  console.log(completionSection(await compareCompletions(endpoints, "invoke", serial.warmUp, serial.plan)));
+  return results;
+}
+
+async function phaseTwo(endpoints: Endpoints): Promise<void> {
+  console.log(heading("2. Streaming: time to first token"));
+  const turn = pacedTurn(10, 20, 5);
+  const warmUp: LoadPlan = { concurrency: streamingConcurrency, maxRequests: 200, maxDurationMs: 3_000 };
+  const plan: LoadPlan = { concurrency: streamingConcurrency, maxRequests: 2000, maxDurationMs: 10_000 };
+  for (const route of routes) console.log(streamSection(await compareStreams(endpoints, route, turn, warmUp, plan)));
+}
+
+async function phaseThree(endpoints: Endpoints, emulator: Service, proxy: Service, proxyIdleRss: number, streams: number): Promise<HeldStreamsComparison> {
+  console.log(heading(`3. ${streams.toLocaleString("en-US")} concurrent streams: proxy memory`));
+  // 15 deltas 300 ms apart: each stream lasts ~4.5 s, far longer than it takes to open them all.
+  const turn = pacedTurn(15, 20, 300);
+  const comparison = await compareHeldStreams(endpoints, { emulator: emulator.pid, proxy: proxy.pid }, proxyIdleRss, turn, streams);
+  console.log(heldStreamsSection(comparison));
+  return comparison;
+}
+
+async function main(options: Options): Promise<number> {
+  const began = performance.now();
+  stopChildrenOnExit();
+  const emulator = await startEmulator();
+  const proxy = await startProxy({ emulatorUrl: emulator.url, ...(options.cpuProfileDir ? { cpuProfileDir: options.cpuProfileDir } : {}) });
+  const endpoints: Endpoints = { emulator: emulator.url, proxy: proxy.url };
+  try {
+    // Let start-up garbage settle before taking the idle figure every memory ratio is against.
+    await Bun.sleep(500);
+    const proxyIdleRss = (await readMemory(proxy.pid)).rss;
+    console.log(`bench: Bun ${Bun.version}, ${cpus().length} cores; emulator ${emulator.url} (pid ${emulator.pid}), proxy ${proxy.url} (pid ${proxy.pid}), proxy idle RSS ${format.mb(proxyIdleRss)}`);
+
+    const completions = options.phases.has(1) ? await phaseOne(endpoints, options.requests) : [];
+    if (options.phases.has(2)) await phaseTwo(endpoints);
+    const held = options.phases.has(3) ? await phaseThree(endpoints, emulator, proxy, proxyIdleRss, options.streams) : undefined;
+
+    const results = evaluateTargets(completions, held);
+    console.log(heading("Targets"));
+    console.log(targetsSection(results));
+    const missed = results.filter((r) => !r.pass).length;
+    console.log(`\n${results.length - missed} of ${results.length} targets met; bench took ${((performance.now() - began) / 1000).toFixed(1)} s`);
+    return options.strict && missed > 0 ? 1 : 0;
+  } catch (error) {
+    console.error(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    console.error(`proxy stderr (tail):\n${proxy.stderrTail()}\nemulator stderr (tail):\n${emulator.stderrTail()}`);
+    return 2;
+  } finally {
+    // A graceful stop lets the proxy write its CPU profile.
+    await proxy.stop();
+    await emulator.stop();
+    if (options.cpuProfileDir) console.log(`proxy CPU profile written to ${options.cpuProfileDir}`);
+  }
+}
+
+const options = readOptions();
+const neededFetchLimit = Math.max(1024, options.streams + 64);
+const currentFetchLimit = Number(process.env[fetchLimitVariable] ?? 0);
+process.exit(currentFetchLimit < neededFetchLimit ? await relaunchWithFetchLimit(neededFetchLimit) : await main(options));
