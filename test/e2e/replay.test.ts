@@ -64,13 +64,13 @@ describe("replayed native (InvokeModel) streams", () => {
   for (const path of sharedFixtureFiles("bedrock-invoke-stream", ".eventstream")) {
     test(basename(path), async () => {
       replayBody = new Uint8Array(readFileSync(path));
-      const proxied = await client.messages.stream({ model: "claude-sonnet-4-5", max_tokens: 100, messages: [{ role: "user", content: "x" }] }).finalMessage();
+      const proxied = await client.messages.stream({ model: "claude-sonnet-4-6", max_tokens: 100, messages: [{ role: "user", content: "x" }] }).finalMessage();
       const direct = await accumulateAnthropicEvents(frames(path).flatMap((f) => (f.chunk_bytes_decoded ? [f.chunk_bytes_decoded] : [])));
       expect(proxied.content as unknown[]).toEqual(direct.content);
       expect(proxied.stop_reason).toBe(direct.stop_reason);
       expect(proxied.usage.output_tokens).toBe(direct.usage.output_tokens);
       expect(proxied.usage.input_tokens).toBe(direct.usage.input_tokens);
-      expect(proxied.model).toBe("claude-sonnet-4-5");
+      expect(proxied.model).toBe("claude-sonnet-4-6");
     });
   }
 });
@@ -125,4 +125,42 @@ describe("replayed Converse streams", () => {
       expect(proxied.stop_reason).toBe((JSON.parse(stop?.payload ?? "{}") as { stopReason?: string }).stopReason as Anthropic.StopReason);
     });
   }
+});
+
+/** The first `count` frames of an event stream (each frame starts with its own total length). */
+function firstFrames(bytes: Uint8Array, count: number): Uint8Array {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let end = 0;
+  for (let i = 0; i < count; i++) end += view.getUint32(end);
+  return bytes.slice(0, end);
+}
+
+describe("cut and corrupted streams are errors, never answers that look complete", () => {
+  const [capture] = sharedFixtureFiles("bedrock-invoke-stream", ".eventstream");
+  const ask = (model: string) => client.messages.stream({ model, max_tokens: 100, messages: [{ role: "user", content: "x" }] }).finalMessage();
+
+  test.skipIf(!capture)("a stream cut at a frame boundary before message_stop", async () => {
+    replayBody = new Uint8Array(firstFrames(new Uint8Array(readFileSync(capture ?? "")), 5));
+    expect(String(await ask("claude-sonnet-4-6").catch((e: unknown) => e))).toContain("before the message was complete");
+  });
+
+  test.skipIf(!capture)("a stream cut in the middle of a frame", async () => {
+    const whole = new Uint8Array(readFileSync(capture ?? ""));
+    replayBody = whole.slice(0, firstFrames(whole, 5).byteLength + 20);
+    expect(String(await ask("claude-sonnet-4-6").catch((e: unknown) => e))).toContain("Truncated event message")
+  });
+
+  test.skipIf(!capture)("a frame whose CRC does not match", async () => {
+    const corrupted = new Uint8Array(readFileSync(capture ?? ""));
+    const secondFrame = firstFrames(corrupted, 1).byteLength;
+    corrupted[secondFrame + 20] = (corrupted[secondFrame + 20] ?? 0) ^ 0xff;
+    replayBody = corrupted;
+    expect(String(await ask("claude-sonnet-4-6").catch((e: unknown) => e))).toContain("checksum")
+  });
+
+  test("a Converse stream cut before messageStop", async () => {
+    const { eventFrame } = await import("../../src/emulator/eventstream.ts");
+    replayBody = new Uint8Array(Buffer.concat([eventFrame("messageStart", { role: "assistant" }), eventFrame("contentBlockDelta", { contentBlockIndex: 0, delta: { text: "half an ans" } })]));
+    expect(String(await ask("converse-replay").catch((e: unknown) => e))).toContain("before the message was complete");
+  });
 });

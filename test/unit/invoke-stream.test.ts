@@ -32,6 +32,14 @@ describe("the native stream relay", () => {
     expect(relay.usage).toMatchObject({ input_tokens: 5, output_tokens: 42, cache_read_input_tokens: 100, cache_creation_input_tokens: 0 });
   });
 
+  test("a stream that ends before message_stop is an error", () => {
+    const relay = new InvokeStreamRelay("m");
+    relayAll(relay, [chunk({ type: "message_start", message: { usage: { input_tokens: 5 } } }), chunk({ type: "content_block_start", index: 0, content_block: { type: "text", text: "" } })]);
+    expect(() => relay.end()).toThrow("before the message was complete");
+    relayAll(relay, [chunk({ type: "message_stop" })]);
+    expect(() => relay.end()).not.toThrow();
+  });
+
   test("deltas go out byte for byte", () => {
     const relay = new InvokeStreamRelay("m");
     const text = '{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"héllo"}}';

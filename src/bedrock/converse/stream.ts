@@ -8,6 +8,7 @@ import {
   type ContentBlockStartEvent,
   type ConverseStreamOutput,
 } from "@aws-sdk/client-bedrock-runtime";
+import { ApiError } from "../../anthropic/errors.ts";
 import type { ContentBlock, ContentBlockDelta, StopReason, StreamEvent, Usage } from "../../anthropic/messages.ts";
 import { toAnthropicCitation } from "./citations.ts";
 import { dataFromRedactedContent } from "./redacted-thinking.ts";
@@ -117,8 +118,9 @@ export class ConverseStreamTranslator {
   end(): StreamEvent[] {
     const events = this.start();
     if (this.#finished) return events;
-    // Without a messageStop the turn still ended; end_turn is what a complete message says.
-    if (!this.#stopSeen) this.#stopReason = "end_turn";
+    // A stream cut before messageStop is not a finished answer: the client must not mistake it for one.
+    if (!this.#stopSeen) throw new ApiError("api_error", "Bedrock ended the stream before the message was complete");
+    // messageStop without the metadata that follows it: the answer is whole, only its usage is estimated.
     events.push(...this.#finish());
     return events;
   }

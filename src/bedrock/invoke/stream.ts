@@ -1,4 +1,5 @@
 import type { ResponseStream } from "@aws-sdk/client-bedrock-runtime";
+import { ApiError } from "../../anthropic/errors.ts";
 import { emptyUsage, type Usage } from "../../anthropic/messages.ts";
 import type { StreamChunk } from "../upstream.ts";
 
@@ -10,6 +11,7 @@ import type { StreamChunk } from "../upstream.ts";
  */
 export class InvokeStreamRelay {
   usage: Usage = emptyUsage();
+  private stopped = false;
   private readonly decoder = new TextDecoder();
 
   constructor(private readonly model: string) {}
@@ -25,10 +27,16 @@ export class InvokeStreamRelay {
       case "message_delta":
         return { type, data: JSON.stringify(this.delta(JSON.parse(data) as MessageDelta)) };
       case "message_stop":
+        this.stopped = true;
         return { type, data: '{"type":"message_stop"}' };
       default:
         return { type, data: data.includes("\n") ? JSON.stringify(JSON.parse(data)) : data };
     }
+  }
+
+  /** When the upstream ends: a stream cut before message_stop must not pass for a finished answer. */
+  end(): void {
+    if (!this.stopped) throw new ApiError("api_error", "Bedrock ended the stream before the message was complete");
   }
 
   private start(event: MessageStart): MessageStart {

@@ -56,6 +56,7 @@ async function* relayAll(events: AsyncIterable<ResponseStream>, relay: InvokeStr
     const chunk = relay.push(event);
     if (chunk) yield chunk;
   }
+  relay.end();
 }
 
 /** CountTokens takes a whole InvokeModel body, so the count request is shaped as one. */

@@ -195,10 +195,8 @@ describe("ConverseStreamTranslator", () => {
       });
     });
 
-    test("an upstream that ends without messageStop ends the turn", () => {
-      const events = run([text(0, "a")]);
-      expectWellFormedStream(events);
-      expect(events.at(-2)).toMatchObject({ delta: { stop_reason: "end_turn" } });
+    test("an upstream that ends without messageStop is an error, never a turn that looks complete", () => {
+      expect(() => run([text(0, "a")])).toThrow("ended the stream before the message was complete");
     });
   });
 
