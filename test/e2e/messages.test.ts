@@ -20,7 +20,7 @@ let client: Anthropic;
 let images: ReturnType<typeof Bun.serve>;
 
 beforeAll(async () => {
-  stack = await startStack({ IMAGE_FETCH_MAX_BYTES: "10000" });
+  stack = await startStack({ IMAGE_FETCH_MAX_BYTES: "10000", IMAGE_FETCH_TIMEOUT_MS: "300" });
   client = stack.client();
   // A local image host: a PNG, one too large, one that is not an image, one that never answers.
   images = Bun.serve({
@@ -31,6 +31,7 @@ beforeAll(async () => {
       if (path === "/pixel.png") return new Response(Buffer.from(pngPixel, "base64"), { headers: { "content-type": "image/png" } });
       if (path === "/huge.png") return new Response(new Uint8Array(50_000), { headers: { "content-type": "image/png" } });
       if (path === "/page.html") return new Response("<html></html>", { headers: { "content-type": "text/html" } });
+      if (path === "/slow.png") return Bun.sleep(2_000).then(() => new Response(Buffer.from(pngPixel, "base64"), { headers: { "content-type": "image/png" } }));
       return new Response("missing", { status: 404 });
     },
   });
@@ -196,7 +197,7 @@ for (const route of routes) {
       const sent = JSON.stringify(await lastRequest(route.plain));
       expect(sent).toContain(pngPixel.slice(0, 40));
       expect(sent).not.toContain("pixel.png");
-      for (const [path, reason] of [["huge.png", "limit"], ["page.html", "media type"], ["gone.png", "404"]] as const) {
+      for (const [path, reason] of [["huge.png", "limit"], ["page.html", "media type"], ["gone.png", "404"], ["slow.png", "Could not fetch"]] as const) {
         const error = await withImage(`${images.url}${path}`).catch((e: unknown) => e);
         expect(error).toBeInstanceOf(Anthropic.BadRequestError);
         expect(String(error)).toContain(reason);
