@@ -10,7 +10,8 @@
  * The closing table checks the issue's targets. Exit code 0 even on a MISS, unless --strict.
  *
  * Options: --strict, --requests N (per non-streaming run), --streams N (phase 3),
- *          --phases 1,2,3 (a subset, for diagnosis), --cpu-prof DIR (profile the proxy into DIR).
+ *          --phases 1,2,3 (a subset, for diagnosis), --cpu-prof DIR (profile the proxy into DIR),
+ *          --proxy-preload FILE (a module Bun preloads into the proxy, to try a change to src/ as an A/B).
  */
 
 import { cpus } from "node:os";
@@ -23,8 +24,9 @@ import {
   compareStreams,
   type HeldStreamsComparison,
   pacedTurn,
+  type Pids,
 } from "./bench/phases.ts";
-import { killAll, readMemory, type Service, startEmulator, startProxy } from "./bench/processes.ts";
+import { killAll, readMemory, startEmulator, startProxy } from "./bench/processes.ts";
 import { completionSection, format, heading, heldStreamsSection, streamSection, targetsSection } from "./bench/report.ts";
 import { evaluateTargets } from "./bench/targets.ts";
 import type { Endpoints, Route } from "./bench/workload.ts";
@@ -40,6 +42,7 @@ interface Options {
   streams: number;
   phases: ReadonlySet<number>;
   cpuProfileDir: string | undefined;
+  proxyPreload: string | undefined;
 }
 
 function readOptions(): Options {
@@ -51,6 +54,7 @@ function readOptions(): Options {
       streams: { type: "string", default: "1000" },
       phases: { type: "string", default: "1,2,3" },
       "cpu-prof": { type: "string" },
+      "proxy-preload": { type: "string" },
     },
   });
   return {
@@ -59,6 +63,7 @@ function readOptions(): Options {
     streams: positiveInteger("--streams", values.streams),
     phases: new Set(values.phases.split(",").map((p) => positiveInteger("--phases", p))),
     cpuProfileDir: values["cpu-prof"],
+    proxyPreload: values["proxy-preload"],
   };
 }
 
@@ -82,8 +87,12 @@ async function relaunchWithFetchLimit(limit: number): Promise<number> {
 /** Whatever happens, no emulator or proxy outlives the bench. */
 function stopChildrenOnExit(): void {
   process.on("exit", killAll);
+  let stopping = false;
   for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
-    process.once(signal, () => {
+    // `on`, not `once`: Ctrl-C can arrive twice (from the terminal and forwarded by the parent).
+    process.on(signal, () => {
+      if (stopping) return;
+      stopping = true;
       console.error(`\n${signal}: stopping the emulator and the proxy`);
       killAll();
       process.exit(code);
@@ -101,18 +110,18 @@ function completionPlans(requests: number, concurrency: number): { warmUp: LoadP
   };
 }
 
-async function phaseOne(endpoints: Endpoints, requests: number): Promise<CompletionComparison[]> {
+async function phaseOne(endpoints: Endpoints, pids: Pids, requests: number): Promise<CompletionComparison[]> {
   console.log(heading("1. Non-streaming: direct to the emulator vs through the proxy"));
   const results: CompletionComparison[] = [];
   for (const route of routes) {
     const { warmUp, plan } = completionPlans(requests, nonStreamingConcurrency);
-    const comparison = await compareCompletions(endpoints, route, warmUp, plan);
+    const comparison = await compareCompletions(endpoints, pids, route, warmUp, plan);
     console.log(completionSection(comparison));
     results.push(comparison);
   }
   // One request at a time: the proxy's own cost per request, without queueing behind other requests.
   const serial = completionPlans(Math.min(1000, requests), 1);
-  console.log(completionSection(await compareCompletions(endpoints, "invoke", serial.warmUp, serial.plan)));
+  console.log(completionSection(await compareCompletions(endpoints, pids, "invoke", serial.warmUp, serial.plan)));
   return results;
 }
 
@@ -124,11 +133,11 @@ async function phaseTwo(endpoints: Endpoints): Promise<void> {
   for (const route of routes) console.log(streamSection(await compareStreams(endpoints, route, turn, warmUp, plan)));
 }
 
-async function phaseThree(endpoints: Endpoints, emulator: Service, proxy: Service, proxyIdleRss: number, streams: number): Promise<HeldStreamsComparison> {
+async function phaseThree(endpoints: Endpoints, pids: Pids, proxyIdleRss: number, streams: number): Promise<HeldStreamsComparison> {
   console.log(heading(`3. ${streams.toLocaleString("en-US")} concurrent streams: proxy memory`));
   // 15 deltas 300 ms apart: each stream lasts ~4.5 s, far longer than it takes to open them all.
   const turn = pacedTurn(15, 20, 300);
-  const comparison = await compareHeldStreams(endpoints, { emulator: emulator.pid, proxy: proxy.pid }, proxyIdleRss, turn, streams);
+  const comparison = await compareHeldStreams(endpoints, pids, proxyIdleRss, turn, streams);
   console.log(heldStreamsSection(comparison));
   return comparison;
 }
@@ -137,17 +146,22 @@ async function main(options: Options): Promise<number> {
   const began = performance.now();
   stopChildrenOnExit();
   const emulator = await startEmulator();
-  const proxy = await startProxy({ emulatorUrl: emulator.url, ...(options.cpuProfileDir ? { cpuProfileDir: options.cpuProfileDir } : {}) });
+  const proxy = await startProxy({
+    emulatorUrl: emulator.url,
+    ...(options.cpuProfileDir ? { cpuProfileDir: options.cpuProfileDir } : {}),
+    ...(options.proxyPreload ? { preload: options.proxyPreload } : {}),
+  });
   const endpoints: Endpoints = { emulator: emulator.url, proxy: proxy.url };
+  const pids: Pids = { emulator: emulator.pid, proxy: proxy.pid };
   try {
     // Let start-up garbage settle before taking the idle figure every memory ratio is against.
     await Bun.sleep(500);
     const proxyIdleRss = (await readMemory(proxy.pid)).rss;
     console.log(`bench: Bun ${Bun.version}, ${cpus().length} cores; emulator ${emulator.url} (pid ${emulator.pid}), proxy ${proxy.url} (pid ${proxy.pid}), proxy idle RSS ${format.mb(proxyIdleRss)}`);
 
-    const completions = options.phases.has(1) ? await phaseOne(endpoints, options.requests) : [];
+    const completions = options.phases.has(1) ? await phaseOne(endpoints, pids, options.requests) : [];
     if (options.phases.has(2)) await phaseTwo(endpoints);
-    const held = options.phases.has(3) ? await phaseThree(endpoints, emulator, proxy, proxyIdleRss, options.streams) : undefined;
+    const held = options.phases.has(3) ? await phaseThree(endpoints, pids, proxyIdleRss, options.streams) : undefined;
 
     const results = evaluateTargets(completions, held);
     console.log(heading("Targets"));

@@ -1,7 +1,7 @@
 import { queueTurns, resetEmulator, type ScriptedTurn, textOfDeltas } from "./emulator-control.ts";
 import { type LoadOutcome, type LoadPlan, type Percentiles, percentiles, runClosedLoop, throughput } from "./load.ts";
-import { type MemoryReading, readMemory, resetPeakRss } from "./processes.ts";
-import { type Endpoints, type PreparedRequest, prepareRequest, type Route, type StreamTiming, timeCompletion, timeStream, type Via } from "./workload.ts";
+import { type MemoryReading, readCpuSeconds, readMemory, resetPeakRss } from "./processes.ts";
+import { type Endpoints, type PreparedRequest, prepareRequest, type Route, timeCompletion, timeStream, type Via } from "./workload.ts";
 
 /**
  * The bench's three phases. Each measures one workload twice in the same run, sent to the emulator
@@ -24,10 +24,48 @@ export interface Pair<T> {
   proxy: T;
 }
 
+export interface Pids {
+  emulator: number;
+  proxy: number;
+}
+
+/**
+ * CPU each process spent per completed request, in µs: where the machine's two cores went. The load
+ * generator shares those cores, so its share is shown too.
+ */
+export interface CpuPerRequest {
+  benchUs: number;
+  emulatorUs: number;
+  proxyUs: number;
+}
+
+function ownCpuSeconds(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
+}
+
+/** Runs `work` and charges the CPU each process used meanwhile to its `completed` requests. */
+async function withCpuAccounting<T extends { completed: number }>(pids: Pids, work: () => Promise<T>): Promise<T & { cpu: CpuPerRequest }> {
+  const read = async () => ({ bench: ownCpuSeconds(), emulator: await readCpuSeconds(pids.emulator), proxy: await readCpuSeconds(pids.proxy) });
+  const before = await read();
+  const result = await work();
+  const after = await read();
+  const perRequestUs = (seconds: number) => (seconds * 1e6) / Math.max(1, result.completed);
+  return {
+    ...result,
+    cpu: {
+      benchUs: perRequestUs(after.bench - before.bench),
+      emulatorUs: perRequestUs(after.emulator - before.emulator),
+      proxyUs: perRequestUs(after.proxy - before.proxy),
+    },
+  };
+}
+
 // ——— Phase 1: non-streaming ———
 
 export interface CompletionRun extends RunCounts {
   latency: Percentiles;
+  cpu: CpuPerRequest;
 }
 
 export interface CompletionComparison extends Pair<CompletionRun> {
@@ -36,15 +74,17 @@ export interface CompletionComparison extends Pair<CompletionRun> {
 }
 
 /** Warm-up first (the JIT and the keep-alive pools), then the measured run. */
-async function measureCompletions(request: PreparedRequest, warmUp: LoadPlan, plan: LoadPlan): Promise<CompletionRun> {
+async function measureCompletions(pids: Pids, request: PreparedRequest, warmUp: LoadPlan, plan: LoadPlan): Promise<CompletionRun> {
   await runClosedLoop(warmUp, () => timeCompletion(request));
-  const outcome = await runClosedLoop(plan, () => timeCompletion(request));
-  return { ...counts(outcome), latency: percentiles(outcome.samples) };
+  return withCpuAccounting(pids, async () => {
+    const outcome = await runClosedLoop(plan, () => timeCompletion(request));
+    return { ...counts(outcome), latency: percentiles(outcome.samples) };
+  });
 }
 
-export async function compareCompletions(endpoints: Endpoints, route: Route, warmUp: LoadPlan, plan: LoadPlan): Promise<CompletionComparison> {
+export async function compareCompletions(endpoints: Endpoints, pids: Pids, route: Route, warmUp: LoadPlan, plan: LoadPlan): Promise<CompletionComparison> {
   await resetEmulator(endpoints.emulator);
-  const run = (via: Via) => measureCompletions(prepareRequest(endpoints, via, route, false), warmUp, plan);
+  const run = (via: Via) => measureCompletions(pids, prepareRequest(endpoints, via, route, false), warmUp, plan);
   const direct = await run("direct");
   const proxy = await run("proxy");
   return { route, concurrency: plan.concurrency, direct, proxy };
@@ -77,8 +117,8 @@ async function measureStreams(endpoints: Endpoints, request: PreparedRequest, tu
   await resetEmulator(endpoints.emulator);
   return {
     ...counts(outcome),
-    firstToken: percentiles(outcome.samples.map((s: StreamTiming) => s.firstTokenMs)),
-    total: percentiles(outcome.samples.map((s: StreamTiming) => s.totalMs)),
+    firstToken: percentiles(outcome.samples.map((timing) => timing.firstTokenMs)),
+    total: percentiles(outcome.samples.map((timing) => timing.totalMs)),
   };
 }
 
@@ -186,7 +226,7 @@ async function measureHeldStreams(endpoints: Endpoints, via: Via, holderPid: num
 
 export async function compareHeldStreams(
   endpoints: Endpoints,
-  pids: { emulator: number; proxy: number },
+  pids: Pids,
   proxyIdleRss: number,
   turn: ScriptedTurn,
   streams: number,

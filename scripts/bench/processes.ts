@@ -30,7 +30,7 @@ export function killAll(): void {
   running.clear();
 }
 
-function spawnService(name: string, command: string[], env: Record<string, string>): { child: Subprocess<"ignore", "pipe", "pipe">; tail: () => string } {
+function spawnService(command: string[], env: Record<string, string>): { child: Subprocess<"ignore", "pipe", "pipe">; tail: () => string } {
   const child = Bun.spawn(command, { env: { ...process.env, ...env }, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
   running.add(child);
   void child.exited.then(() => running.delete(child));
@@ -57,7 +57,7 @@ function stopper(child: Subprocess): () => Promise<void> {
 export async function startEmulator(): Promise<Service> {
   // --max-recorded 0: the request log would otherwise keep 10 000 bodies and grow the emulator's heap.
   const command = [process.execPath, "src/emulator/main.ts", "--port", "0", "--host", loopback, "--max-recorded", "0"];
-  const { child, tail } = spawnService("emulator", command, {});
+  const { child, tail } = spawnService(command, {});
   const url = await withTimeout(firstLine(child.stdout), startupTimeoutMs, () => `emulator did not start:\n${tail()}`);
   return { name: "emulator", url: url.trim(), pid: child.pid, stderrTail: tail, stop: stopper(child) };
 }
@@ -66,13 +66,16 @@ export interface ProxyOptions {
   emulatorUrl: string;
   /** When set, the proxy runs under Bun's CPU profiler and writes its profile here on exit. */
   cpuProfileDir?: string;
+  /** A module Bun preloads into the proxy: lets an experiment swap a part of src/ without editing it. */
+  preload?: string;
 }
 
 /** The proxy logs its URL only at info level, so its port is chosen here and readiness polled. */
 export async function startProxy(options: ProxyOptions): Promise<Service> {
   const port = await freePort();
   const profiling = options.cpuProfileDir ? ["--cpu-prof", "--cpu-prof-md", `--cpu-prof-dir=${options.cpuProfileDir}`] : [];
-  const { child, tail } = spawnService("proxy", [process.execPath, ...profiling, "src/main.ts"], {
+  const preload = options.preload ? ["--preload", options.preload] : [];
+  const { child, tail } = spawnService([process.execPath, ...profiling, ...preload, "src/main.ts"], {
     PORT: String(port),
     HOST: loopback,
     BEDROCK_ENDPOINT: options.emulatorUrl,
@@ -145,6 +148,17 @@ function statusKb(status: string, field: string): number {
   const match = new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status);
   if (!match?.[1]) throw new Error(`no ${field} in /proc status`);
   return Number(match[1]);
+}
+
+/** Linux's USER_HZ, the unit of /proc/<pid>/stat times: 100 on every mainstream architecture. */
+const clockTicksPerSecond = 100;
+
+/** CPU time (user + system, all threads) the process has used so far, in seconds. */
+export async function readCpuSeconds(pid: number): Promise<number> {
+  const stat = await Bun.file(`/proc/${pid}/stat`).text();
+  // Fields after the parenthesised command name, which may itself contain spaces: utime and stime are the 12th and 13th.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / clockTicksPerSecond;
 }
 
 /**

@@ -1,4 +1,5 @@
-import type { CompletionComparison, HeldStreamsComparison, RunCounts, StreamComparison } from "./phases.ts";
+import type { ScriptedTurn } from "./emulator-control.ts";
+import type { CompletionComparison, CompletionRun, HeldStreamsComparison, RunCounts, StreamComparison } from "./phases.ts";
 
 /**
  * The printed report. Every proxy figure sits next to its direct baseline and the ratio between
@@ -9,8 +10,12 @@ const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 const ms = (value: number) => `${value.toFixed(2)} ms`;
 const signedMs = (value: number) => `${value >= 0 ? "+" : ""}${value.toFixed(2)} ms`;
 const ratio = (value: number) => `${value.toFixed(2)}×`;
+const us = (value: number) => `${Math.round(value)} µs`;
 const perSecond = (value: number) => `${Math.round(value).toLocaleString("en-US")}/s`;
 const routeName = (route: string) => (route === "invoke" ? "native Claude (InvokeModel)" : "Converse (qwen3-coder)");
+
+/** How many content deltas a scripted turn streams as (the emulator cuts text every `chunkChars`). */
+const deltasOf = (turn: ScriptedTurn) => Math.ceil((turn.content[0]?.text.length ?? 0) / (turn.chunkChars ?? 20));
 
 /** Columns padded to their widest cell: the first left-aligned, the rest right-aligned. */
 export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
@@ -26,27 +31,61 @@ export function heading(title: string): string {
   return `\n${title}\n${"═".repeat(title.length)}`;
 }
 
-function failuresNote(name: string, run: RunCounts): string[] {
+/**
+ * With a fixed number always in flight, latency ≈ in-flight ÷ throughput (Little's law), so the
+ * added latency at saturation follows from the throughput ratio; this says which ratio a latency
+ * target needs, from this run's own direct figures.
+ */
+function saturationNote(c: CompletionComparison): string {
+  const directP50 = c.direct.latency.p50;
+  const neededForOneMs = directP50 / (directP50 + 1);
+  return `  note: at ${c.concurrency} in flight, p50 ≈ ${c.concurrency} ÷ throughput; adding ≤ 1 ms to the direct ${ms(directP50)} needs ≥ ${(neededForOneMs * 100).toFixed(0)}% of direct throughput`;
+}
+
+function failuresNote(name: string, run: Pick<RunCounts, "failures" | "firstFailure">): string[] {
   return run.failures > 0 ? [`  ! ${name}: ${run.failures} failed; first: ${run.firstFailure ?? "?"}`] : [];
 }
 
 export function completionSection(c: CompletionComparison): string {
+  const row = (name: string, run: CompletionRun) => [
+    name,
+    String(run.completed),
+    String(run.failures),
+    perSecond(run.perSecond),
+    ms(run.latency.p50),
+    ms(run.latency.p99),
+    us(run.cpu.benchUs),
+    us(run.cpu.emulatorUs),
+    us(run.cpu.proxyUs),
+  ];
   const rows = [
-    ["direct (emulator)", String(c.direct.completed), String(c.direct.failures), perSecond(c.direct.perSecond), ms(c.direct.latency.p50), ms(c.direct.latency.p99)],
-    ["through proxy", String(c.proxy.completed), String(c.proxy.failures), perSecond(c.proxy.perSecond), ms(c.proxy.latency.p50), ms(c.proxy.latency.p99)],
-    ["proxy / direct", "", "", ratio(c.proxy.perSecond / c.direct.perSecond), ratio(c.proxy.latency.p50 / c.direct.latency.p50), ratio(c.proxy.latency.p99 / c.direct.latency.p99)],
-    ["added by proxy", "", "", "", signedMs(c.proxy.latency.p50 - c.direct.latency.p50), signedMs(c.proxy.latency.p99 - c.direct.latency.p99)],
+    row("direct (emulator)", c.direct),
+    row("through proxy", c.proxy),
+    [
+      "proxy / direct",
+      "",
+      "",
+      ratio(c.proxy.perSecond / c.direct.perSecond),
+      ratio(c.proxy.latency.p50 / c.direct.latency.p50),
+      ratio(c.proxy.latency.p99 / c.direct.latency.p99),
+      "",
+      "",
+      // The proxy's CPU per request against the emulator's in the direct run: the work one hop adds.
+      `${ratio(c.proxy.cpu.proxyUs / c.direct.cpu.emulatorUs)} emul.`,
+    ],
+    ["added by proxy", "", "", "", signedMs(c.proxy.latency.p50 - c.direct.latency.p50), signedMs(c.proxy.latency.p99 - c.direct.latency.p99), "", "", ""],
   ];
   return [
-    `\n${routeName(c.route)}, ${c.concurrency} concurrent`,
-    table(["", "requests", "failed", "throughput", "p50", "p99"], rows),
+    `\n${routeName(c.route)}, ${c.concurrency} concurrent (CPU: µs per request, by process)`,
+    table(["", "requests", "failed", "throughput", "p50", "p99", "bench CPU", "emulator CPU", "proxy CPU"], rows),
+    ...(c.concurrency > 1 ? [saturationNote(c)] : []),
     ...failuresNote("direct", c.direct),
     ...failuresNote("proxy", c.proxy),
   ].join("\n");
 }
 
 export function streamSection(c: StreamComparison): string {
-  const deltas = Math.ceil((c.turn.content[0]?.text.length ?? 0) / (c.turn.chunkChars ?? 20));
+  const deltas = deltasOf(c.turn);
   const rows = [
     ["direct (emulator)", String(c.direct.completed), String(c.direct.failures), perSecond(c.direct.perSecond), ms(c.direct.firstToken.p50), ms(c.direct.firstToken.p99), ms(c.direct.total.p50), ms(c.direct.total.p99)],
     ["through proxy", String(c.proxy.completed), String(c.proxy.failures), perSecond(c.proxy.perSecond), ms(c.proxy.firstToken.p50), ms(c.proxy.firstToken.p99), ms(c.proxy.total.p50), ms(c.proxy.total.p99)],
@@ -80,7 +119,7 @@ export function streamSection(c: StreamComparison): string {
 }
 
 export function heldStreamsSection(c: HeldStreamsComparison): string {
-  const deltas = Math.ceil((c.turn.content[0]?.text.length ?? 0) / (c.turn.chunkChars ?? 20));
+  const deltas = deltasOf(c.turn);
   const streamRows = [
     ["direct (emulator)", String(c.direct.streams), String(c.direct.maxOpen), String(c.direct.stopped), String(c.direct.failures), ms(c.direct.elapsedMs)],
     ["through proxy", String(c.proxy.streams), String(c.proxy.maxOpen), String(c.proxy.stopped), String(c.proxy.failures), ms(c.proxy.elapsedMs)],
@@ -99,8 +138,8 @@ export function heldStreamsSection(c: HeldStreamsComparison): string {
   return [
     `\n${c.direct.streams} streams opened at once, ${deltas} deltas each, ${c.turn.chunkDelayMs ?? 0} ms apart`,
     table(["", "streams", "max open", "message_stop", "failed", "all done in"], streamRows),
-    ...failuresNote("direct", { ...c.direct, completed: 0, perSecond: 0 }),
-    ...failuresNote("proxy", { ...c.proxy, completed: 0, perSecond: 0 }),
+    ...failuresNote("direct", c.direct),
+    ...failuresNote("proxy", c.proxy),
     "",
     table(["memory", "RSS", "vs proxy idle"], memoryRows),
     emulatorNote,

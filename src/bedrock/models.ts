@@ -76,11 +76,19 @@ export function createModelResolver(modelMap: Record<string, string> = {}, defau
     ...(Object.entries(defaults) as [ClaudeFamily, string][]),
     ...Object.entries(modelMap),
   ]);
+  // Clients send a handful of names over and over; each is resolved once (the cache is bounded).
+  const resolved = new Map<string, ResolvedModel>();
   return {
     resolve(requested) {
-      const name = stripContextSuffix(requested);
-      const modelId = table.get(name) ?? familyDefault(name, defaults) ?? name;
-      return { requested, modelId, route: routeFor(modelId), profile: profileFor(modelId) };
+      let model = resolved.get(requested);
+      if (!model) {
+        const name = stripContextSuffix(requested);
+        const modelId = table.get(name) ?? familyDefault(name, defaults) ?? name;
+        model = { requested, modelId, route: routeFor(modelId), profile: profileFor(modelId) };
+        if (resolved.size >= 1_000) resolved.clear();
+        resolved.set(requested, model);
+      }
+      return model;
     },
     aliases: () => table,
   };

@@ -44,15 +44,20 @@ export interface UpstreamTimeouts {
   totalMs: number;
 }
 
+type AbortCause = "client" | "first_byte" | "total";
+
 /**
- * One client request's upstream work: the abort signal that ends it (client gone or total timeout)
- * and the retry window before the first byte.
+ * One client request's upstream work: one abort signal that ends it (client gone, first-byte or
+ * total timeout), and the retry window before the first byte. A first-byte timeout may end the
+ * whole call: it is never retried. `end()` releases the timers once the answer is over.
  */
 export class UpstreamCall {
-  readonly signal: AbortSignal;
   readonly messageId: string;
   readonly log: Logger;
-  private readonly totalTimeout: AbortSignal;
+  private readonly controller = new AbortController();
+  private cause: AbortCause | undefined;
+  private readonly totalTimer: ReturnType<typeof setTimeout>;
+  private firstByteTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     clientSignal: AbortSignal,
@@ -60,26 +65,39 @@ export class UpstreamCall {
     private readonly retry: RetryPolicy,
     context: { messageId: string; log: Logger },
   ) {
-    this.totalTimeout = AbortSignal.timeout(timeouts.totalMs);
-    this.signal = AbortSignal.any([clientSignal, this.totalTimeout]);
     this.messageId = context.messageId;
     this.log = context.log;
+    if (clientSignal.aborted) this.abort("client");
+    else clientSignal.addEventListener("abort", () => this.abort("client"), { once: true });
+    this.totalTimer = setTimeout(() => this.abort("total"), timeouts.totalMs);
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  abort(cause: AbortCause = "client"): void {
+    if (this.cause) return;
+    this.cause = cause;
+    this.controller.abort();
+    this.end();
+  }
+
+  end(): void {
+    clearTimeout(this.totalTimer);
+    clearTimeout(this.firstByteTimer);
   }
 
   /** Runs `attempt` with retries; each attempt must see its first byte within the first-byte timeout. */
   beforeFirstByte<T>(attempt: (signal: AbortSignal) => Promise<T>): Promise<T> {
     const once = async () => {
-      const firstByte = new AbortController();
-      const timer = setTimeout(() => firstByte.abort(), this.timeouts.firstByteMs);
+      this.firstByteTimer = setTimeout(() => this.abort("first_byte"), this.timeouts.firstByteMs);
       try {
-        return await attempt(AbortSignal.any([this.signal, firstByte.signal]));
+        return await attempt(this.signal);
       } catch (error) {
-        if (firstByte.signal.aborted && !this.signal.aborted) {
-          throw new ApiError("timeout_error", `Bedrock sent no response within ${this.timeouts.firstByteMs} ms`, { cause: error });
-        }
         throw this.toApiError(error);
       } finally {
-        clearTimeout(timer);
+        clearTimeout(this.firstByteTimer);
       }
     };
     return withRetry(once, this.retry, this.signal, (error, n) => this.log.warn("retrying Bedrock call", { attempt: n, error: error.message, type: error.type }));
@@ -108,9 +126,10 @@ export class UpstreamCall {
     }
   }
 
-  /** An error met while the answer is under way, told apart from our own total timeout. */
+  /** An upstream failure as an ApiError; our own timeouts are told apart from Bedrock's faults. */
   toApiError(error: unknown): ApiError {
-    if (this.totalTimeout.aborted) return new ApiError("timeout_error", `The request took longer than ${this.timeouts.totalMs} ms`, { cause: error });
+    if (this.cause === "first_byte") return new ApiError("timeout_error", `Bedrock sent no response within ${this.timeouts.firstByteMs} ms`, { cause: error });
+    if (this.cause === "total") return new ApiError("timeout_error", `The request took longer than ${this.timeouts.totalMs} ms`, { cause: error });
     return fromBedrockError(error);
   }
 }

@@ -18,21 +18,31 @@ export function messagesRoutes(deps: ProxyDeps) {
       const log = c.var.log.child({ model: model.modelId });
       const prepared = prepareRequest(request, model, parseBetaHeader(c.req.header("anthropic-beta")), log);
       const upstream = deps.upstreams[model.route];
-      const aborter = new AbortController();
-      const call = deps.newCall(AbortSignal.any([c.req.raw.signal, aborter.signal]), { messageId: newMessageId(), log });
+      const call = deps.newCall(c.req.raw.signal, { messageId: newMessageId(), log });
       if (!request.stream) {
-        const { message } = await upstream.complete(prepared, call);
-        return c.json(message);
+        try {
+          const { message } = await upstream.complete(prepared, call);
+          return c.json(message);
+        } finally {
+          call.end();
+        }
       }
-      const stream = await upstream.stream(prepared, call);
-      const body = sseBody(stream, { pingIntervalMs: deps.pingIntervalMs, requestId: c.var.requestId, log, abort: () => aborter.abort() });
+      const stream = await upstream.stream(prepared, call).catch((error: unknown) => {
+        call.end();
+        throw error;
+      });
+      const body = sseBody(stream, { pingIntervalMs: deps.pingIntervalMs, requestId: c.var.requestId, log, abort: () => call.abort(), onEnd: () => call.end() });
       return c.body(body, 200, sseHeaders);
     })
     .post("/count_tokens", jsonBody(countTokensRequestSchema), async (c) => {
       const request = c.req.valid("json");
       const model = deps.models.resolve(request.model);
       const call = deps.newCall(c.req.raw.signal, { messageId: newMessageId(), log: c.var.log });
-      const counted = await deps.upstreams[model.route].countTokens(request, model, call);
-      return c.json({ input_tokens: counted ?? estimateInputTokens(request) });
+      try {
+        const counted = await deps.upstreams[model.route].countTokens(request, model, call);
+        return c.json({ input_tokens: counted ?? estimateInputTokens(request) });
+      } finally {
+        call.end();
+      }
     });
 }

@@ -164,3 +164,27 @@ describe("master key", () => {
     expect((await fetch(`${guarded.proxyUrl}/health`)).status).toBe(200);
   });
 });
+
+describe("upstream timeouts", () => {
+  let slow: Stack;
+  beforeAll(async () => {
+    slow = await startStack({ UPSTREAM_FIRST_BYTE_TIMEOUT_MS: "200", UPSTREAM_TOTAL_TIMEOUT_MS: "600", UPSTREAM_MAX_RETRIES: "0" });
+  });
+  afterAll(() => slow.stop());
+
+  test("no first byte in time is 504 timeout_error", async () => {
+    await slow.script({ content: [{ text: "late" }], firstByteDelayMs: 1_000 });
+    const response = await fetch(`${slow.proxyUrl}/v1/messages`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-api-key": "k" },
+      body: JSON.stringify({ model: "sonnet", max_tokens: 10, stream: true, messages: [{ role: "user", content: "x" }] }),
+    });
+    expect(await expectEnvelope(response, 504, "timeout_error")).toContain("no response within 200 ms");
+  });
+
+  test("a stream past the total timeout ends with a timeout_error event", async () => {
+    await slow.script({ content: [{ text: "a long answer that keeps going" }], chunkChars: 2, chunkDelayMs: 100 });
+    const error = await slow.client().messages.stream({ model: "sonnet", max_tokens: 10, messages: [{ role: "user", content: "x" }] }).finalMessage().catch((e: unknown) => e);
+    expect((error as { error?: { error?: { type?: string } } }).error?.error?.type).toBe("timeout_error");
+  });
+});

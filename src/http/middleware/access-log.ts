@@ -3,6 +3,7 @@ import type { AppEnv } from "../env.ts";
 
 /** One line per request: what was asked, how it was answered, how long the answer took to start. */
 export const accessLog = createMiddleware<AppEnv>(async (c, next) => {
+  if (!c.var.log.enabled("info")) return next();
   const started = performance.now();
   await next();
   c.var.log.info("request", {
