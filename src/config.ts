@@ -61,11 +61,10 @@ export const configSchema = z.object({
   DEFAULT_SONNET_MODEL: modelId.default("global.anthropic.claude-sonnet-4-6"),
   DEFAULT_HAIKU_MODEL: modelId.default("global.anthropic.claude-haiku-4-5-20251001-v1:0"),
 
-  /** Time allowed for Bedrock to send the first byte of a response. */
+  /** Time allowed for Bedrock to send the first byte of a response (connecting included). */
   UPSTREAM_FIRST_BYTE_TIMEOUT_MS: positiveInt.default(120_000),
   /** Time allowed for a whole upstream call, streams included. */
   UPSTREAM_TOTAL_TIMEOUT_MS: positiveInt.default(900_000),
-  UPSTREAM_CONNECT_TIMEOUT_MS: positiveInt.default(10_000),
   /** Retries of throttling and 5xx answers, only before the first byte reaches the client. */
   UPSTREAM_MAX_RETRIES: nonNegativeInt.max(10).default(2),
   UPSTREAM_RETRY_BASE_MS: positiveInt.default(250),

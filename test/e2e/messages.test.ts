@@ -50,6 +50,7 @@ for (const route of routes) {
       const last = requests.at(-1);
       if (!last) throw new Error("no request");
       expect(last.modelId).toBe(route.bedrockId);
+      expect(last.headers["user-agent"]).toMatch(/^anthropic-bedrock-proxy\//);
       return last.body;
     };
 
