@@ -38,7 +38,7 @@ export function createModelCatalog(resolver: ModelResolver, bedrock: { client: B
   };
   return {
     async list() {
-      const aliases = [...resolver.aliases().keys()].map((id) => info(id, aliasName(id)));
+      const aliases = [...resolver.aliases().keys()].map((id) => modelInfo(id, aliasName(id)));
       const seen = new Set(aliases.map((m) => m.id));
       return [...aliases, ...(await listBedrock()).filter((m) => !seen.has(m.id))];
     },
@@ -47,7 +47,7 @@ export function createModelCatalog(resolver: ModelResolver, bedrock: { client: B
 
 async function listFoundationModels(client: BedrockClient): Promise<ModelInfo[]> {
   const output = await client.send(new ListFoundationModelsCommand({}));
-  return (output.modelSummaries ?? []).flatMap((m) => (m.modelId ? [info(m.modelId, `${m.providerName ?? ""} ${m.modelName ?? m.modelId}`.trim())] : []));
+  return (output.modelSummaries ?? []).flatMap((m) => (m.modelId ? [modelInfo(m.modelId, `${m.providerName ?? ""} ${m.modelName ?? m.modelId}`.trim())] : []));
 }
 
 async function listInferenceProfiles(client: BedrockClient): Promise<ModelInfo[]> {
@@ -56,14 +56,14 @@ async function listInferenceProfiles(client: BedrockClient): Promise<ModelInfo[]
   do {
     const page = await client.send(new ListInferenceProfilesCommand({ maxResults: 1000, nextToken }));
     for (const p of page.inferenceProfileSummaries ?? []) {
-      if (p.inferenceProfileId) models.push(info(p.inferenceProfileId, p.inferenceProfileName ?? p.inferenceProfileId, p.createdAt));
+      if (p.inferenceProfileId) models.push(modelInfo(p.inferenceProfileId, p.inferenceProfileName ?? p.inferenceProfileId, p.createdAt));
     }
     nextToken = page.nextToken;
   } while (nextToken);
   return models;
 }
 
-function info(id: string, displayName: string, createdAt?: Date): ModelInfo {
+export function modelInfo(id: string, displayName: string, createdAt?: Date): ModelInfo {
   return { type: "model", id, display_name: displayName, created_at: createdAt?.toISOString() ?? dateInId(id) ?? undatedCreatedAt };
 }
 

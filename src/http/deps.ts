@@ -1,6 +1,5 @@
-import type { ModelResolver } from "../bedrock/models.ts";
-import type { Route } from "../bedrock/models.ts";
 import type { ModelCatalog } from "../bedrock/catalog.ts";
+import type { ModelResolver, Route } from "../bedrock/models.ts";
 import type { Upstream, UpstreamCall } from "../bedrock/upstream.ts";
 import type { Logger } from "../log.ts";
 

@@ -1,12 +1,10 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import { ApiError } from "../anthropic/errors.ts";
-import type { ModelInfo } from "../bedrock/catalog.ts";
+import { ApiError, invalidRequest } from "../anthropic/errors.ts";
+import { type ModelInfo, modelInfo } from "../bedrock/catalog.ts";
 import type { ProxyDeps } from "./deps.ts";
 import type { AppEnv } from "./env.ts";
-import { zValidator } from "@hono/zod-validator";
-import { invalidRequest } from "../anthropic/errors.ts";
-import { describeIssues } from "./validate.ts";
+import { queryParams } from "./validate.ts";
 
 const pageQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(20),
@@ -17,19 +15,13 @@ const pageQuery = z.object({
 /** GET /v1/models (paged as Anthropic pages it) and GET /v1/models/{id}. */
 export function modelsRoutes(deps: ProxyDeps) {
   return new Hono<AppEnv>()
-    .get(
-      "/",
-      zValidator("query", pageQuery, (result) => {
-        if (!result.success) throw invalidRequest(describeIssues(result.error.issues));
-      }),
-      async (c) => c.json(page(await deps.catalog.list(), c.req.valid("query"))),
-    )
+    .get("/", queryParams(pageQuery), async (c) => c.json(page(await deps.catalog.list(), c.req.valid("query"))))
     .get("/:id", async (c) => {
       const id = c.req.param("id");
       const listed = (await deps.catalog.list()).find((m) => m.id === id);
       if (listed) return c.json(listed);
-      const resolved = deps.models.resolve(id);
-      if (resolved.modelId !== id) return c.json({ type: "model", id, display_name: id, created_at: "2025-01-01T00:00:00Z" });
+      // A name the resolver maps (e.g. a Claude name newer than the alias table) is a model we serve.
+      if (deps.models.resolve(id).modelId !== id) return c.json(modelInfo(id, id));
       throw new ApiError("not_found_error", `model: ${id}`);
     });
 }

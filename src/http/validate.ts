@@ -4,9 +4,16 @@ import { invalidRequest } from "../anthropic/errors.ts";
 
 /** A JSON body validated by its zod schema; a failure is a 400 naming the field, as Anthropic does. */
 export function jsonBody<T extends z.ZodType>(schema: T) {
-  return zValidator("json", schema, (result) => {
-    if (!result.success) throw invalidRequest(describeIssues(result.error.issues));
-  });
+  return zValidator("json", schema, refuseInvalid);
+}
+
+/** A query string validated the same way. */
+export function queryParams<T extends z.ZodType>(schema: T) {
+  return zValidator("query", schema, refuseInvalid);
+}
+
+function refuseInvalid(result: { success: true } | { success: false; error: { issues: readonly Issue[] } }): void {
+  if (!result.success) throw invalidRequest(describeIssues(result.error.issues));
 }
 
 type Issue = z.core.$ZodIssue;
