@@ -22,6 +22,7 @@ export class BatchWriter<T> {
   private running: Promise<void> | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private closing = false;
+  private stopped = false;
 
   constructor(
     private readonly write: (batch: T[]) => Promise<void>,
@@ -51,6 +52,7 @@ export class BatchWriter<T> {
   async close(timeoutMs = 10_000): Promise<void> {
     this.closing = true;
     await Promise.race([this.flush(), Bun.sleep(timeoutMs)]);
+    this.stopped = true;
     if (this.buffer.length > 0) this.options.log.error("usage records not written before shutdown", { pending: this.buffer.length });
   }
 
@@ -64,7 +66,7 @@ export class BatchWriter<T> {
 
   private async drain(): Promise<void> {
     let delay = this.options.retryDelayMs;
-    while (this.buffer.length > 0) {
+    while (this.buffer.length > 0 && !this.stopped) {
       const batch = this.buffer.slice(0, this.options.maxBatch);
       try {
         await this.write(batch);
