@@ -42,7 +42,7 @@ export class BatchWriter<T> {
 
   /** Resolves once everything pushed so far is written. */
   async flush(): Promise<void> {
-    while (this.buffer.length > 0 || this.running) {
+    while ((this.buffer.length > 0 && !this.stopped) || this.running) {
       this.kick();
       await this.running;
     }
