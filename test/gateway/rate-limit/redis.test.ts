@@ -1,0 +1,138 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import Redis from "ioredis";
+import { createRateLimiter } from "../../../src/gateway/rate-limit/create.ts";
+import { RedisRateLimiter } from "../../../src/gateway/rate-limit/redis.ts";
+import { idleBucketTtlMs } from "../../../src/gateway/rate-limit/types.ts";
+import { type RedisServer, startRedisServer } from "../../support/redis-server.ts";
+import { expectAdmitted, freshKey, rateLimiterContract, t0 } from "./contract.ts";
+
+let server: RedisServer;
+beforeAll(async () => {
+  server = await startRedisServer();
+});
+afterAll(async () => {
+  await server.stop();
+});
+
+rateLimiterContract("Redis", () => new RedisRateLimiter({ url: server.url }));
+
+describe("Redis rate limiter", () => {
+  test("is what createRateLimiter gives with a Redis URL", async () => {
+    const limiter = createRateLimiter({ redisUrl: server.url });
+    expect(limiter).toBeInstanceOf(RedisRateLimiter);
+    await limiter.close();
+  });
+
+  test("keeps one hash per key, expiring once its buckets would be full again", async () => {
+    const limiter = new RedisRateLimiter({ url: server.url, keyPrefix: "ttl-test:" });
+    const redis = new Redis(server.url);
+    try {
+      const key = freshKey();
+      await limiter.admit(key, { rpm: 10, tpm: 100 }, 10, t0);
+      expect(await redis.hgetall(`ttl-test:${key}`)).toEqual({ requests: "9", requestsAt: String(t0), tokens: "90", tokensAt: String(t0) });
+      const ttl = await redis.pttl(`ttl-test:${key}`);
+      expect(ttl).toBeGreaterThan(idleBucketTtlMs - 5_000);
+      expect(ttl).toBeLessThanOrEqual(idleBucketTtlMs);
+      // A key with no limits writes nothing.
+      await limiter.admit(`${key}-unlimited`, {}, 10, t0);
+      expect(await redis.exists(`ttl-test:${key}-unlimited`)).toBe(0);
+    } finally {
+      redis.disconnect();
+      await limiter.close();
+    }
+  });
+
+  test("reloads its scripts when Redis has forgotten them", async () => {
+    const limiter = new RedisRateLimiter({ url: server.url });
+    const redis = new Redis(server.url);
+    try {
+      const key = freshKey();
+      const admitted = expectAdmitted(await limiter.admit(key, { tpm: 100 }, 50, t0));
+      await redis.script("FLUSH");
+      await limiter.settle(admitted.reservation, 0, t0);
+      await redis.script("FLUSH");
+      expect(expectAdmitted(await limiter.admit(key, { tpm: 100 }, 0, t0)).tokens?.remaining).toBe(100);
+    } finally {
+      redis.disconnect();
+      await limiter.close();
+    }
+  });
+
+  test("without an injected clock, reset times come from Redis's clock", async () => {
+    const limiter = new RedisRateLimiter({ url: server.url });
+    const redis = new Redis(server.url);
+    try {
+      const [seconds, micros] = await redis.time();
+      const redisNow = Number(seconds) * 1000 + Number(micros) / 1000;
+      const admitted = expectAdmitted(await limiter.admit(freshKey(), { rpm: 60 }, 0));
+      const resetAtMs = admitted.requests?.resetAtMs ?? Number.NaN;
+      expect(resetAtMs - 1000).toBeGreaterThanOrEqual(redisNow);
+      expect(resetAtMs - 1000).toBeLessThan(redisNow + 1000);
+    } finally {
+      redis.disconnect();
+      await limiter.close();
+    }
+  });
+
+  test("a Redis that is down makes admissions fail fast, for the caller to decide", async () => {
+    const own = await startRedisServer();
+    const limiter = new RedisRateLimiter({ url: own.url });
+    expectAdmitted(await limiter.admit(freshKey(), { rpm: 10 }, 0, t0));
+    await own.stop();
+    const started = performance.now();
+    await expect(limiter.admit(freshKey(), { rpm: 10 }, 0, t0)).rejects.toThrow();
+    expect(performance.now() - started).toBeLessThan(3_000);
+    await limiter.close();
+  });
+
+  for (const scenario of [
+    { name: "rpm 50", limits: { rpm: 50 }, reserve: 0 },
+    { name: "tpm 5000 reserving 100 each", limits: { rpm: 10_000, tpm: 5000 }, reserve: 100 },
+  ]) {
+    test(`two processes firing 200 parallel admissions each at ${scenario.name} admit exactly 50 together`, async () => {
+      const key = freshKey();
+      const workers = [0, 1].map(() =>
+        Bun.spawn([process.execPath, `${import.meta.dir}/admit-worker.ts`, server.url, key, JSON.stringify(scenario.limits), String(scenario.reserve), "200"], {
+          stdin: "pipe",
+          stdout: "pipe",
+          stderr: "pipe",
+        }),
+      );
+      try {
+        const outputs = workers.map((worker) => lines(worker.stdout));
+        for (const output of outputs) expect(await nextLine(output)).toBe("ready");
+        for (const worker of workers) {
+          worker.stdin.write("go\n");
+          await worker.stdin.flush();
+        }
+        const counts = await Promise.all(outputs.map(async (output) => (JSON.parse(await nextLine(output)) as { admitted: number }).admitted));
+        for (const worker of workers) expect(await worker.exited).toBe(0);
+        expect(counts[0]! + counts[1]!).toBe(50);
+        // Both processes took part: their admissions interleaved on the same buckets.
+        expect(counts.every((count) => count > 0)).toBe(true);
+      } catch (error) {
+        for (const worker of workers) worker.kill();
+        const stderr = await Promise.all(workers.map((worker) => new Response(worker.stderr).text()));
+        throw new Error(`${error instanceof Error ? error.message : String(error)}\nworker stderr:\n${stderr.join("\n---\n")}`);
+      }
+    }, 20_000);
+  }
+});
+
+async function* lines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+  const decoder = new TextDecoder();
+  let buffered = "";
+  for await (const bytes of stream) {
+    buffered += decoder.decode(bytes, { stream: true });
+    for (let end = buffered.indexOf("\n"); end >= 0; end = buffered.indexOf("\n")) {
+      yield buffered.slice(0, end);
+      buffered = buffered.slice(end + 1);
+    }
+  }
+}
+
+async function nextLine(output: AsyncGenerator<string>): Promise<string> {
+  const next = await output.next();
+  if (next.done) throw new Error("the worker exited before writing a line");
+  return next.value;
+}
