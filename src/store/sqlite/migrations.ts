@@ -1,0 +1,91 @@
+/**
+ * The schema, as an append-only list: migration N brings a database from `user_version` N to N + 1.
+ * Never edit a released migration; add the next one.
+ *
+ * Money is REAL (double); the store rounds sums to 10 decimal places when it reads them. Times are TEXT
+ * in `toISOString()` form, so ordering and ranges work on the text.
+ */
+export const migrations: readonly string[] = [
+  `
+  CREATE TABLE api_keys (
+    id                  TEXT PRIMARY KEY,
+    key_hash            TEXT NOT NULL UNIQUE,
+    key_prefix          TEXT NOT NULL,
+    name                TEXT NOT NULL,
+    owner               TEXT NOT NULL,
+    status              TEXT NOT NULL CHECK (status IN ('active', 'disabled', 'revoked')),
+    status_reason       TEXT,
+    expires_at          TEXT,
+    rpm                 INTEGER,
+    tpm                 INTEGER,
+    monthly_budget_usd  REAL,
+    service_tier        TEXT NOT NULL,
+    allowed_models      TEXT NOT NULL, -- JSON array of globs
+    model_map           TEXT NOT NULL, -- JSON object
+    created_at          TEXT NOT NULL,
+    last_used_at        TEXT
+  ) STRICT;
+  CREATE INDEX api_keys_by_creation ON api_keys (created_at, id);
+
+  CREATE TABLE usage_records (
+    request_id                   TEXT PRIMARY KEY,
+    key_id                       TEXT NOT NULL,
+    created_at                   TEXT NOT NULL,
+    requested_model              TEXT NOT NULL,
+    resolved_model               TEXT NOT NULL,
+    input_tokens                 INTEGER NOT NULL,
+    output_tokens                INTEGER NOT NULL,
+    cache_read_input_tokens      INTEGER NOT NULL,
+    cache_creation_input_tokens  INTEGER NOT NULL,
+    service_tier                 TEXT NOT NULL,
+    time_to_first_token_ms       REAL,
+    latency_ms                   REAL NOT NULL,
+    status                       INTEGER NOT NULL,
+    error_type                   TEXT,
+    cost_usd                     REAL NOT NULL
+  ) STRICT;
+  CREATE INDEX usage_records_by_key_time ON usage_records (key_id, created_at, request_id);
+
+  CREATE TABLE usage_rollups (
+    bucket                       TEXT NOT NULL CHECK (bucket IN ('hour', 'day')),
+    key_id                       TEXT NOT NULL,
+    model                        TEXT NOT NULL,
+    bucket_start                 TEXT NOT NULL,
+    requests                     INTEGER NOT NULL,
+    input_tokens                 INTEGER NOT NULL,
+    output_tokens                INTEGER NOT NULL,
+    cache_read_input_tokens      INTEGER NOT NULL,
+    cache_creation_input_tokens  INTEGER NOT NULL,
+    cost_usd                     REAL NOT NULL,
+    PRIMARY KEY (bucket, key_id, model, bucket_start)
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX usage_rollups_by_time ON usage_rollups (bucket, bucket_start);
+
+  CREATE TABLE month_spend (
+    key_id     TEXT NOT NULL,
+    month      TEXT NOT NULL,
+    spend_usd  REAL NOT NULL,
+    PRIMARY KEY (key_id, month)
+  ) STRICT, WITHOUT ROWID;
+
+  CREATE TABLE model_prices (
+    model_id                 TEXT PRIMARY KEY,
+    input_usd_per_mtok       REAL NOT NULL,
+    output_usd_per_mtok      REAL NOT NULL,
+    cache_read_usd_per_mtok  REAL NOT NULL,
+    cache_write_usd_per_mtok REAL NOT NULL,
+    tier_default             REAL NOT NULL,
+    tier_flex                REAL NOT NULL,
+    tier_priority            REAL NOT NULL,
+    tier_reserved            REAL NOT NULL,
+    source                   TEXT NOT NULL CHECK (source IN ('seed', 'operator')),
+    updated_at               TEXT NOT NULL
+  ) STRICT;
+
+  CREATE TABLE model_aliases (
+    alias       TEXT PRIMARY KEY,
+    model_id    TEXT NOT NULL,
+    updated_at  TEXT NOT NULL
+  ) STRICT;
+  `,
+];

@@ -1,0 +1,78 @@
+import { Database } from "bun:sqlite";
+import { afterEach, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createModelResolver, familyDefaults } from "../../src/bedrock/models.ts";
+import { loadConfig } from "../../src/config.ts";
+import { createStore } from "../../src/store/create-store.ts";
+import { pricingSeed } from "../../src/store/pricing-seed.ts";
+import { migrations } from "../../src/store/sqlite/migrations.ts";
+import { modelPriceSchema } from "../../src/store/types.ts";
+import { storeContract } from "./contract.ts";
+
+describe("SQLite store", () => {
+  storeContract(() => createStore({ kind: "sqlite", path: ":memory:" }));
+});
+
+describe("SQLite file", () => {
+  const dirs: string[] = [];
+  const tempDir = () => {
+    const dir = mkdtempSync(join(tmpdir(), "store-sqlite-"));
+    dirs.push(dir);
+    return dir;
+  };
+  afterEach(() => {
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("is created with its directory on first start, in WAL mode, and keeps its data", async () => {
+    const path = join(tempDir(), "nested", "data", "proxy.db");
+    const first = await createStore({ kind: "sqlite", path });
+    await first.putAlias({ alias: "fast", model_id: "amazon.nova-micro-v1:0" });
+    await first.addMonthSpend("k1", "2026-11", 1.25);
+    await first.close();
+
+    const db = new Database(path, { readonly: true });
+    expect(db.query<{ journal_mode: string }, []>("PRAGMA journal_mode").get()?.journal_mode).toBe("wal");
+    expect(db.query<{ user_version: number }, []>("PRAGMA user_version").get()?.user_version).toBe(migrations.length);
+    db.close();
+
+    const second = await createStore({ kind: "sqlite", path });
+    expect((await second.getAlias("fast"))?.model_id).toBe("amazon.nova-micro-v1:0");
+    expect(await second.getMonthSpend("k1", "2026-11")).toBe(1.25);
+    await second.ready();
+    await second.close();
+    await expect(second.ready()).rejects.toThrow();
+  });
+
+  test("refuses a database whose schema is newer than it knows", async () => {
+    const path = join(tempDir(), "proxy.db");
+    const db = new Database(path, { create: true });
+    db.run(`PRAGMA user_version = ${migrations.length + 1}`);
+    db.close();
+    await expect(createStore({ kind: "sqlite", path })).rejects.toThrow(/newer/);
+  });
+});
+
+describe("pricing seed", () => {
+  test("every entry is a valid price, one per model id", () => {
+    for (const entry of pricingSeed) modelPriceSchema.parse(entry);
+    expect(new Set(pricingSeed.map((entry) => entry.model_id)).size).toBe(pricingSeed.length);
+  });
+
+  test("prices every model the built-in aliases and family defaults route to", () => {
+    const resolver = createModelResolver({}, familyDefaults(loadConfig({})));
+    const priced = new Set(pricingSeed.map((entry) => entry.model_id));
+    const unpriced = [...new Set(resolver.aliases().values())].filter((modelId) => !priced.has(modelId));
+    expect(unpriced).toEqual([]);
+  });
+
+  test("seeds a store once, and a restart changes nothing", async () => {
+    const store = await createStore({ kind: "sqlite", path: ":memory:" });
+    expect(await store.seedPricing(pricingSeed)).toEqual({ written: pricingSeed.length, kept: 0 });
+    expect(await store.seedPricing(pricingSeed)).toEqual({ written: 0, kept: pricingSeed.length });
+    expect(await store.getPrice("global.anthropic.claude-sonnet-4-6")).toMatchObject({ input_usd_per_mtok: 3, output_usd_per_mtok: 15, cache_read_usd_per_mtok: 0.3, cache_write_usd_per_mtok: 3.75 });
+    await store.close();
+  });
+});
