@@ -6,7 +6,7 @@ import type { AppEnv } from "./http/env.ts";
 import { notFound, renderError } from "./http/errors.ts";
 import { healthRoutes } from "./http/health.ts";
 import { accessLog } from "./http/middleware/access-log.ts";
-import { masterKey } from "./http/middleware/master-key.ts";
+import { authenticate } from "./http/middleware/authenticate.ts";
 import { requestId } from "./http/middleware/request-id.ts";
 import { messagesRoutes } from "./http/messages.ts";
 import { modelsRoutes } from "./http/models.ts";
@@ -14,7 +14,7 @@ import { modelsRoutes } from "./http/models.ts";
 /** The proxy's HTTP surface: the Anthropic API under /v1, health checks at the root. */
 export function createApp(deps: ProxyDeps) {
   const v1 = new Hono<AppEnv>()
-    .use(masterKey(deps.masterKey))
+    .use(authenticate(deps.gateway))
     .use(
       bodyLimit({
         maxSize: deps.maxRequestBytes,

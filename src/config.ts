@@ -53,8 +53,10 @@ export const configSchema = z.object({
   /** List the account's Bedrock models and inference profiles in GET /v1/models. */
   LIST_BEDROCK_MODELS: boolean.default(false),
 
-  /** When set, every /v1 request must carry it as `x-api-key` or `Authorization: Bearer`. */
+  /** The operator's key: passes every /v1 check, and is the only credential of the admin API. */
   MASTER_API_KEY: z.string().min(16, "must be at least 16 characters").optional(),
+  /** `keys`: /v1 needs an issued key (or the master key). `open`: requests without one pass as anonymous (development). */
+  AUTH_MODE: z.enum(["keys", "open"]).default("keys"),
 
   MODEL_MAP: modelMap.optional(),
   DEFAULT_OPUS_MODEL: modelId.default("global.anthropic.claude-opus-4-6-v1"),
@@ -68,6 +70,20 @@ export const configSchema = z.object({
   /** Retries of throttling and 5xx answers, only before the first byte reaches the client. */
   UPSTREAM_MAX_RETRIES: nonNegativeInt.max(10).default(2),
   UPSTREAM_RETRY_BASE_MS: positiveInt.default(250),
+
+  /** Where keys, usage, pricing and aliases live: the embedded SQLite file, or DynamoDB. */
+  STORE: z.enum(["sqlite", "dynamodb"]).default("sqlite"),
+  SQLITE_PATH: z.string().min(1).default("./data/proxy.db"),
+  DYNAMODB_ENDPOINT: optionalUrl,
+  DYNAMODB_TABLE_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]*$/, "may hold only letters, digits, _ . -").default("bedrock-proxy-"),
+  /** Create the DynamoDB tables on start (otherwise `bun run setup:tables` does). */
+  DYNAMODB_CREATE_TABLES: boolean.default(false),
+  /** Token buckets and shared caches in Redis; unset, they live in this process's memory. */
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, "must be a redis:// or rediss:// URL").optional(),
+  /** How long a key's record is trusted before it is read again: a key disabled anywhere is refused everywhere after at most this. */
+  KEY_CACHE_TTL_MS: nonNegativeInt.max(1_000).default(1_000),
+  USAGE_BATCH_SIZE: positiveInt.max(1_000).default(100),
+  USAGE_FLUSH_INTERVAL_MS: positiveInt.default(1_000),
 
   /** A `ping` event is sent after this long without any other event on a stream. */
   STREAM_PING_INTERVAL_MS: positiveInt.default(10_000),

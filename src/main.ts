@@ -5,7 +5,7 @@ import { startServer, stopOnSignals } from "./server.ts";
 try {
   const config = loadConfig(process.env);
   const log = createLogger(config.LOG_LEVEL);
-  stopOnSignals(startServer(config, log), log);
+  stopOnSignals(await startServer(config, log), log);
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;
   console.error(error.message);

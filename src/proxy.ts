@@ -7,13 +7,47 @@ import { createInvokeUpstream } from "./bedrock/invoke/upstream.ts";
 import { createModelResolver, familyDefaults } from "./bedrock/models.ts";
 import { UpstreamCall } from "./bedrock/upstream.ts";
 import type { Config } from "./config.ts";
+import { Gateway } from "./gateway/gateway.ts";
+import { KeyCache } from "./gateway/keys/key-cache.ts";
+import { KeyService } from "./gateway/keys/service.ts";
+import { PriceBook } from "./gateway/pricing/price-book.ts";
+import { createRateLimiter } from "./gateway/rate-limit/create.ts";
+import { BatchWriter } from "./gateway/usage/batch-writer.ts";
 import type { ProxyDeps } from "./http/deps.ts";
 import type { Logger } from "./log.ts";
+import { createStore, type StoreOptions } from "./store/create-store.ts";
+import { pricingSeed } from "./store/pricing-seed.ts";
+import type { Store, UsageRecordInput } from "./store/types.ts";
+
+export interface ProxyOptions {
+  /** The gateway's clock (budget months, usage times); tests inject one. */
+  now?: () => Date;
+}
+
+/** How often this replica re-reads the aliases operators keep in the store. */
+const aliasRefreshMs = 5_000;
 
 /** The composition root: every part built once from the configuration and wired together. */
-export function createProxy(config: Config, log: Logger) {
+export async function createProxy(config: Config, log: Logger, options: ProxyOptions = {}) {
+  const now = options.now ?? (() => new Date());
   const clients = createBedrockClients(config);
+  const store = await createStore(storeOptions(config));
+  await store.seedPricing(pricingSeed);
   const models = createModelResolver(config.MODEL_MAP, familyDefaults(config));
+  const loadAliases = async () => models.setStoredAliases(Object.fromEntries((await store.listAliases()).map((a) => [a.alias, a.model_id])));
+  await loadAliases();
+  const aliasTimer = setInterval(() => loadAliases().catch((error: unknown) => log.warn("could not refresh model aliases", { error })), aliasRefreshMs);
+  const limiter = createRateLimiter({ redisUrl: config.REDIS_URL, logger: log });
+  const usage = new BatchWriter<UsageRecordInput>((batch) => store.writeUsage(batch).then(() => undefined), {
+    maxBatch: config.USAGE_BATCH_SIZE,
+    flushIntervalMs: config.USAGE_FLUSH_INTERVAL_MS,
+    retryDelayMs: 200,
+    maxRetryDelayMs: 10_000,
+    log,
+  });
+  const prices = new PriceBook(store, log);
+  const keyCache = new KeyCache(store, config.KEY_CACHE_TTL_MS);
+  const gateway = new Gateway({ store, keys: keyCache, limiter, usage, prices, masterKey: config.MASTER_API_KEY, authMode: config.AUTH_MODE, now, log });
   const fetchImage = createImageFetcher({ timeoutMs: config.IMAGE_FETCH_TIMEOUT_MS, maxBytes: config.IMAGE_FETCH_MAX_BYTES });
   const timeouts = { firstByteMs: config.UPSTREAM_FIRST_BYTE_TIMEOUT_MS, totalMs: config.UPSTREAM_TOTAL_TIMEOUT_MS };
   const retry = { maxRetries: config.UPSTREAM_MAX_RETRIES, baseDelayMs: config.UPSTREAM_RETRY_BASE_MS };
@@ -26,23 +60,50 @@ export function createProxy(config: Config, log: Logger) {
       converse: createConverseUpstream(clients.runtime, fetchImage),
     },
     newCall: (signal, context) => new UpstreamCall(signal, timeouts, retry, context),
+    gateway,
+    store,
+    keys: new KeyService(store),
+    onAliasesChanged: () => void loadAliases().catch((error: unknown) => log.warn("could not reload model aliases", { error })),
+    onPricesChanged: () => void prices.reload().catch((error: unknown) => log.warn("could not reload prices", { error })),
     pingIntervalMs: config.STREAM_PING_INTERVAL_MS,
     masterKey: config.MASTER_API_KEY,
     maxRequestBytes: config.MAX_REQUEST_BYTES,
-    readiness: {
-      bedrock_credentials: async () => {
-        if (config.AWS_BEARER_TOKEN_BEDROCK) return;
-        await clients.runtime.config.credentials();
-      },
-      bedrock_endpoint: () => reachable(config.BEDROCK_ENDPOINT ?? `https://bedrock-runtime.${config.AWS_REGION}.amazonaws.com`),
-    },
+    readiness: readinessChecks(config, clients, store),
   };
   return {
     app: createApp(deps),
-    close() {
+    store,
+    /** Writes the usage still buffered, then releases every connection. */
+    async close() {
+      clearInterval(aliasTimer);
+      await usage.close();
+      await limiter.close();
+      await store.close();
       clients.runtime.destroy();
       clients.control.destroy();
     },
+  };
+}
+
+export function storeOptions(config: Config): StoreOptions {
+  if (config.STORE === "sqlite") return { kind: "sqlite", path: config.SQLITE_PATH };
+  return {
+    kind: "dynamodb",
+    endpoint: config.DYNAMODB_ENDPOINT,
+    region: config.AWS_REGION,
+    tablePrefix: config.DYNAMODB_TABLE_PREFIX,
+    createTables: config.DYNAMODB_CREATE_TABLES,
+  };
+}
+
+function readinessChecks(config: Config, clients: ReturnType<typeof createBedrockClients>, store: Store): ProxyDeps["readiness"] {
+  return {
+    store: () => store.ready(),
+    bedrock_credentials: async () => {
+      if (config.AWS_BEARER_TOKEN_BEDROCK) return;
+      await clients.runtime.config.credentials();
+    },
+    bedrock_endpoint: () => reachable(config.BEDROCK_ENDPOINT ?? `https://bedrock-runtime.${config.AWS_REGION}.amazonaws.com`),
   };
 }
 

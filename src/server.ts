@@ -1,15 +1,15 @@
 import type { Config } from "./config.ts";
 import type { Logger } from "./log.ts";
-import { createProxy } from "./proxy.ts";
+import { createProxy, type ProxyOptions } from "./proxy.ts";
 
 export interface RunningProxy {
   url: string;
   stop(): Promise<void>;
 }
 
-/** Serves the proxy on Bun; `stop` lets in-flight requests finish, then releases the AWS clients. */
-export function startServer(config: Config, log: Logger): RunningProxy {
-  const proxy = createProxy(config, log);
+/** Serves the proxy on Bun; `stop` lets in-flight requests finish, writes buffered usage, then releases every connection. */
+export async function startServer(config: Config, log: Logger, options: ProxyOptions = {}): Promise<RunningProxy> {
+  const proxy = await createProxy(config, log, options);
   const server = Bun.serve({
     port: config.PORT,
     hostname: config.HOST,
@@ -22,7 +22,7 @@ export function startServer(config: Config, log: Logger): RunningProxy {
     url: server.url.href.replace(/\/$/, ""),
     async stop() {
       await server.stop();
-      proxy.close();
+      await proxy.close();
     },
   };
 }

@@ -57,9 +57,12 @@ const builtInAliases: Record<string, string> = {
 export type FamilyDefaults = Record<ClaudeFamily, string>;
 
 export interface ModelResolver {
-  resolve(requested: string): ResolvedModel;
+  /** `keyAliases`: the calling key's own aliases, which come before every other table. */
+  resolve(requested: string, keyAliases?: Readonly<Record<string, string>>): ResolvedModel;
   /** Every alias the proxy answers to, with its target (for GET /v1/models). */
   aliases(): ReadonlyMap<string, string>;
+  /** The aliases operators keep in the store (admin API); they override MODEL_MAP and the built-ins. */
+  setStoredAliases(aliases: Readonly<Record<string, string>>): void;
 }
 
 export function familyDefaults(config: Config): FamilyDefaults {
@@ -67,30 +70,34 @@ export function familyDefaults(config: Config): FamilyDefaults {
 }
 
 /**
- * Order: the operator's MODEL_MAP, the built-in table, the bare family names, any other
- * `claude-{family}-…` name (newer than this table) to its family default, else a Bedrock id as is.
+ * Order: the calling key's aliases, the aliases kept in the store, the operator's MODEL_MAP, the
+ * built-in table, the bare family names, any other `claude-{family}-…` name (newer than this table)
+ * to its family default, else a Bedrock id as is.
  */
 export function createModelResolver(modelMap: Record<string, string> = {}, defaults: FamilyDefaults): ModelResolver {
-  const table = new Map<string, string>([
-    ...Object.entries(builtInAliases),
-    ...(Object.entries(defaults) as [ClaudeFamily, string][]),
-    ...Object.entries(modelMap),
-  ]);
+  const configured: [string, string][] = [...Object.entries(builtInAliases), ...(Object.entries(defaults) as [ClaudeFamily, string][]), ...Object.entries(modelMap)];
+  let table = new Map(configured);
   // Clients send a handful of names over and over; each is resolved once (the cache is bounded).
   const resolved = new Map<string, ResolvedModel>();
+  const toModel = (requested: string, modelId: string): ResolvedModel => ({ requested, modelId, route: routeFor(modelId), profile: profileFor(modelId) });
   return {
-    resolve(requested) {
+    resolve(requested, keyAliases) {
+      const own = keyAliases?.[requested] ?? keyAliases?.[stripContextSuffix(requested)];
+      if (own) return toModel(requested, own);
       let model = resolved.get(requested);
       if (!model) {
         const name = stripContextSuffix(requested);
-        const modelId = table.get(name) ?? familyDefault(name, defaults) ?? name;
-        model = { requested, modelId, route: routeFor(modelId), profile: profileFor(modelId) };
+        model = toModel(requested, table.get(name) ?? familyDefault(name, defaults) ?? name);
         if (resolved.size >= 1_000) resolved.clear();
         resolved.set(requested, model);
       }
       return model;
     },
     aliases: () => table,
+    setStoredAliases(stored) {
+      table = new Map([...configured, ...Object.entries(stored)]);
+      resolved.clear();
+    },
   };
 }
 

@@ -2,6 +2,7 @@ import { ApiError } from "../anthropic/errors.ts";
 import type { Usage } from "../anthropic/messages.ts";
 import type { CountTokensRequest } from "../anthropic/schema.ts";
 import type { Logger } from "../log.ts";
+import type { ServiceTier } from "../store/types.ts";
 import { fromBedrockError } from "./errors.ts";
 import type { ResolvedModel } from "./models.ts";
 import type { PreparedRequest } from "./prepare.ts";
@@ -54,6 +55,8 @@ type AbortCause = "client" | "first_byte" | "total";
 export class UpstreamCall {
   readonly messageId: string;
   readonly log: Logger;
+  /** The Bedrock service tier to ask for; `default` once Bedrock has refused the key's own tier. */
+  serviceTier: ServiceTier;
   private readonly controller = new AbortController();
   private cause: AbortCause | undefined;
   private readonly totalTimer: ReturnType<typeof setTimeout>;
@@ -63,13 +66,19 @@ export class UpstreamCall {
     clientSignal: AbortSignal,
     private readonly timeouts: UpstreamTimeouts,
     private readonly retry: RetryPolicy,
-    context: { messageId: string; log: Logger },
+    context: { messageId: string; log: Logger; serviceTier: ServiceTier },
   ) {
     this.messageId = context.messageId;
     this.log = context.log;
+    this.serviceTier = context.serviceTier;
     if (clientSignal.aborted) this.abort("client");
     else clientSignal.addEventListener("abort", () => this.abort("client"), { once: true });
     this.totalTimer = setTimeout(() => this.abort("total"), timeouts.totalMs);
+  }
+
+  /** The tier as Bedrock's requests name it; omitted for `default`, Bedrock's own default. */
+  get requestedTier(): Exclude<ServiceTier, "default"> | undefined {
+    return this.serviceTier === "default" ? undefined : this.serviceTier;
   }
 
   get signal(): AbortSignal {
@@ -88,8 +97,12 @@ export class UpstreamCall {
     clearTimeout(this.firstByteTimer);
   }
 
-  /** Runs `attempt` with retries; each attempt must see its first byte within the first-byte timeout. */
-  beforeFirstByte<T>(attempt: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  /**
+   * Runs `attempt` with retries; each attempt must see its first byte within the first-byte timeout.
+   * When Bedrock refuses the requested service tier for the model, the call is made once more on
+   * `default` (attempts read `serviceTier` each time), and the usage record says so.
+   */
+  async beforeFirstByte<T>(attempt: (signal: AbortSignal) => Promise<T>): Promise<T> {
     const once = async () => {
       this.firstByteTimer = setTimeout(() => this.abort("first_byte"), this.timeouts.firstByteMs);
       try {
@@ -100,7 +113,15 @@ export class UpstreamCall {
         clearTimeout(this.firstByteTimer);
       }
     };
-    return withRetry(once, this.retry, this.signal, (error, n) => this.log.warn("retrying Bedrock call", { attempt: n, error: error.message, type: error.type }));
+    const retried = () => withRetry(once, this.retry, this.signal, (error, n) => this.log.warn("retrying Bedrock call", { attempt: n, error: error.message, type: error.type }));
+    try {
+      return await retried();
+    } catch (error) {
+      if (!(error instanceof ApiError) || this.serviceTier === "default" || !refusesTier(error)) throw error;
+      this.log.info("service tier refused by Bedrock; falling back to default", { tier: this.serviceTier, message: error.message });
+      this.serviceTier = "default";
+      return retried();
+    }
   }
 
   /**
@@ -136,4 +157,9 @@ export class UpstreamCall {
 
 async function* rest<T>(first: IteratorResult<T>, events: AsyncIterator<T>): AsyncGenerator<T> {
   for (let next = first; !next.done; next = await events.next()) yield next.value;
+}
+
+/** Bedrock's ValidationException when a model does not offer the requested tier. */
+function refusesTier(error: ApiError): boolean {
+  return error.type === "invalid_request_error" && /service tier/i.test(error.message);
 }

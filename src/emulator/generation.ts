@@ -3,6 +3,7 @@ import type { Check } from "./check.ts";
 import type { ConverseWireRequest } from "./converse-schema.ts";
 import { sleep } from "./delay.ts";
 import { errorResponse, streamExceptionMembers, validationError } from "./errors.ts";
+import { serviceTierViolation } from "./model-rules.ts";
 import { converseToolUseId, invokeToolUseId } from "./ids.ts";
 import type { InvokeBody } from "./invoke-schema.ts";
 import { converseResponse, converseStreamFrames } from "./render-converse.ts";
@@ -51,6 +52,8 @@ export interface GenerationCall {
   stream: boolean;
   /** Aborts when the client disconnects. */
   signal: AbortSignal;
+  /** InvokeModel names its service tier in a header (Converse in the body). */
+  headerTier?: string;
 }
 
 export function converse(call: GenerationCall, turns: TurnQueue): Promise<Response> {
@@ -64,6 +67,8 @@ export function invoke(call: GenerationCall, turns: TurnQueue): Promise<Response
 async function generate<Request>(format: WireFormat<Request>, call: GenerationCall, turns: TurnQueue): Promise<Response> {
   const checked = format.check(call.modelId, call.body);
   if (!checked.ok) return validationError(checked.message);
+  const tierMessage = serviceTierViolation(call.modelId, call.headerTier);
+  if (tierMessage) return validationError(tierMessage);
   const facts = format.facts(checked.request);
   const turn = turns.take({ modelId: call.modelId, lastUserText: facts.lastUserText });
   if (turn?.error) return errorResponse(turn.error.type, turn.error.message);

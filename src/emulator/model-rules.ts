@@ -32,3 +32,14 @@ export function betaFlagViolation(modelId: string, betas: unknown): string | nul
   const valid = Array.isArray(betas) && betas.every((beta) => typeof beta === "string" && accepted.has(beta));
   return valid ? null : "invalid beta flag";
 }
+
+const serviceTiers = ["default", "flex", "priority", "reserved"];
+/** Bedrock serves Anthropic's models on the default and reserved tiers only. */
+const tiersAnthropicLacks = ["flex", "priority"];
+
+/** The tier of a request (Converse: `serviceTier.type`; InvokeModel: the X-Amzn-Bedrock-Service-Tier header). */
+export function serviceTierViolation(modelId: string, tier: string | undefined): string | null {
+  if (tier === undefined) return null;
+  if (!serviceTiers.includes(tier)) return "The service tier provided is invalid.";
+  return isClaude(modelId) && tiersAnthropicLacks.includes(tier) ? "The provided service tier is not supported for this model." : null;
+}

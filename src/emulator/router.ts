@@ -49,7 +49,7 @@ async function dataPlane(operation: Operation, modelId: string, request: Request
   const body = parseJson(text);
   state.requests.record({ operation, modelId, headers: Object.fromEntries(request.headers), body: body === notJson ? text : body });
   if (body === notJson) return validationError(malformedRequest);
-  const call = { modelId, body, signal: request.signal };
+  const call = { modelId, body, signal: request.signal, headerTier: request.headers.get("x-amzn-bedrock-service-tier") ?? undefined };
   switch (operation) {
     case "count-tokens":
       return countTokens(modelId, body);

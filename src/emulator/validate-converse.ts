@@ -5,7 +5,7 @@ import {
   type ConverseWireMessage,
   type ConverseWireRequest,
 } from "./converse-schema.ts";
-import { betaFlagViolation, isClaude, maxOutputTokens, maxTokensExceeded } from "./model-rules.ts";
+import { betaFlagViolation, isClaude, maxOutputTokens, maxTokensExceeded, serviceTierViolation } from "./model-rules.ts";
 import { toolPairingViolation, type TurnTools } from "./tool-pairing.ts";
 import { bedrockConstraint, firstIssueMessage } from "./validation-message.ts";
 
@@ -18,8 +18,6 @@ const maxImages = 20;
 const maxDocuments = 5;
 /** Alphanumerics, single spaces, hyphens, parentheses and square brackets. */
 const documentNamePattern = /^[a-zA-Z0-9\-()[\]]+( [a-zA-Z0-9\-()[\]]+)*$/;
-const serviceTiers = ["default", "flex", "priority", "reserved"];
-const tiersAnthropicLacks = ["flex", "priority"];
 
 export function checkConverse(modelId: string, body: unknown): Check<ConverseWireRequest> {
   const parsed = converseRequestSchema.safeParse(body, { error: bedrockConstraint });
@@ -33,7 +31,7 @@ export function checkConverse(modelId: string, body: unknown): Check<ConverseWir
     () => systemViolation(request),
     () => toolViolation(request, messages),
     () => maxTokensViolation(modelId, request),
-    () => serviceTierViolation(modelId, request),
+    () => serviceTierViolation(modelId, request.serviceTier?.type),
     () => (isClaude(modelId) ? betaFlagViolation(modelId, request.additionalModelRequestFields?.["anthropic_beta"]) : null),
   ]);
   return message === null ? { ok: true, request } : { ok: false, message };
@@ -169,9 +167,4 @@ function maxTokensViolation(modelId: string, request: ConverseWireRequest): stri
   return requested !== undefined && requested > limit ? maxTokensExceeded(limit) : null;
 }
 
-function serviceTierViolation(modelId: string, request: ConverseWireRequest): string | null {
-  const tier = request.serviceTier?.type;
-  if (tier === undefined) return null;
-  if (!serviceTiers.includes(tier)) return "The service tier provided is invalid.";
-  return isClaude(modelId) && tiersAnthropicLacks.includes(tier) ? "The provided service tier is not supported for this model." : null;
-}
+

@@ -1,6 +1,9 @@
 import type { ModelCatalog } from "../bedrock/catalog.ts";
 import type { ModelResolver, Route } from "../bedrock/models.ts";
 import type { Upstream, UpstreamCall } from "../bedrock/upstream.ts";
+import type { Gateway } from "../gateway/gateway.ts";
+import type { KeyService } from "../gateway/keys/service.ts";
+import type { ServiceTier, Store } from "../store/types.ts";
 import type { Logger } from "../log.ts";
 
 /** What the HTTP layer needs from the rest of the proxy, built once in `createProxy`. */
@@ -9,7 +12,13 @@ export interface ProxyDeps {
   models: ModelResolver;
   catalog: ModelCatalog;
   upstreams: Record<Route, Upstream>;
-  newCall(signal: AbortSignal, context: { messageId: string; log: Logger }): UpstreamCall;
+  newCall(signal: AbortSignal, context: { messageId: string; log: Logger; serviceTier: ServiceTier }): UpstreamCall;
+  gateway: Gateway;
+  store: Store;
+  keys: KeyService;
+  /** Called after an operator changes aliases or prices, so this replica sees the change at once. */
+  onAliasesChanged(): void;
+  onPricesChanged(): void;
   pingIntervalMs: number;
   masterKey: string | undefined;
   maxRequestBytes: number;

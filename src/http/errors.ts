@@ -1,6 +1,8 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { ApiError, type ErrorType, errorEnvelope, errorStatus, toApiError } from "../anthropic/errors.ts";
+import { RateLimitError } from "../gateway/gateway.ts";
+import { renderRateLimitHeaders } from "../gateway/rate-limit/types.ts";
 import type { AppEnv } from "./env.ts";
 
 /** The one place an error becomes a response: the Anthropic envelope, its status, and retry-after. */
@@ -9,7 +11,7 @@ export function renderError(error: unknown, c: Context<AppEnv>): Response {
   const log = c.get("log");
   if (apiError.status >= 500) log?.error("request failed", { type: apiError.type, error: apiError.cause ?? apiError });
   else log?.debug("request refused", { type: apiError.type, message: apiError.message });
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = apiError instanceof RateLimitError ? renderRateLimitHeaders(apiError.admission) : {};
   if (apiError.retryAfterSeconds !== undefined) headers["retry-after"] = String(apiError.retryAfterSeconds);
   return c.json(errorEnvelope(apiError, c.get("requestId") ?? "unknown"), apiError.status as 400, headers);
 }

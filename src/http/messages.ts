@@ -1,43 +1,65 @@
 import { Hono } from "hono";
-import { newMessageId } from "../anthropic/messages.ts";
-import { countTokensRequestSchema, messagesRequestSchema } from "../anthropic/schema.ts";
+import { toApiError } from "../anthropic/errors.ts";
 import { estimateInputTokens } from "../anthropic/estimate.ts";
+import { emptyUsage, newMessageId } from "../anthropic/messages.ts";
+import { countTokensRequestSchema, messagesRequestSchema } from "../anthropic/schema.ts";
 import { parseBetaHeader } from "../bedrock/betas.ts";
 import { prepareRequest } from "../bedrock/prepare.ts";
-import type { AppEnv } from "./env.ts";
+import type { StreamChunk, UpstreamCall } from "../bedrock/upstream.ts";
+import type { Principal, Ticket } from "../gateway/gateway.ts";
 import type { ProxyDeps } from "./deps.ts";
+import type { AppEnv } from "./env.ts";
 import { sseBody, sseHeaders } from "./sse-response.ts";
 import { jsonBody } from "./validate.ts";
 
 /** POST /v1/messages and /v1/messages/count_tokens. */
 export function messagesRoutes(deps: ProxyDeps) {
+  const resolveFor = (principal: Principal, requested: string) => {
+    const model = deps.models.resolve(requested, principal.kind === "key" ? principal.key.model_map : undefined);
+    deps.gateway.authorizeModel(principal, model);
+    return model;
+  };
+
   return new Hono<AppEnv>()
     .post("/", jsonBody(messagesRequestSchema), async (c) => {
       const request = c.req.valid("json");
-      const model = deps.models.resolve(request.model);
+      const model = resolveFor(c.var.principal, request.model);
       const log = c.var.log.child({ model: model.modelId });
       const prepared = prepareRequest(request, model, parseBetaHeader(c.req.header("anthropic-beta")), log);
+      const reserve = estimateInputTokens(prepared.request) + prepared.request.max_tokens;
+      const ticket = await deps.gateway.admit(c.var.principal, model, reserve, c.var.requestId);
+      for (const [name, value] of Object.entries(ticket.headers())) c.header(name, value);
+      const call = deps.newCall(c.req.raw.signal, { messageId: newMessageId(), log, serviceTier: ticket.tier });
       const upstream = deps.upstreams[model.route];
-      const call = deps.newCall(c.req.raw.signal, { messageId: newMessageId(), log });
+      const failed = (error: unknown) => finishFailed(call, ticket, error);
+
       if (!request.stream) {
-        try {
-          const { message } = await upstream.complete(prepared, call);
-          return c.json(message);
-        } finally {
-          call.end();
-        }
-      }
-      const stream = await upstream.stream(prepared, call).catch((error: unknown) => {
+        const { message, usage } = await upstream.complete(prepared, call).catch(failed);
         call.end();
-        throw error;
-      });
-      const body = sseBody(stream, { pingIntervalMs: deps.pingIntervalMs, requestId: c.var.requestId, log, abort: () => call.abort(), onEnd: () => call.end() });
+        await ticket.finish({ usage, status: 200, errorType: null, servedTier: call.serviceTier });
+        return c.json(message);
+      }
+      const stream = await upstream.stream(prepared, call).catch(failed);
+      const body = sseBody(
+        { ...stream, chunks: markingFirstToken(stream.chunks, ticket) },
+        {
+          pingIntervalMs: deps.pingIntervalMs,
+          requestId: c.var.requestId,
+          log,
+          abort: () => call.abort(),
+          onEnd: ({ error, clientAborted }) => {
+            call.end();
+            const status = error?.status ?? (clientAborted ? clientClosedStatus : 200);
+            return ticket.finish({ usage: stream.usage(), status, errorType: error?.type ?? (clientAborted ? "client_closed" : null), servedTier: call.serviceTier });
+          },
+        },
+      );
       return c.body(body, 200, sseHeaders);
     })
     .post("/count_tokens", jsonBody(countTokensRequestSchema), async (c) => {
       const request = c.req.valid("json");
-      const model = deps.models.resolve(request.model);
-      const call = deps.newCall(c.req.raw.signal, { messageId: newMessageId(), log: c.var.log });
+      const model = resolveFor(c.var.principal, request.model);
+      const call = deps.newCall(c.req.raw.signal, { messageId: newMessageId(), log: c.var.log, serviceTier: "default" });
       try {
         const counted = await deps.upstreams[model.route].countTokens(request, model, call);
         return c.json({ input_tokens: counted ?? estimateInputTokens(request) });
@@ -45,4 +67,22 @@ export function messagesRoutes(deps: ProxyDeps) {
         call.end();
       }
     });
+}
+
+/** nginx's "client closed request": the client left before the answer was complete. */
+const clientClosedStatus = 499;
+
+/** A request that failed before its answer began is still recorded, with its error and no tokens. */
+async function finishFailed(call: UpstreamCall, ticket: Ticket, error: unknown): Promise<never> {
+  call.end();
+  const apiError = toApiError(error);
+  await ticket.finish({ usage: emptyUsage(), status: apiError.status, errorType: apiError.type, servedTier: call.serviceTier });
+  throw error;
+}
+
+async function* markingFirstToken(chunks: AsyncIterable<StreamChunk>, ticket: Ticket): AsyncGenerator<StreamChunk> {
+  for await (const chunk of chunks) {
+    if (chunk.type === "content_block_delta") ticket.markFirstToken();
+    yield chunk;
+  }
 }

@@ -43,7 +43,7 @@ function slowConverseStream(): ReadableStream<Uint8Array> {
   });
 }
 
-beforeAll(() => {
+beforeAll(async () => {
   upstream = Bun.serve({
     port: 0,
     hostname: "127.0.0.1",
@@ -56,9 +56,11 @@ beforeAll(() => {
     LOG_LEVEL: "error",
     BEDROCK_ENDPOINT: upstream.url.href.replace(/\/$/, ""),
     AWS_BEARER_TOKEN_BEDROCK: "x",
+    SQLITE_PATH: ":memory:",
+    AUTH_MODE: "open",
     STREAM_PING_INTERVAL_MS: "50",
   });
-  proxy = startServer(config, createLogger("error"));
+  proxy = await startServer(config, createLogger("error"));
 });
 afterAll(async () => {
   await proxy.stop();

@@ -147,7 +147,7 @@ describe("retries inside the proxy", () => {
 describe("master key", () => {
   let guarded: Stack;
   beforeAll(async () => {
-    guarded = await startStack({ MASTER_API_KEY: "master-key-0123456789" });
+    guarded = await startStack({ MASTER_API_KEY: "master-key-0123456789", AUTH_MODE: "keys" });
   });
   afterAll(() => guarded.stop());
 

@@ -19,7 +19,7 @@ let replay: ReturnType<typeof Bun.serve>;
 let proxy: RunningProxy;
 let client: Anthropic;
 
-beforeAll(() => {
+beforeAll(async () => {
   replay = Bun.serve({
     port: 0,
     hostname: "127.0.0.1",
@@ -31,9 +31,11 @@ beforeAll(() => {
     LOG_LEVEL: "error",
     BEDROCK_ENDPOINT: replay.url.href.replace(/\/$/, ""),
     AWS_BEARER_TOKEN_BEDROCK: "replay",
+    SQLITE_PATH: ":memory:",
+    AUTH_MODE: "open",
     MODEL_MAP: JSON.stringify({ "converse-replay": "replay.converse-model-v1:0" }),
   });
-  proxy = startServer(config, createLogger("error"));
+  proxy = await startServer(config, createLogger("error"));
   client = new Anthropic({ baseURL: proxy.url, apiKey: "k", maxRetries: 0 });
 });
 afterAll(async () => {

@@ -2,6 +2,7 @@ import Anthropic from "@anthropic-ai/sdk";
 import { loadConfig } from "../../src/config.ts";
 import { startEmulator } from "../../src/emulator/server.ts";
 import { createLogger } from "../../src/log.ts";
+import type { ProxyOptions } from "../../src/proxy.ts";
 import { startServer } from "../../src/server.ts";
 
 /** A scripted turn for the emulator, as its control API takes it. */
@@ -19,7 +20,7 @@ export interface RecordedRequest {
  * The SDK's own retries are off unless a test turns them on, so each call reaches the proxy once.
  * The proxy's log is kept for the test to read (and echoed with TEST_LOG=1).
  */
-export async function startStack(env: Record<string, string> = {}) {
+export async function startStack(env: Record<string, string> = {}, options: ProxyOptions = {}) {
   const emulator = await startEmulator({ port: 0 });
   const logLines: string[] = [];
   const echo = process.env.TEST_LOG === "1";
@@ -30,14 +31,18 @@ export async function startStack(env: Record<string, string> = {}) {
     BEDROCK_ENDPOINT: emulator.url,
     AWS_BEARER_TOKEN_BEDROCK: "test-token",
     UPSTREAM_RETRY_BASE_MS: "5",
+    SQLITE_PATH: ":memory:",
+    AUTH_MODE: "open",
+    USAGE_FLUSH_INTERVAL_MS: "20",
     ...env,
   });
-  const proxy = startServer(
+  const proxy = await startServer(
     config,
     createLogger(config.LOG_LEVEL, {}, (line) => {
       logLines.push(line);
       if (echo) process.stderr.write(line);
     }),
+    options,
   );
   const control = (path: string, init?: RequestInit) => fetch(`${emulator.url}/_emulator/${path}`, init);
   return {

@@ -4,6 +4,7 @@ import {
   ConverseStreamCommand,
   type ConverseStreamOutput,
   CountTokensCommand,
+  type ConverseStreamCommandInput,
 } from "@aws-sdk/client-bedrock-runtime";
 import { estimateInputTokens } from "../../anthropic/estimate.ts";
 import type { StreamEvent } from "../../anthropic/messages.ts";
@@ -22,7 +23,7 @@ export function createConverseUpstream(client: BedrockRuntimeClient, fetchImage:
   return {
     async complete(prepared, call) {
       const { input, toolNames } = await convert(prepared, call);
-      const output = await call.beforeFirstByte((abortSignal) => client.send(new ConverseCommand(input), { abortSignal }));
+      const output = await call.beforeFirstByte((abortSignal) => client.send(new ConverseCommand(withTier(input, call)), { abortSignal }));
       const message = fromConverseResponse(output, {
         messageId: call.messageId,
         model: prepared.model.requested,
@@ -41,7 +42,7 @@ export function createConverseUpstream(client: BedrockRuntimeClient, fetchImage:
         toolNames,
         stopSequences: prepared.request.stop_sequences,
       });
-      const events = await call.openStream(async (abortSignal) => (await client.send(new ConverseStreamCommand(input), { abortSignal })).stream);
+      const events = await call.openStream(async (abortSignal) => (await client.send(new ConverseStreamCommand(withTier(input, call)), { abortSignal })).stream);
       return { chunks: call.guard(translateAll(events, translator)), usage: () => translator.usage };
     },
 
@@ -62,4 +63,9 @@ async function* translateAll(events: AsyncIterable<ConverseStreamOutput>, transl
 
 function* chunks(events: StreamEvent[]): Generator<StreamChunk> {
   for (const event of events) yield { type: event.type, data: JSON.stringify(event) };
+}
+
+function withTier(input: ConverseStreamCommandInput, call: UpstreamCall): ConverseStreamCommandInput {
+  const tier = call.requestedTier;
+  return tier ? { ...input, serviceTier: { type: tier } } : input;
 }

@@ -23,7 +23,7 @@ export function createInvokeUpstream(client: BedrockRuntimeClient, fetchImage: I
     async complete(prepared, call) {
       const body = await serialise(prepared, call);
       const output = await call.beforeFirstByte((abortSignal) =>
-        client.send(new InvokeModelCommand({ modelId: prepared.model.modelId, body, contentType: "application/json", accept: "application/json" }), { abortSignal }),
+        client.send(new InvokeModelCommand({ modelId: prepared.model.modelId, body, contentType: "application/json", accept: "application/json", serviceTier: call.requestedTier }), { abortSignal }),
       );
       const message = JSON.parse(decoder.decode(output.body)) as Record<string, unknown>;
       const usage = normaliseUsage(message.usage);
@@ -34,7 +34,13 @@ export function createInvokeUpstream(client: BedrockRuntimeClient, fetchImage: I
       const body = await serialise(prepared, call);
       const relay = new InvokeStreamRelay(prepared.model.requested);
       const events = await call.openStream(async (abortSignal) => {
-        const command = new InvokeModelWithResponseStreamCommand({ modelId: prepared.model.modelId, body, contentType: "application/json", accept: "application/json" });
+        const command = new InvokeModelWithResponseStreamCommand({
+          modelId: prepared.model.modelId,
+          body,
+          contentType: "application/json",
+          accept: "application/json",
+          serviceTier: call.requestedTier,
+        });
         return (await client.send(command, { abortSignal })).body;
       });
       return { chunks: call.guard(relayAll(events, relay)), usage: () => relay.usage };

@@ -1,0 +1,52 @@
+import { randomBytes } from "node:crypto";
+import type { ApiKey, KeyPatch, KeyStore, NewApiKey } from "../../store/types.ts";
+import { issueKey } from "./secret.ts";
+
+/** What a key's creator chooses; identity and secret are the service's. */
+export type KeySettings = Omit<NewApiKey, "id" | "key_hash" | "key_prefix" | "created_at">;
+
+/** A key with its secret: returned only at creation and rotation, never stored. */
+export interface KeyWithSecret {
+  key: ApiKey;
+  secret: string;
+}
+
+/**
+ * Issuing, rotating and revoking keys: the one place secrets are made. Admin API and CLI both go
+ * through it, so a key is the same whichever created it.
+ */
+export class KeyService {
+  constructor(private readonly keys: KeyStore) {}
+
+  async create(settings: KeySettings): Promise<KeyWithSecret> {
+    const issued = issueKey();
+    const key = await this.keys.createKey({ ...settings, id: newKeyId(), key_hash: issued.hash, key_prefix: issued.displayPrefix });
+    return { key, secret: issued.secret };
+  }
+
+  /**
+   * A new secret for the same key (same id, limits, usage and budget): the old secret stops working
+   * at once. The hash index moves by re-creating the key under the new hash.
+   */
+  async rotate(id: string): Promise<KeyWithSecret | undefined> {
+    const current = await this.keys.getKey(id);
+    if (!current) return undefined;
+    const issued = issueKey();
+    await this.keys.deleteKey(id);
+    const { key_hash: _oldHash, key_prefix: _oldPrefix, last_used_at: _lastUsed, ...kept } = current;
+    const key = await this.keys.createKey({ ...kept, key_hash: issued.hash, key_prefix: issued.displayPrefix });
+    return { key, secret: issued.secret };
+  }
+
+  update(id: string, patch: KeyPatch): Promise<ApiKey | undefined> {
+    return this.keys.updateKey(id, patch);
+  }
+
+  revoke(id: string, reason = "revoked by an operator"): Promise<ApiKey | undefined> {
+    return this.keys.updateKey(id, { status: "revoked", status_reason: reason });
+  }
+}
+
+function newKeyId(): string {
+  return `key_${randomBytes(12).toString("base64url")}`;
+}
