@@ -49,8 +49,10 @@ export function messagesRoutes(deps: ProxyDeps) {
           abort: () => call.abort(),
           onEnd: ({ error, clientAborted }) => {
             call.end();
-            const status = error?.status ?? (clientAborted ? clientClosedStatus : 200);
-            return ticket.finish({ usage: stream.usage(), status, errorType: error?.type ?? (clientAborted ? "client_closed" : null), servedTier: call.serviceTier });
+            // A client that leaves makes the upstream call fail too: the leaving is what happened.
+            const status = clientAborted ? clientClosedStatus : (error?.status ?? 200);
+            const errorType = clientAborted ? "client_closed" : (error?.type ?? null);
+            return ticket.finish({ usage: stream.usage(), status, errorType, servedTier: call.serviceTier });
           },
         },
       );

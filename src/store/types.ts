@@ -244,6 +244,12 @@ export interface KeyStore {
   listKeys(filter?: KeyFilter): Promise<ApiKey[]>;
   /** Undefined when no such key; StoreConflictError when the patch would un-revoke it. */
   updateKey(id: string, patch: KeyPatch): Promise<ApiKey | undefined>;
+  /**
+   * Moves a key to a new secret in one atomic step: the old hash stops finding it as the new one
+   * starts to; id, settings and usage stay. Undefined when no such key; StoreConflictError when the
+   * new hash is taken (by any key, this one included).
+   */
+  rotateKeyHash(id: string, keyHash: string, keyPrefix: string): Promise<ApiKey | undefined>;
   /** Sets `last_used_at`, never moving it back in time. A missing key is ignored. */
   touchKey(id: string, at: string): Promise<void>;
   deleteKey(id: string): Promise<boolean>;

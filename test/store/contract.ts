@@ -176,6 +176,40 @@ export function storeContract(openStore: () => Promise<Store>): void {
       await store.createKey({ ...newKey("k2"), key_hash: sha256("secret-k1") });
       expect((await store.getKeyByHash(sha256("secret-k1")))?.id).toBe("k2");
     });
+
+    test("a rotation moves the key to a new secret at once; id, settings, usage and spend stay", async () => {
+      const created = await store.createKey({ ...newKey("k1"), owner: "ann", rpm: 10, tpm: 1000, monthly_budget_usd: 5, allowed_models: ["claude-*"] });
+      await store.touchKey("k1", "2026-11-03T10:00:00Z");
+      await store.writeUsage([usage("r1")]);
+      await store.addMonthSpend("k1", "2026-11", 0.25);
+
+      const rotated = await store.rotateKeyHash("k1", sha256("rotated-k1"), "sk-rot");
+      expect(rotated).toEqual({ ...created, key_hash: sha256("rotated-k1"), key_prefix: "sk-rot", last_used_at: "2026-11-03T10:00:00.000Z" });
+      expect(await store.getKeyByHash(sha256("secret-k1"))).toBeUndefined();
+      expect(await store.getKeyByHash(sha256("rotated-k1"))).toEqual(rotated);
+      expect(await store.getKey("k1")).toEqual(rotated);
+      expect((await store.latestUsage("k1", 10)).map((record) => record.request_id)).toEqual(["r1"]);
+      expect(await store.getMonthSpend("k1", "2026-11")).toBe(0.25);
+      expect((await store.listKeys()).map((key) => key.key_hash)).toEqual([sha256("rotated-k1")]);
+
+      // The old secret is free again; rotating again retires the second one as well.
+      await store.createKey({ ...newKey("k2"), key_hash: sha256("secret-k1") });
+      expect((await store.getKeyByHash(sha256("secret-k1")))?.id).toBe("k2");
+      expect(await store.rotateKeyHash("k1", sha256("again-k1"), "sk-again")).toMatchObject({ id: "k1", key_prefix: "sk-again" });
+      expect(await store.getKeyByHash(sha256("rotated-k1"))).toBeUndefined();
+      expect(await store.rotateKeyHash("nope", sha256("x"), "sk-x")).toBeUndefined();
+      expect(await store.getKeyByHash(sha256("x"))).toBeUndefined();
+    });
+
+    test("a rotation onto a hash in use is a conflict and changes nothing", async () => {
+      await store.createKey(newKey("k1"));
+      const k2 = await store.createKey(newKey("k2"));
+      await expect(store.rotateKeyHash("k1", sha256("secret-k2"), "sk-x")).rejects.toBeInstanceOf(StoreConflictError);
+      await expect(store.rotateKeyHash("k1", sha256("secret-k1"), "sk-x")).rejects.toBeInstanceOf(StoreConflictError);
+      await expect(store.rotateKeyHash("k1", "not-a-hash", "sk-x")).rejects.toThrow();
+      expect(await store.getKeyByHash(sha256("secret-k2"))).toEqual(k2);
+      expect(await store.getKeyByHash(sha256("secret-k1"))).toMatchObject({ id: "k1", key_prefix: "sk-k1" });
+    });
   });
 
   describe("usage", () => {

@@ -25,17 +25,13 @@ export class KeyService {
   }
 
   /**
-   * A new secret for the same key (same id, limits, usage and budget): the old secret stops working
-   * at once. The hash index moves by re-creating the key under the new hash.
+   * A new secret for the same key (same id, limits, usage and budget): the store swaps the hash in
+   * one atomic step, so the old secret stops working exactly when the new one starts to.
    */
   async rotate(id: string): Promise<KeyWithSecret | undefined> {
-    const current = await this.keys.getKey(id);
-    if (!current) return undefined;
     const issued = issueKey();
-    await this.keys.deleteKey(id);
-    const { key_hash: _oldHash, key_prefix: _oldPrefix, last_used_at: _lastUsed, ...kept } = current;
-    const key = await this.keys.createKey({ ...kept, key_hash: issued.hash, key_prefix: issued.displayPrefix });
-    return { key, secret: issued.secret };
+    const key = await this.keys.rotateKeyHash(id, issued.hash, issued.displayPrefix);
+    return key && { key, secret: issued.secret };
   }
 
   update(id: string, patch: KeyPatch): Promise<ApiKey | undefined> {

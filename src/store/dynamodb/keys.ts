@@ -10,6 +10,7 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import {
   type ApiKey,
+  apiKeySchema,
   type KeyChanges,
   keyChanges,
   type KeyFilter,
@@ -81,6 +82,42 @@ export function dynamoKeyStore(client: DynamoDBClient, table: string): KeyStore 
     }
   };
 
+  /**
+   * One transaction: the old pointer goes, the new one comes (only where no pointer is), and the key
+   * item takes the new hash only while it still has the old one, so a rotation that raced another
+   * changes nothing.
+   */
+  const rotateOnce = async (current: ApiKey, keyHash: string, keyPrefix: string): Promise<"rotated" | "condition failed"> => {
+    const expression = new Expression();
+    const hash = expression.name("key_hash");
+    try {
+      await client.send(
+        new TransactWriteItemsCommand({
+          TransactItems: [
+            { Delete: { TableName: table, Key: { pk: hashPk(current.key_hash) } } },
+            { Put: { TableName: table, Item: { pk: hashPk(keyHash), key_id: str(current.id) }, ConditionExpression: "attribute_not_exists(pk)" } },
+            {
+              Update: {
+                TableName: table,
+                Key: { pk: keyPk(current.id) },
+                UpdateExpression: `SET ${hash} = ${expression.value(str(keyHash))}, ${expression.name("key_prefix")} = ${expression.value(str(keyPrefix))}`,
+                ConditionExpression: `${hash} = ${expression.value(str(current.key_hash))}`,
+                ...expression.attributes(),
+              },
+            },
+          ],
+        }),
+      );
+      return "rotated";
+    } catch (error) {
+      if (!(error instanceof TransactionCanceledException)) throw error;
+      const [, pointerReason, keyReason] = error.CancellationReasons ?? [];
+      if (pointerReason?.Code === "ConditionalCheckFailed") throw new StoreConflictError("a key with this secret exists");
+      if (keyReason?.Code === "ConditionalCheckFailed") return "condition failed";
+      throw error;
+    }
+  };
+
   return {
     async createKey(input) {
       const key = newApiKeySchema.parse(input);
@@ -135,6 +172,20 @@ export function dynamoKeyStore(client: DynamoDBClient, table: string): KeyStore 
         if (!current) return undefined;
         if (unrevokes(current.status, changes)) throw new StoreConflictError(`key ${id} is revoked and stays revoked`);
         if (attempt >= patchAttempts) throw new Error(`key ${id} kept changing while it was being patched`);
+      }
+    },
+
+    async rotateKeyHash(id, keyHash, keyPrefix) {
+      const newHash = apiKeySchema.shape.key_hash.parse(keyHash);
+      const newPrefix = apiKeySchema.shape.key_prefix.parse(keyPrefix);
+      for (let attempt = 1; ; attempt++) {
+        const current = await read(id);
+        if (!current) return undefined;
+        // One transaction may not touch an item twice: moving onto its own hash is refused here.
+        if (current.key_hash === newHash) throw new StoreConflictError("a key with this secret exists");
+        if ((await rotateOnce(current, newHash, newPrefix)) === "rotated") return read(id);
+        // The key was deleted or rotated meanwhile: read it again and rotate what is there now.
+        if (attempt >= patchAttempts) throw new Error(`key ${id} kept changing while it was being rotated`);
       }
     },
 

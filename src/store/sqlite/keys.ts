@@ -41,6 +41,9 @@ export function sqliteKeyStore(db: Database): KeyStore {
        allowed_models = $allowed_models, model_map = $model_map
      WHERE id = $id`,
   );
+  const moveHash = db.query<null, { id: string; key_hash: string; key_prefix: string }>(
+    "UPDATE api_keys SET key_hash = $key_hash, key_prefix = $key_prefix WHERE id = $id",
+  );
   const touch = db.query<null, { id: string; at: string }>(
     "UPDATE api_keys SET last_used_at = $at WHERE id = $id AND (last_used_at IS NULL OR last_used_at < $at)",
   );
@@ -68,6 +71,15 @@ export function sqliteKeyStore(db: Database): KeyStore {
     return next;
   });
 
+  // One UPDATE of the row: the hash index moves with it, so no moment exists with both or neither hash.
+  const rotate = db.transaction((id: string, keyHash: string, keyPrefix: string): ApiKey | undefined => {
+    const current = read(id);
+    if (!current) return undefined;
+    if (byHash.get({ key_hash: keyHash })) throw new StoreConflictError("a key with this secret exists");
+    moveHash.run({ id, key_hash: keyHash, key_prefix: keyPrefix });
+    return { ...current, key_hash: keyHash, key_prefix: keyPrefix };
+  });
+
   return {
     async createKey(input) {
       return create.immediate(newApiKeySchema.parse(input));
@@ -84,6 +96,9 @@ export function sqliteKeyStore(db: Database): KeyStore {
     },
     async updateKey(id, patch) {
       return patchKey.immediate(id, keyChanges(keyPatchSchema.parse(patch)));
+    },
+    async rotateKeyHash(id, keyHash, keyPrefix) {
+      return rotate.immediate(id, apiKeySchema.shape.key_hash.parse(keyHash), apiKeySchema.shape.key_prefix.parse(keyPrefix));
     },
     async touchKey(id, at) {
       touch.run({ id, at: timestampSchema.parse(at) });

@@ -1,0 +1,238 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Anthropic from "@anthropic-ai/sdk";
+import { type KeySettings, KeyService } from "../../src/gateway/keys/service.ts";
+import { createStore } from "../../src/store/create-store.ts";
+import type { Store, UsageRecord } from "../../src/store/types.ts";
+import { type Stack, startStack } from "../support/stack.ts";
+
+/**
+ * The gateway end to end through the official SDK: issued keys, limits, usage, budgets and tiers.
+ * The test holds its own connection to the proxy's SQLite file, as a second replica would: it
+ * issues keys and reads usage there.
+ */
+
+const masterKey = "master-key-for-gateway-tests";
+const clock = { now: new Date("2026-11-20T12:00:00Z") };
+let stack: Stack;
+let store: Store;
+let keys: KeyService;
+
+beforeAll(async () => {
+  const path = join(mkdtempSync(join(tmpdir(), "abp-gateway-")), "proxy.db");
+  stack = await startStack({ SQLITE_PATH: path, AUTH_MODE: "keys", MASTER_API_KEY: masterKey, KEY_CACHE_TTL_MS: "0" }, { now: () => clock.now });
+  store = await createStore({ kind: "sqlite", path });
+  keys = new KeyService(store);
+});
+afterAll(async () => {
+  await store.close();
+  await stack.stop();
+});
+beforeEach(() => stack.reset());
+
+const issue = async (settings: Partial<KeySettings> = {}) => keys.create({ name: "test", ...settings });
+const clientFor = (secret: string, maxRetries = 0) => new Anthropic({ baseURL: stack.proxyUrl, apiKey: secret, maxRetries });
+const hello = { model: "claude-sonnet-4-6", max_tokens: 50, messages: [{ role: "user" as const, content: "hello" }] };
+
+/** Usage is written off the request path: wait for the batch to land. */
+async function usageOf(keyId: string, count: number): Promise<UsageRecord[]> {
+  for (let i = 0; i < 100; i++) {
+    const records = await store.latestUsage(keyId, 100);
+    if (records.length >= count) return records;
+    await Bun.sleep(20);
+  }
+  throw new Error(`expected ${count} usage records for ${keyId}`);
+}
+
+describe("authentication", () => {
+  test("a missing or unknown key is 401 authentication_error", async () => {
+    expect(await clientFor("sk-abp-unknown").messages.create(hello).catch((e: unknown) => e)).toBeInstanceOf(Anthropic.AuthenticationError);
+    const missing = await fetch(`${stack.proxyUrl}/v1/messages`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(hello) });
+    expect(missing.status).toBe(401);
+    expect(((await missing.json()) as { error: { type: string; message: string } }).error).toEqual({ type: "authentication_error", message: "x-api-key header is required" });
+  });
+
+  test("an issued key passes, by x-api-key or Authorization: Bearer", async () => {
+    const { secret } = await issue();
+    expect((await clientFor(secret).messages.create(hello)).type).toBe("message");
+    const bearer = new Anthropic({ baseURL: stack.proxyUrl, apiKey: null, authToken: secret, maxRetries: 0 });
+    expect((await bearer.messages.create(hello)).type).toBe("message");
+  });
+
+  test("disabled, revoked and expired keys are 403 with the reason", async () => {
+    const disabled = await issue();
+    await keys.update(disabled.key.id, { status: "disabled", status_reason: "left the team" });
+    const revoked = await issue();
+    await keys.revoke(revoked.key.id, "leaked in a log");
+    const expired = await issue({ expires_at: "2026-11-01T00:00:00Z" });
+    for (const [secret, reason] of [
+      [disabled.secret, "disabled: left the team"],
+      [revoked.secret, "revoked: leaked in a log"],
+      [expired.secret, "expired at 2026-11-01"],
+    ] as const) {
+      const error = await clientFor(secret).messages.create(hello).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(Anthropic.PermissionDeniedError);
+      expect(String(error)).toContain(reason);
+    }
+  });
+
+  test("a key disabled on another replica is refused here within a second", async () => {
+    const path = join(mkdtempSync(join(tmpdir(), "abp-cache-")), "proxy.db");
+    const replica = await startStack({ SQLITE_PATH: path, AUTH_MODE: "keys", KEY_CACHE_TTL_MS: "1000" });
+    const otherReplica = await createStore({ kind: "sqlite", path });
+    try {
+      const { key, secret } = await new KeyService(otherReplica).create({ name: "shared" });
+      const client = replica.client({ apiKey: secret });
+      expect((await client.messages.create(hello)).type).toBe("message");
+      await otherReplica.updateKey(key.id, { status: "disabled", status_reason: "disabled elsewhere" });
+      const disabledAt = Date.now();
+      let refusedAfterMs: number | undefined;
+      while (refusedAfterMs === undefined && Date.now() - disabledAt < 3_000) {
+        const error = await client.messages.create(hello).catch((e: unknown) => e);
+        if (error instanceof Anthropic.PermissionDeniedError) refusedAfterMs = Date.now() - disabledAt;
+        else await Bun.sleep(50);
+      }
+      expect(refusedAfterMs).toBeDefined();
+      expect(refusedAfterMs ?? Infinity).toBeLessThanOrEqual(1_100);
+    } finally {
+      await otherReplica.close();
+      await replica.stop();
+    }
+  });
+
+  test("the master key passes everything", async () => {
+    expect((await clientFor(masterKey).messages.create(hello)).type).toBe("message");
+  });
+});
+
+describe("models a key may use", () => {
+  test("allowed_models globs refuse other models with 403", async () => {
+    const { secret } = await issue({ allowed_models: ["claude-haiku-*", "qwen.*"] });
+    const error = await clientFor(secret).messages.create(hello).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Anthropic.PermissionDeniedError);
+    expect(String(error)).toContain("may not use model claude-sonnet-4-6");
+    expect((await clientFor(secret).messages.create({ ...hello, model: "claude-haiku-4-5" })).type).toBe("message");
+  });
+
+  test("a key's own aliases come first", async () => {
+    const { secret } = await issue({ model_map: { "claude-sonnet-4-6": "qwen.qwen3-coder-480b-a35b-v1:0" } });
+    await clientFor(secret).messages.create(hello);
+    expect((await stack.requests()).at(-1)?.modelId).toBe("qwen.qwen3-coder-480b-a35b-v1:0");
+  });
+});
+
+describe("rate limits", () => {
+  test("requests per minute: over the limit is 429 with retry-after; every answer carries the limit headers", async () => {
+    const { secret } = await issue({ rpm: 2 });
+    const raw = () => fetch(`${stack.proxyUrl}/v1/messages`, { method: "POST", headers: { "content-type": "application/json", "x-api-key": secret }, body: JSON.stringify(hello) });
+    const first = await raw();
+    expect(first.status).toBe(200);
+    expect(first.headers.get("anthropic-ratelimit-requests-limit")).toBe("2");
+    expect(first.headers.get("anthropic-ratelimit-requests-remaining")).toBe("1");
+    expect(Date.parse(first.headers.get("anthropic-ratelimit-requests-reset") ?? "")).toBeGreaterThan(0);
+    expect((await raw()).status).toBe(200);
+    const refused = await raw();
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(refused.headers.get("anthropic-ratelimit-requests-remaining")).toBe("0");
+    expect(((await refused.json()) as { error: { type: string } }).error.type).toBe("rate_limit_error");
+    expect(await clientFor(secret).messages.create(hello).catch((e: unknown) => e)).toBeInstanceOf(Anthropic.RateLimitError);
+  });
+
+  test("tokens per minute: input estimate + max_tokens is reserved while a request runs", async () => {
+    const { secret } = await issue({ tpm: 1000 });
+    await stack.script({ content: [{ text: "a slow answer that holds its reservation" }], chunkChars: 4, chunkDelayMs: 50 });
+    const running = clientFor(secret).messages.stream({ ...hello, max_tokens: 600 }).finalMessage();
+    await Bun.sleep(30);
+    const error = await clientFor(secret).messages.create({ ...hello, max_tokens: 600 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Anthropic.RateLimitError);
+    expect(String(error)).toContain("tokens per minute");
+    expect((await running).type).toBe("message");
+  });
+
+  test("the unused part of a reservation is given back when the request ends", async () => {
+    const { secret } = await issue({ tpm: 1000 });
+    for (let i = 0; i < 3; i++) expect((await clientFor(secret).messages.create({ ...hello, max_tokens: 600 })).type).toBe("message");
+  });
+});
+
+describe("usage", () => {
+  test("plain, streamed, failed and aborted requests each leave one record", async () => {
+    const { key, secret } = await issue();
+    const client = clientFor(secret);
+    await client.messages.create(hello);
+    await client.messages.stream(hello).finalMessage();
+    await stack.script({ error: { type: "ValidationException", message: "bad" } });
+    await client.messages.create(hello).catch(() => undefined);
+    await stack.script({ content: [{ text: "a slow answer indeed" }], chunkChars: 2, chunkDelayMs: 200 });
+    const aborter = new AbortController();
+    const stream = client.messages.stream(hello, { signal: aborter.signal });
+    stream.on("text", () => aborter.abort());
+    await stream.finalMessage().catch(() => undefined);
+    // The injected clock stands still, so records are told apart by outcome, not by order.
+    const records = await usageOf(key.id, 4);
+    expect(records.map((r) => `${r.status} ${r.error_type}`).sort()).toEqual(["200 null", "200 null", "400 invalid_request_error", "499 client_closed"]);
+    const succeeded = records.filter((r) => r.status === 200);
+    for (const record of succeeded) {
+      expect(record).toMatchObject({ requested_model: "claude-sonnet-4-6", resolved_model: "global.anthropic.claude-sonnet-4-6", service_tier: "default" });
+      expect(record.input_tokens).toBeGreaterThan(0);
+      expect(record.cost_usd).toBeGreaterThan(0);
+    }
+    expect(succeeded.some((r) => r.time_to_first_token_ms !== null)).toBe(true);
+    expect(records.find((r) => r.status === 400)?.output_tokens).toBe(0);
+    expect(new Set(records.map((r) => r.request_id)).size).toBe(4);
+  });
+
+  test("cache tokens are counted and priced", async () => {
+    const { key, secret } = await issue();
+    await stack.script({ content: [{ text: "ok" }], usage: { inputTokens: 10, outputTokens: 5, cacheReadInputTokens: 2000, cacheWriteInputTokens: 300 } });
+    await clientFor(secret).messages.stream(hello).finalMessage();
+    const [record] = await usageOf(key.id, 1);
+    expect(record).toMatchObject({ input_tokens: 10, output_tokens: 5, cache_read_input_tokens: 2000, cache_creation_input_tokens: 300 });
+    const [rollup] = await store.queryRollups({ bucket: "day", key_id: key.id });
+    expect(rollup).toMatchObject({ requests: 1, cache_read_input_tokens: 2000, cache_creation_input_tokens: 300 });
+  });
+});
+
+describe("budgets", () => {
+  test("the request that crosses the budget completes, the next is refused, and the next month the key works again", async () => {
+    const { key, secret } = await issue({ monthly_budget_usd: 0.001 });
+    await stack.script({ content: [{ text: "expensive" }], usage: { inputTokens: 100_000, outputTokens: 10_000 } });
+    expect((await clientFor(secret).messages.create(hello)).type).toBe("message");
+    const refused = await clientFor(secret).messages.create(hello).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(Anthropic.PermissionDeniedError);
+    expect(String(refused)).toContain("monthly budget of $0.001");
+    expect(String(refused)).toContain("2026-12-01T00:00:00.000Z");
+    clock.now = new Date("2026-12-01T00:00:01Z");
+    try {
+      expect((await clientFor(secret).messages.create(hello)).type).toBe("message");
+      const months = await store.listMonthSpend(key.id);
+      expect(months.map((m) => m.month)).toContain("2026-11");
+      expect(months.find((m) => m.month === "2026-11")?.spend_usd).toBeGreaterThan(0.001);
+    } finally {
+      clock.now = new Date("2026-11-20T12:00:00Z");
+    }
+  });
+});
+
+describe("service tiers", () => {
+  test("a tier Bedrock refuses for the model falls back to default once, and the record says so", async () => {
+    const { key, secret } = await issue({ service_tier: "flex" });
+    expect((await clientFor(secret).messages.create(hello)).type).toBe("message");
+    const invokes = (await stack.requests()).filter((r) => r.operation === "invoke");
+    expect(invokes.map((r) => r.headers["x-amzn-bedrock-service-tier"])).toEqual(["flex", undefined as unknown as string]);
+    const [record] = await usageOf(key.id, 1);
+    expect(record?.service_tier).toBe("default");
+  });
+
+  test("a tier the model offers is used and recorded", async () => {
+    const { key, secret } = await issue({ service_tier: "flex" });
+    await clientFor(secret).messages.create({ ...hello, model: "qwen.qwen3-coder-480b-a35b-v1:0" });
+    const sent = (await stack.requests()).at(-1);
+    expect(sent?.body.serviceTier).toEqual({ type: "flex" });
+    const [record] = await usageOf(key.id, 1);
+    expect(record?.service_tier).toBe("flex");
+  });
+});
