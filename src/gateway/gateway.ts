@@ -134,13 +134,18 @@ export class Ticket {
     this.firstTokenMs ??= performance.now() - this.started;
   }
 
-  /** Settles the reservation, records usage and cost, and adds the cost to the month's spend. */
+  /**
+   * Settles the reservation, records usage and cost, and adds the cost to the month's spend. Only
+   * what the next request depends on is awaited: a budgeted key's spend (so the request after the
+   * one that crosses the budget is refused). The refund of unused tokens and an unbudgeted key's
+   * spend may land a moment later.
+   */
   async finish(outcome: Outcome): Promise<void> {
     if (this.finished) return;
     this.finished = true;
     const { principal, model, requestId, admission } = this.request;
     const used = outcome.usage.input_tokens + outcome.usage.cache_creation_input_tokens + outcome.usage.output_tokens;
-    if (admission?.admitted) await this.options.limiter.settle(admission.reservation, used).catch((error: unknown) => this.options.log.warn("could not settle tokens", { error }));
+    if (admission?.admitted) this.options.limiter.settle(admission.reservation, used).catch((error: unknown) => this.options.log.warn("could not settle tokens", { error }));
     const cost = await this.options.prices.cost(model.modelId, outcome.usage, outcome.servedTier);
     const keyId = principal.kind === "key" ? principal.key.id : principal.kind;
     this.options.usage.push({
@@ -160,7 +165,9 @@ export class Ticket {
       error_type: outcome.errorType,
       cost_usd: cost,
     });
-    if (principal.kind === "key" && cost > 0) await this.addSpend(principal.key.id, cost);
+    if (principal.kind !== "key" || cost <= 0) return;
+    const spending = this.addSpend(principal.key.id, cost);
+    if (principal.key.monthly_budget_usd !== null) await spending;
   }
 
   private async addSpend(keyId: string, cost: number): Promise<void> {
