@@ -6,16 +6,23 @@
  * baseline) and through the proxy, so each figure is printed as a ratio to that baseline:
  *   1. non-streaming, 64 concurrent: throughput, p50/p99 latency, the latency the proxy adds;
  *   2. streaming, 32 concurrent: time to first token and to the end of the stream;
- *   3. 1,000 streams held open at once: the proxy's peak RSS against its idle RSS.
+ *   3. 1,000 streams held open at once: the proxy's peak RSS against its idle RSS;
+ *   4. the gateway: the non-streaming workload at 64 and at 1 concurrent through a proxy in open mode
+ *      (the baseline), through one with an issued key on SQLite + in-memory limits, and through one
+ *      on DynamoDB Local + Redis; what the key adds, and a usage record for every request.
+ * Phases 1-3 run the proxy in open mode (no key) on a SQLite file of its own; phase 4 starts its own
+ * proxies, Redis and DynamoDB Local. Everything listens on loopback and is stopped at the end.
  * The closing table checks the issue's targets. Exit code 0 even on a MISS, unless --strict.
  *
  * Options: --strict, --requests N (per non-streaming run), --streams N (phase 3),
- *          --phases 1,2,3 (a subset, for diagnosis), --cpu-prof DIR (profile the proxy into DIR),
- *          --proxy-preload FILE (a module Bun preloads into the proxy, to try a change to src/ as an A/B).
+ *          --phases 1,2,3,4 (a subset, for diagnosis), --cpu-prof DIR (profile the proxies into DIR;
+ *          phase 4's into DIR/gateway-open, -sqlite, -dynamodb),
+ *          --proxy-preload FILE (a module Bun preloads into the proxies, to try a change to src/ as an A/B).
  */
 
 import { cpus } from "node:os";
 import { parseArgs } from "node:util";
+import { type GatewayComparison, measureGateway } from "./bench/gateway.ts";
 import type { LoadPlan } from "./bench/load.ts";
 import {
   type CompletionComparison,
@@ -26,8 +33,8 @@ import {
   pacedTurn,
   type Pids,
 } from "./bench/phases.ts";
-import { killAll, readMemory, startEmulator, startProxy } from "./bench/processes.ts";
-import { completionSection, format, heading, heldStreamsSection, streamSection, targetsSection } from "./bench/report.ts";
+import { killAll, readMemory, type Service, startEmulator, startProxy } from "./bench/processes.ts";
+import { completionSection, format, gatewaySection, heading, heldStreamsSection, streamSection, targetsSection } from "./bench/report.ts";
 import { evaluateTargets } from "./bench/targets.ts";
 import type { Endpoints, Route } from "./bench/workload.ts";
 
@@ -52,7 +59,7 @@ function readOptions(): Options {
       strict: { type: "boolean", default: false },
       requests: { type: "string", default: "4000" },
       streams: { type: "string", default: "1000" },
-      phases: { type: "string", default: "1,2,3" },
+      phases: { type: "string", default: "1,2,3,4" },
       "cpu-prof": { type: "string" },
       "proxy-preload": { type: "string" },
     },
@@ -142,28 +149,51 @@ async function phaseThree(endpoints: Endpoints, pids: Pids, proxyIdleRss: number
   return comparison;
 }
 
+async function phaseFour(emulator: Service, options: Options): Promise<GatewayComparison[]> {
+  console.log(heading("4. Gateway: open mode vs an issued key (SQLite + memory, DynamoDB Local + Redis)"));
+  return measureGateway({
+    emulator: { url: emulator.url, pid: emulator.pid },
+    requests: options.requests,
+    cpuProfileDir: options.cpuProfileDir,
+    preload: options.proxyPreload,
+    onComparison: (comparison) => console.log(gatewaySection(comparison)),
+    log: (line) => console.log(line),
+  });
+}
+
+async function idleRss(pid: number): Promise<number> {
+  await Bun.sleep(500);
+  return (await readMemory(pid)).rss;
+}
+
 async function main(options: Options): Promise<number> {
   const began = performance.now();
   stopChildrenOnExit();
   const emulator = await startEmulator();
-  const proxy = await startProxy({
-    emulatorUrl: emulator.url,
-    ...(options.cpuProfileDir ? { cpuProfileDir: options.cpuProfileDir } : {}),
-    ...(options.proxyPreload ? { preload: options.proxyPreload } : {}),
-  });
-  const endpoints: Endpoints = { emulator: emulator.url, proxy: proxy.url };
-  const pids: Pids = { emulator: emulator.pid, proxy: proxy.pid };
+  // Phases 1-3 share one proxy; phase 4 starts its own.
+  const needsProxy = [1, 2, 3].some((phase) => options.phases.has(phase));
+  let proxy: Service | undefined;
   try {
-    // Let start-up garbage settle before taking the idle figure every memory ratio is against.
-    await Bun.sleep(500);
-    const proxyIdleRss = (await readMemory(proxy.pid)).rss;
-    console.log(`bench: Bun ${Bun.version}, ${cpus().length} cores; emulator ${emulator.url} (pid ${emulator.pid}), proxy ${proxy.url} (pid ${proxy.pid}), proxy idle RSS ${format.mb(proxyIdleRss)}`);
+    proxy = needsProxy
+      ? await startProxy({
+          emulatorUrl: emulator.url,
+          ...(options.cpuProfileDir ? { cpuProfileDir: options.cpuProfileDir } : {}),
+          ...(options.proxyPreload ? { preload: options.proxyPreload } : {}),
+        })
+      : undefined;
+    const endpoints: Endpoints = { emulator: emulator.url, proxy: proxy?.url ?? "" };
+    const pids: Pids = { emulator: emulator.pid, proxy: proxy?.pid ?? 0 };
+    // Start-up garbage settles before the idle figure every memory ratio is against is taken.
+    const proxyIdleRss = proxy ? await idleRss(proxy.pid) : 0;
+    const proxyInfo = proxy ? `, proxy ${proxy.url} (pid ${proxy.pid}), proxy idle RSS ${format.mb(proxyIdleRss)}` : "";
+    console.log(`bench: Bun ${Bun.version}, ${cpus().length} cores; emulator ${emulator.url} (pid ${emulator.pid})${proxyInfo}`);
 
     const completions = options.phases.has(1) ? await phaseOne(endpoints, pids, options.requests) : [];
     if (options.phases.has(2)) await phaseTwo(endpoints);
     const held = options.phases.has(3) ? await phaseThree(endpoints, pids, proxyIdleRss, options.streams) : undefined;
+    const gateway = options.phases.has(4) ? await phaseFour(emulator, options) : [];
 
-    const results = evaluateTargets(completions, held);
+    const results = evaluateTargets(completions, held, gateway);
     console.log(heading("Targets"));
     console.log(targetsSection(results));
     const missed = results.filter((r) => !r.pass).length;
@@ -171,11 +201,11 @@ async function main(options: Options): Promise<number> {
     return options.strict && missed > 0 ? 1 : 0;
   } catch (error) {
     console.error(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-    console.error(`proxy stderr (tail):\n${proxy.stderrTail()}\nemulator stderr (tail):\n${emulator.stderrTail()}`);
+    console.error(`proxy stderr (tail):\n${proxy?.stderrTail() ?? "(not started)"}\nemulator stderr (tail):\n${emulator.stderrTail()}`);
     return 2;
   } finally {
     // A graceful stop lets the proxy write its CPU profile.
-    await proxy.stop();
+    await proxy?.stop();
     await emulator.stop();
     if (options.cpuProfileDir) console.log(`proxy CPU profile written to ${options.cpuProfileDir}`);
   }

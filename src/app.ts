@@ -4,6 +4,7 @@ import { ApiError } from "./anthropic/errors.ts";
 import type { ProxyDeps } from "./http/deps.ts";
 import type { AppEnv } from "./http/env.ts";
 import { notFound, renderError } from "./http/errors.ts";
+import { adminRoutes } from "./http/admin.ts";
 import { healthRoutes } from "./http/health.ts";
 import { accessLog } from "./http/middleware/access-log.ts";
 import { authenticate } from "./http/middleware/authenticate.ts";
@@ -11,7 +12,7 @@ import { requestId } from "./http/middleware/request-id.ts";
 import { messagesRoutes } from "./http/messages.ts";
 import { modelsRoutes } from "./http/models.ts";
 
-/** The proxy's HTTP surface: the Anthropic API under /v1, health checks at the root. */
+/** The proxy's HTTP surface: the Anthropic API under /v1, the operator's admin API, health checks at the root. */
 export function createApp(deps: ProxyDeps) {
   const v1 = new Hono<AppEnv>()
     .use(authenticate(deps.gateway))
@@ -31,6 +32,7 @@ export function createApp(deps: ProxyDeps) {
     .use(accessLog)
     .route("/", healthRoutes(deps))
     .route("/v1", v1)
+    .route("/admin/api", adminRoutes(deps))
     .notFound(notFound)
     .onError(renderError);
 }

@@ -15,7 +15,8 @@ import { createRateLimiter } from "./gateway/rate-limit/create.ts";
 import { BatchWriter } from "./gateway/usage/batch-writer.ts";
 import type { ProxyDeps } from "./http/deps.ts";
 import type { Logger } from "./log.ts";
-import { createStore, type StoreOptions } from "./store/create-store.ts";
+import { createStore } from "./store/create-store.ts";
+import { storeOptionsFrom } from "./store/options.ts";
 import { pricingSeed } from "./store/pricing-seed.ts";
 import type { Store, UsageRecordInput } from "./store/types.ts";
 
@@ -31,7 +32,7 @@ const aliasRefreshMs = 5_000;
 export async function createProxy(config: Config, log: Logger, options: ProxyOptions = {}) {
   const now = options.now ?? (() => new Date());
   const clients = createBedrockClients(config);
-  const store = await createStore(storeOptions(config));
+  const store = await createStore(storeOptionsFrom(config));
   await store.seedPricing(pricingSeed);
   const models = createModelResolver(config.MODEL_MAP, familyDefaults(config));
   const loadAliases = async () => models.setStoredAliases(Object.fromEntries((await store.listAliases()).map((a) => [a.alias, a.model_id])));
@@ -82,17 +83,6 @@ export async function createProxy(config: Config, log: Logger, options: ProxyOpt
       clients.runtime.destroy();
       clients.control.destroy();
     },
-  };
-}
-
-export function storeOptions(config: Config): StoreOptions {
-  if (config.STORE === "sqlite") return { kind: "sqlite", path: config.SQLITE_PATH };
-  return {
-    kind: "dynamodb",
-    endpoint: config.DYNAMODB_ENDPOINT,
-    region: config.AWS_REGION,
-    tablePrefix: config.DYNAMODB_TABLE_PREFIX,
-    createTables: config.DYNAMODB_CREATE_TABLES,
   };
 }
 

@@ -1,4 +1,6 @@
-import { writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { Subprocess } from "bun";
 
 /**
@@ -23,11 +25,26 @@ export interface Service {
 }
 
 const running = new Set<Subprocess>();
+/** Scratch directories (the proxies' SQLite files): removed when their process stops, or at exit. */
+const scratchDirs = new Set<string>();
 
 /** Kills what is still running; synchronous so that it also works from an `exit` handler. */
 export function killAll(): void {
   for (const child of running) child.kill("SIGKILL");
   running.clear();
+  for (const dir of scratchDirs) removeScratchDir(dir);
+}
+
+/** A fresh directory under the system's temp dir, removed by `removeScratchDir` or at the latest by `killAll`. */
+export function scratchDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  scratchDirs.add(dir);
+  return dir;
+}
+
+export function removeScratchDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+  scratchDirs.delete(dir);
 }
 
 function spawnService(command: string[], env: Record<string, string>): { child: Subprocess<"ignore", "pipe", "pipe">; tail: () => string } {
@@ -68,6 +85,14 @@ export interface ProxyOptions {
   cpuProfileDir?: string;
   /** A module Bun preloads into the proxy: lets an experiment swap a part of src/ without editing it. */
   preload?: string;
+  /**
+   * The proxy's gateway settings (AUTH_MODE, STORE, SQLITE_PATH, REDIS_URL, …), over the defaults:
+   * open mode (no key needed: the bench measures the proxy, not its keys) on a SQLite file of its own
+   * in a scratch directory, so no run ever touches ./data or finds another run's usage.
+   */
+  env?: Record<string, string>;
+  /** Names the process in reports and errors; "proxy" unless set. */
+  name?: string;
 }
 
 /** The proxy logs its URL only at info level, so its port is chosen here and readiness polled. */
@@ -75,6 +100,8 @@ export async function startProxy(options: ProxyOptions): Promise<Service> {
   const port = await freePort();
   const profiling = options.cpuProfileDir ? ["--cpu-prof", "--cpu-prof-md", `--cpu-prof-dir=${options.cpuProfileDir}`] : [];
   const preload = options.preload ? ["--preload", options.preload] : [];
+  const scratch = options.env?.SQLITE_PATH ? undefined : scratchDir("bench-proxy-");
+  const name = options.name ?? "proxy";
   const { child, tail } = spawnService([process.execPath, ...profiling, ...preload, "src/main.ts"], {
     PORT: String(port),
     HOST: loopback,
@@ -82,10 +109,30 @@ export async function startProxy(options: ProxyOptions): Promise<Service> {
     AWS_BEARER_TOKEN_BEDROCK: "bench",
     // At info the proxy writes one JSON line per request: that would measure stderr, not the proxy.
     LOG_LEVEL: "warn",
+    AUTH_MODE: "open",
+    STORE: "sqlite",
+    ...(scratch ? { SQLITE_PATH: join(scratch, "proxy.db") } : {}),
+    ...options.env,
   });
   const url = `http://${loopback}:${port}`;
-  await withTimeout(untilHealthy(url, child), startupTimeoutMs, () => `proxy did not become healthy:\n${tail()}`);
-  return { name: "proxy", url, pid: child.pid, stderrTail: tail, stop: stopper(child) };
+  const stop = stopper(child);
+  try {
+    await withTimeout(untilHealthy(url, child), startupTimeoutMs, () => `${name} did not become healthy:\n${tail()}`);
+  } catch (error) {
+    await stop();
+    if (scratch) removeScratchDir(scratch);
+    throw error;
+  }
+  return {
+    name,
+    url,
+    pid: child.pid,
+    stderrTail: tail,
+    async stop() {
+      await stop();
+      if (scratch) removeScratchDir(scratch);
+    },
+  };
 }
 
 async function untilHealthy(url: string, child: Subprocess): Promise<void> {

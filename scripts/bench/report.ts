@@ -1,4 +1,6 @@
+import { cpus } from "node:os";
 import type { ScriptedTurn } from "./emulator-control.ts";
+import { type GatewayComparison, type GatewayRun, type LaneName, laneNames } from "./gateway.ts";
 import type { CompletionComparison, CompletionRun, HeldStreamsComparison, RunCounts, StreamComparison } from "./phases.ts";
 
 /**
@@ -143,6 +145,74 @@ export function heldStreamsSection(c: HeldStreamsComparison): string {
     "",
     table(["memory", "RSS", "vs proxy idle"], memoryRows),
     emulatorNote,
+  ].join("\n");
+}
+
+export const laneLabels: Record<LaneName, string> = {
+  open: "(a) open mode, no key",
+  sqlite: "(b) key: SQLite + memory",
+  dynamodb: "(c) key: DynamoDB Local + Redis",
+};
+
+/** Whether a run's usage is complete: a record per request sent, and every answered request's own record found. */
+export function usageComplete(run: GatewayRun): boolean {
+  return run.usage.records === run.usage.requests && run.usage.readBack === run.usage.answered;
+}
+
+export function gatewaySection(c: GatewayComparison): string {
+  const { open: baseline } = c.runs;
+  const storeCpu = (run: GatewayRun) => (run.cpu.storeUs === undefined ? "—" : us(run.cpu.storeUs));
+  const row = (name: LaneName) => {
+    const run = c.runs[name];
+    return [
+      laneLabels[name],
+      String(run.completed),
+      String(run.failures),
+      perSecond(run.perSecond),
+      ms(run.latency.p50),
+      ms(run.latency.p99),
+      us(run.cpu.benchUs),
+      us(run.cpu.emulatorUs),
+      us(run.cpu.proxyUs),
+      storeCpu(run),
+    ];
+  };
+  const added = (name: LaneName) => {
+    const run = c.runs[name];
+    return [
+      `added by ${name === "sqlite" ? "(b)" : "(c)"} over (a)`,
+      "",
+      "",
+      ratio(run.perSecond / baseline.perSecond),
+      signedMs(run.latency.p50 - baseline.latency.p50),
+      signedMs(run.latency.p99 - baseline.latency.p99),
+      "",
+      "",
+      `${run.cpu.proxyUs >= baseline.cpu.proxyUs ? "+" : "−"}${us(Math.abs(run.cpu.proxyUs - baseline.cpu.proxyUs))}`,
+      "",
+    ];
+  };
+  const usageLine = (name: LaneName) => {
+    const run = c.runs[name];
+    const { requests, records, readBack, answered, maxLagMs } = run.usage;
+    const verdict = usageComplete(run) ? "ok" : "MISMATCH";
+    return `  usage ${laneLabels[name].slice(0, 3)}: ${records} records for ${requests} requests (warm-up included), ${readBack} of ${answered} read back by request-id: ${verdict}; landed ≤ ${Math.round(maxLagMs)} ms after each load`;
+  };
+  const notes: string[] = [];
+  if (c.concurrency > 1) {
+    // As in section 1: at a fixed number in flight, p50 ≈ in-flight ÷ throughput.
+    const needed = baseline.latency.p50 / (baseline.latency.p50 + 0.5);
+    notes.push(`  note: at ${c.concurrency} in flight, p50 ≈ ${c.concurrency} ÷ throughput; adding ≤ 0.5 ms to (a)'s ${ms(baseline.latency.p50)} needs ≥ ${(needed * 100).toFixed(1)}% of its throughput`);
+  }
+  const otherCores = Math.max(0, c.otherCores);
+  const busy = otherCores >= 0.1 ? " — the machine was not quiet: these figures are disturbed" : "";
+  notes.push(`  machine: other processes used ${otherCores.toFixed(2)} of ${cpus().length} cores during the measured loads${busy}`);
+  return [
+    `\nnative Claude (InvokeModel), ${c.concurrency} concurrent, in chunks: (a b c c b a) ×2 (CPU: µs per request, by process; store: DynamoDB Local + Redis)`,
+    table(["", "requests", "failed", "throughput", "p50", "p99", "bench CPU", "emulator CPU", "proxy CPU", "store CPU"], [...laneNames.map(row), added("sqlite"), added("dynamodb")]),
+    ...notes,
+    ...laneNames.map(usageLine),
+    ...laneNames.flatMap((name) => failuresNote(laneLabels[name], c.runs[name])),
   ].join("\n");
 }
 

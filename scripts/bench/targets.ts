@@ -1,5 +1,6 @@
+import type { GatewayComparison } from "./gateway.ts";
 import type { CompletionComparison, HeldStreamsComparison } from "./phases.ts";
-import { format, type TargetResult } from "./report.ts";
+import { format, type TargetResult, usageComplete } from "./report.ts";
 
 /**
  * The issue's targets for this 2-core machine: at 64 concurrent non-streaming requests the proxy adds
@@ -12,6 +13,8 @@ export const limits = {
   addedP99Ms: 3,
   minThroughputRatio: 0.5,
   maxStreamsRssBytes: 250 * 1024 * 1024,
+  /** What an issued key (authentication, rate limits, usage and spend) may add over open mode, at p50. */
+  gatewayAddedP50Ms: 0.5,
 } as const;
 
 function completionTargets(c: CompletionComparison): TargetResult[] {
@@ -48,7 +51,30 @@ function heldStreamsTargets(c: HeldStreamsComparison): TargetResult[] {
   ];
 }
 
+/** Passes only when both runs were clean and every request of both has its usage record. */
+function gatewayTargets(c: GatewayComparison): TargetResult[] {
+  const baseline = c.runs.open;
+  const lanes = [
+    ["sqlite", "SQLite + memory"],
+    ["dynamodb", "DynamoDB Local + Redis"],
+  ] as const;
+  return lanes.map(([lane, name]) => {
+    const run = c.runs[lane];
+    const addedP50 = run.latency.p50 - baseline.latency.p50;
+    const clean = baseline.failures === 0 && run.failures === 0 && usageComplete(baseline) && usageComplete(run);
+    return {
+      target: `gateway (${name}): added p50 ≤ ${limits.gatewayAddedP50Ms} ms @${c.concurrency}`,
+      measured: `${format.signedMs(addedP50)}${clean ? "" : " (failures or usage mismatch)"}`,
+      pass: clean && addedP50 <= limits.gatewayAddedP50Ms,
+    };
+  });
+}
+
 /** Targets of the phases that ran (a --phases subset checks only its own). */
-export function evaluateTargets(completions: readonly CompletionComparison[], held: HeldStreamsComparison | undefined): TargetResult[] {
-  return [...completions.flatMap(completionTargets), ...(held ? heldStreamsTargets(held) : [])];
+export function evaluateTargets(
+  completions: readonly CompletionComparison[],
+  held: HeldStreamsComparison | undefined,
+  gateway: readonly GatewayComparison[] = [],
+): TargetResult[] {
+  return [...completions.flatMap(completionTargets), ...(held ? heldStreamsTargets(held) : []), ...gateway.flatMap(gatewayTargets)];
 }

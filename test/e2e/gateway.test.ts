@@ -236,3 +236,19 @@ describe("service tiers", () => {
     expect(record?.service_tier).toBe("flex");
   });
 });
+
+describe("the admin API in the running proxy", () => {
+  test("a key issued through it works at once, and its usage is reported", async () => {
+    const admin = (path: string, init: RequestInit = {}) =>
+      fetch(`${stack.proxyUrl}/admin/api${path}`, { ...init, headers: { "content-type": "application/json", "x-api-key": masterKey, ...init.headers } });
+    const created = (await (await admin("/keys", { method: "POST", body: JSON.stringify({ name: "via admin", rpm: 100 }) })).json()) as { id: string; key: string };
+    expect(created.key.startsWith("sk-abp-")).toBe(true);
+    expect((await clientFor(created.key).messages.create(hello)).type).toBe("message");
+    await usageOf(created.id, 1);
+    const requests = (await (await admin(`/usage/requests?key_id=${created.id}&limit=10`)).json()) as { data: { status: number }[] };
+    expect(requests.data.map((r) => r.status)).toEqual([200]);
+    const listed = JSON.stringify(await (await admin("/keys")).json());
+    expect(listed).not.toContain(created.key);
+    expect((await fetch(`${stack.proxyUrl}/admin/api/keys`, { headers: { "x-api-key": created.key } })).status).toBe(401);
+  });
+});

@@ -30,8 +30,8 @@ describe("allowed_models globs", () => {
     expect(modelAllowed(["qwen.qwen3*"], ["qwenXqwen3-coder"])).toBe(false);
   });
 
-  test("an empty or absent list allows everything", () => {
-    expect(modelAllowed(undefined, ["x"])).toBe(true);
-    expect(modelAllowed([], ["x"])).toBe(true);
+  test("`*` allows everything, an empty list nothing", () => {
+    expect(modelAllowed(["*"], ["x"])).toBe(true);
+    expect(modelAllowed([], ["x"])).toBe(false);
   });
 });

@@ -1,7 +1,7 @@
 /**
  * `allowed_models` holds globs (`*` any run of characters, `?` one character) matched against both
  * the name the client sent and the Bedrock id it resolved to, so an operator can allow `claude-*`
- * or `*anthropic.claude-sonnet*` alike. An empty or absent list allows everything.
+ * or `*anthropic.claude-sonnet*` alike. A new key allows `["*"]`; an empty list allows nothing.
  */
 
 const compiled = new Map<string, RegExp>();
@@ -16,7 +16,6 @@ function toRegExp(glob: string): RegExp {
   return pattern;
 }
 
-export function modelAllowed(allowed: readonly string[] | undefined, names: readonly string[]): boolean {
-  if (!allowed || allowed.length === 0) return true;
+export function modelAllowed(allowed: readonly string[], names: readonly string[]): boolean {
   return allowed.some((glob) => names.some((name) => toRegExp(glob).test(name)));
 }

@@ -1,30 +1,18 @@
-import { createHash, timingSafeEqual } from "node:crypto";
 import { createMiddleware } from "hono/factory";
 import { ApiError } from "../../anthropic/errors.ts";
+import { presentedKey, sameSecret } from "../../gateway/keys/credentials.ts";
 import type { AppEnv } from "../env.ts";
 
-/** The credential a client presents: `x-api-key`, or `Authorization: Bearer`, as the Anthropic SDK sends either. */
-export function presentedKey(header: (name: string) => string | undefined): string | undefined {
-  const apiKey = header("x-api-key");
-  if (apiKey) return apiKey;
-  const authorization = header("authorization");
-  const match = authorization ? /^Bearer\s+(.+)$/i.exec(authorization) : null;
-  return match?.[1]?.trim();
-}
-
-/** Compares digests, so neither the length nor the content of the key leaks through timing. */
-export function sameSecret(presented: string, expected: string): boolean {
-  const digest = (s: string) => createHash("sha256").update(s).digest();
-  return timingSafeEqual(digest(presented), digest(expected));
-}
-
-/** With MASTER_API_KEY set, only requests carrying it pass. */
-export function masterKey(expected: string | undefined) {
+/**
+ * Only the master key opens the admin API. Without one configured it is closed to everyone: an
+ * admin API that anyone could call would hand out keys.
+ */
+export function masterKeyOnly(expected: string | undefined) {
   return createMiddleware<AppEnv>(async (c, next) => {
-    if (expected === undefined) return next();
+    if (expected === undefined) throw new ApiError("permission_error", "the admin API is disabled: set MASTER_API_KEY");
     const presented = presentedKey((name) => c.req.header(name));
-    if (!presented) throw new ApiError("authentication_error", "x-api-key header is required");
-    if (!sameSecret(presented, expected)) throw new ApiError("authentication_error", "invalid x-api-key");
+    if (!presented) throw new ApiError("authentication_error", "the admin API needs the master key in x-api-key or Authorization: Bearer");
+    if (!sameSecret(presented, expected)) throw new ApiError("authentication_error", "invalid master key");
     await next();
   });
 }

@@ -1,0 +1,429 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { KeyService } from "../../src/gateway/keys/service.ts";
+import { createStore } from "../../src/store/create-store.ts";
+import type { Store } from "../../src/store/types.ts";
+import { startDynamoDbLocal } from "../../test/support/dynamodb-local.ts";
+import { startRedisServer } from "../../test/support/redis-server.ts";
+import { resetEmulator } from "./emulator-control.ts";
+import { type LoadOutcome, type LoadPlan, type Percentiles, percentiles, runClosedLoop } from "./load.ts";
+import type { CpuPerRequest, RunCounts } from "./phases.ts";
+import { readCpuSeconds, removeScratchDir, type Service, scratchDir, startProxy } from "./processes.ts";
+import { type PreparedRequest, prepareRequest } from "./workload.ts";
+
+/**
+ * Section 4, the gateway: what authenticating an issued key, admitting it against its rate limits
+ * and recording its usage and spend add to a request. The non-streaming native-Claude request is
+ * sent to three proxies, all in front of the same emulator:
+ *   (a) open mode, no key: the proxy with no store work but the usage writer (records go to SQLite
+ *       under "anonymous"), the baseline;
+ *   (b) an issued key with rpm/tpm set far above the load, keys and usage in SQLite, limits in memory;
+ *   (c) the same key settings on DynamoDB Local, limits in Redis.
+ * Each runs at 64 and at 1 concurrent. The three proxies are up together and measured in chunks, in
+ * mirrored order a b c c b a, twice (each chunk a quarter of the requests), so a drift of the machine
+ * over the run (a JIT still warming, a neighbour's load) weighs on every lane alike. Every lane is warmed up first;
+ * (c) for longer, since DynamoDB Local's JVM is cold. The CPU the rest of the machine used during the
+ * measured windows is reported too: on a shared 2-core machine it is the first suspect of a bad run.
+ *
+ * After every load the bench waits until the proxy's batching writer has landed a usage record for
+ * every request sent (counted through the store the proxy writes to), and at the end of each run reads
+ * back by its request-id the record of every request answered. The CPU of a run includes the writes
+ * of its own records, DynamoDB Local's and Redis's too (store CPU).
+ */
+
+export type LaneName = "open" | "sqlite" | "dynamodb";
+export const laneNames: readonly LaneName[] = ["open", "sqlite", "dynamodb"];
+
+/** Limits no run comes near: the limiter's common path (admit, settle) is what is measured. */
+const keyLimits = { rpm: 10_000_000, tpm: 10_000_000_000 };
+/** The key_id open mode records its usage under. */
+const anonymous = "anonymous";
+/** How long a load's records may take to land before the check gives up and reports the shortfall. */
+const usageLandTimeoutMs = 20_000;
+const usagePollMs = 20;
+/** Store reads in flight while reading records back. */
+const readBackConcurrency = 16;
+/** No single request may hang the bench. */
+const requestTimeoutMs = 60_000;
+/** Measured loads are cut in chunks and interleaved over the lanes (see `measuringOrder`). */
+const mirroredRounds = 2;
+const chunksPerLane = 2 * mirroredRounds;
+/** The DynamoDB lane's warm-up at 64 concurrent (see `measureConcurrency`). */
+const storeWarmUpMs = 10_000;
+
+export interface GatewayCpu extends CpuPerRequest {
+  /** DynamoDB Local and Redis together; undefined where the store lives in the proxy (SQLite, memory). */
+  storeUs: number | undefined;
+}
+
+export interface UsageCheck {
+  /** Requests this run sent to the lane's proxy, warm-up and failures included. */
+  requests: number;
+  /** Usage records the store gained for the lane's key over the run (its roll-ups' request counts). */
+  records: number;
+  /** Of this run's answered requests, how many had their own record found by request id. */
+  readBack: number;
+  answered: number;
+  /** The longest wait, after one of the run's loads ended, for its last record to land. */
+  maxLagMs: number;
+}
+
+export interface GatewayRun extends RunCounts {
+  latency: Percentiles;
+  cpu: GatewayCpu;
+  usage: UsageCheck;
+}
+
+export interface GatewayComparison {
+  concurrency: number;
+  runs: Record<LaneName, GatewayRun>;
+  /** Cores' worth of CPU the rest of the machine used, on average, during the measured windows: noise. */
+  otherCores: number;
+}
+
+export interface GatewayOptions {
+  emulator: { url: string; pid: number };
+  /** Measured requests per lane and concurrency (in chunks); the serial runs take at most 1,000. */
+  requests: number;
+  cpuProfileDir?: string | undefined;
+  preload?: string | undefined;
+  /** Called with each concurrency's comparison as soon as it is measured. */
+  onComparison: (comparison: GatewayComparison) => void;
+  /** Progress and setup lines. */
+  log: (line: string) => void;
+}
+
+interface Lane {
+  name: LaneName;
+  proxy: Service;
+  /** The bench's own handle on the store the proxy writes: to issue the key and to read usage back. */
+  store: Store;
+  /** Whose usage the proxy records. */
+  keyId: string;
+  request: PreparedRequest;
+  /** Processes serving this lane's store and limiter, whose CPU is charged to it. */
+  storePids: number[];
+  /** Every request sent to this proxy so far: the records its store should hold. */
+  sent: number;
+}
+
+/** Runs section 4: starts Redis, DynamoDB Local and three proxies, measures, and stops them all. */
+export async function measureGateway(options: GatewayOptions): Promise<GatewayComparison[]> {
+  const cleanups: (() => Promise<void>)[] = [];
+  const dir = scratchDir("bench-gateway-");
+  cleanups.push(async () => removeScratchDir(dir));
+  try {
+    const lanes = await startLanes(options, dir, cleanups);
+    const rig: Rig = { emulatorPid: options.emulator.pid, childPids: [options.emulator.pid, ...lanes.map((lane) => lane.proxy.pid), ...new Set(lanes.flatMap((lane) => lane.storePids))] };
+    const comparisons: GatewayComparison[] = [];
+    for (const concurrency of [64, 1]) {
+      const comparison = await measureConcurrency(lanes, options, rig, concurrency);
+      options.onComparison(comparison);
+      comparisons.push(comparison);
+    }
+    return comparisons;
+  } finally {
+    // Last started, first stopped: the proxies write their buffered usage before their store goes.
+    for (const cleanup of cleanups.reverse()) {
+      await cleanup().catch((error: unknown) => options.log(`gateway: cleanup failed: ${error instanceof Error ? error.message : String(error)}`));
+    }
+  }
+}
+
+// ——— Set-up ———
+
+async function startLanes(options: GatewayOptions, dir: string, cleanups: (() => Promise<void>)[]): Promise<Lane[]> {
+  const started = performance.now();
+  const [redisStart, dynamoStart] = await Promise.allSettled([startRedisServer(), startDynamoDbLocal()]);
+  if (redisStart.status === "fulfilled") cleanups.push(() => redisStart.value.stop());
+  if (dynamoStart.status === "fulfilled") cleanups.push(() => dynamoStart.value.dispose());
+  if (redisStart.status === "rejected") throw redisStart.reason;
+  if (dynamoStart.status === "rejected") throw dynamoStart.reason;
+  const redis = redisStart.value;
+  const dynamo = dynamoStart.value;
+  const storePids = [
+    childPid((args) => args.some((a) => a.includes("DynamoDBLocal.jar")) && args.includes(String(dynamo.port))),
+    childPid((args) => args.some((a) => a.includes("redis-server")) && args.some((a) => a.includes(String(redis.port)))),
+  ].filter((pid) => pid !== undefined);
+
+  const open = await openStore(cleanups, () => createStore({ kind: "sqlite", path: join(dir, "open.db") }));
+  const sqlite = await openStore(cleanups, () => createStore({ kind: "sqlite", path: join(dir, "keys.db") }));
+  const tablePrefix = `bench-${process.pid}-`;
+  const dynamodb = await openStore(cleanups, () =>
+    createStore({ kind: "dynamodb", endpoint: dynamo.endpoint, region: dynamo.region, tablePrefix, createTables: true, credentials: dynamo.credentials }),
+  );
+  const sqliteKey = await new KeyService(sqlite).create({ name: "bench (SQLite)", ...keyLimits });
+  const dynamoKey = await new KeyService(dynamodb).create({ name: "bench (DynamoDB)", ...keyLimits });
+
+  const proxyEnv: Record<LaneName, Record<string, string>> = {
+    open: { AUTH_MODE: "open", STORE: "sqlite", SQLITE_PATH: join(dir, "open.db") },
+    sqlite: { AUTH_MODE: "keys", STORE: "sqlite", SQLITE_PATH: join(dir, "keys.db") },
+    dynamodb: {
+      AUTH_MODE: "keys",
+      STORE: "dynamodb",
+      DYNAMODB_ENDPOINT: dynamo.endpoint,
+      DYNAMODB_TABLE_PREFIX: tablePrefix,
+      DYNAMODB_CREATE_TABLES: "true",
+      AWS_REGION: dynamo.region,
+      // DynamoDB Local takes any credentials; these keep the proxy's SDK off the machine's AWS configuration.
+      AWS_ACCESS_KEY_ID: dynamo.credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: dynamo.credentials.secretAccessKey,
+      REDIS_URL: redis.url,
+    },
+  };
+  const starts = await Promise.allSettled(
+    laneNames.map((name) =>
+      startProxy({
+        emulatorUrl: options.emulator.url,
+        name: `proxy (${name})`,
+        env: proxyEnv[name],
+        ...(options.cpuProfileDir ? { cpuProfileDir: join(options.cpuProfileDir, `gateway-${name}`) } : {}),
+        ...(options.preload ? { preload: options.preload } : {}),
+      }),
+    ),
+  );
+  for (const start of starts) if (start.status === "fulfilled") cleanups.push(() => start.value.stop());
+  const proxies = starts.map((start) => {
+    if (start.status === "rejected") throw start.reason;
+    return start.value;
+  });
+  const [openProxy, sqliteProxy, dynamoProxy] = proxies as [Service, Service, Service];
+
+  const plain = (proxy: Service) => prepareRequest({ emulator: options.emulator.url, proxy: proxy.url }, "proxy", "invoke", false);
+  const withKey = (proxy: Service, secret: string): PreparedRequest => {
+    const request = plain(proxy);
+    return { ...request, init: { ...request.init, headers: { ...(request.init.headers as Record<string, string>), "x-api-key": secret } } };
+  };
+  const lanes: Lane[] = [
+    { name: "open", proxy: openProxy, store: open, keyId: anonymous, request: plain(openProxy), storePids: [], sent: 0 },
+    { name: "sqlite", proxy: sqliteProxy, store: sqlite, keyId: sqliteKey.key.id, request: withKey(sqliteProxy, sqliteKey.secret), storePids: [], sent: 0 },
+    { name: "dynamodb", proxy: dynamoProxy, store: dynamodb, keyId: dynamoKey.key.id, request: withKey(dynamoProxy, dynamoKey.secret), storePids, sent: 0 },
+  ];
+  options.log(
+    `gateway: Redis ${redis.url}, DynamoDB Local ${dynamo.endpoint} (pids ${storePids.join(", ") || "not found"}); ` +
+      `proxies ${lanes.map((l) => `${l.name} pid ${l.proxy.pid}`).join(", ")}; set up in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+  );
+  return lanes;
+}
+
+async function openStore(cleanups: (() => Promise<void>)[], open: () => Promise<Store>): Promise<Store> {
+  const store = await open();
+  cleanups.push(() => store.close());
+  return store;
+}
+
+/** A child of this process whose command line passes `match` (the test helpers do not expose their pids). */
+function childPid(match: (args: string[]) => boolean): number | undefined {
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const parent = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (parent !== process.pid) continue;
+      if (match(readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0"))) return Number(entry);
+    } catch {
+      // The process ended while /proc was read.
+    }
+  }
+  return undefined;
+}
+
+// ——— Measurement ———
+
+interface Answer {
+  latencyMs: number;
+  requestId: string;
+}
+
+/** One non-streaming request; its latency and the request-id its usage record is filed under. */
+async function timeAnswer(request: PreparedRequest): Promise<Answer> {
+  const started = performance.now();
+  const response = await fetch(request.url, { ...request.init, signal: AbortSignal.timeout(requestTimeoutMs) });
+  const text = await response.text();
+  const latencyMs = performance.now() - started;
+  if (!response.ok || !text.includes('"end_turn"')) throw new Error(`HTTP ${response.status}: ${text.slice(0, 300)}`);
+  const requestId = response.headers.get("request-id");
+  if (!requestId) throw new Error("an answer without a request-id header");
+  return { latencyMs, requestId };
+}
+
+interface CpuSeconds {
+  bench: number;
+  emulator: number;
+  proxy: number;
+  store: number;
+  /** Busy CPU of the whole machine that none of the bench's processes used: other work, and steal. */
+  others: number;
+}
+
+/** The processes this phase runs; whatever else the machine does meanwhile is noise in its figures. */
+interface Rig {
+  emulatorPid: number;
+  /** The emulator, every proxy, DynamoDB Local and Redis. */
+  childPids: number[];
+}
+
+/** Linux's USER_HZ, the unit of /proc/stat. */
+const clockTicksPerSecond = 100;
+
+/** Busy CPU seconds of the whole machine since boot: /proc/stat's first line, idle and iowait left out. */
+async function machineBusySeconds(): Promise<number> {
+  const line = (await Bun.file("/proc/stat").text()).split("\n", 1)[0] ?? "";
+  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = line.trim().split(/\s+/).slice(1).map(Number);
+  return (user + nice + system + irq + softirq + steal) / clockTicksPerSecond;
+}
+
+async function readCpu(lane: Lane, rig: Rig): Promise<CpuSeconds> {
+  const { user, system } = process.cpuUsage();
+  const bench = (user + system) / 1e6;
+  const byPid = new Map<number, number>();
+  for (const pid of rig.childPids) byPid.set(pid, await readCpuSeconds(pid).catch(() => 0));
+  const ours = bench + [...byPid.values()].reduce((sum, seconds) => sum + seconds, 0);
+  return {
+    bench,
+    emulator: byPid.get(rig.emulatorPid) ?? 0,
+    proxy: byPid.get(lane.proxy.pid) ?? 0,
+    store: lane.storePids.reduce((sum, pid) => sum + (byPid.get(pid) ?? 0), 0),
+    others: (await machineBusySeconds()) - ours,
+  };
+}
+
+/** What one lane accumulates over a run: its warm-up, then its measured chunks. */
+interface Tally {
+  sentBefore: number;
+  recordsBefore: number;
+  latencies: number[];
+  requestIds: string[];
+  failures: number;
+  firstFailure: string | undefined;
+  /** The measured loads' own durations (throughput is over these). */
+  elapsedMs: number;
+  /** The measured windows: the loads and the waits for their usage to land (CPU is charged over these). */
+  windowMs: number;
+  cpu: CpuSeconds;
+  maxLagMs: number;
+}
+
+async function measureConcurrency(lanes: Lane[], options: GatewayOptions, rig: Rig, concurrency: number): Promise<GatewayComparison> {
+  await resetEmulator(options.emulator.url);
+  // The 64-concurrent run has warmed every proxy already; the serial one only refills the pools.
+  const total = concurrency > 1 ? options.requests : Math.min(1000, options.requests);
+  const warmUp: LoadPlan = { concurrency, maxRequests: Math.min(concurrency > 1 ? 1000 : 200, total), maxDurationMs: 3_000 };
+  // DynamoDB Local is a JVM started moments ago: its JIT needs far more than the proxies' warm-up
+  // before its per-request cost settles (it was still falling after 20 s of load in trials).
+  const storeWarmUp: LoadPlan = concurrency > 1 ? { concurrency, maxRequests: 20_000, maxDurationMs: storeWarmUpMs } : warmUp;
+  const chunk: LoadPlan = { concurrency, maxRequests: Math.ceil(total / chunksPerLane), maxDurationMs: 15_000 / chunksPerLane };
+
+  const tallies = new Map<LaneName, Tally>();
+  for (const lane of lanes) {
+    const tally: Tally = {
+      sentBefore: lane.sent,
+      recordsBefore: await countRecords(lane),
+      latencies: [],
+      requestIds: [],
+      failures: 0,
+      firstFailure: undefined,
+      elapsedMs: 0,
+      windowMs: 0,
+      cpu: { bench: 0, emulator: 0, proxy: 0, store: 0, others: 0 },
+      maxLagMs: 0,
+    };
+    tallies.set(lane.name, tally);
+    await load(lane, lane.storePids.length > 0 ? storeWarmUp : warmUp, tally, rig, false);
+  }
+  for (const lane of measuringOrder(lanes)) await load(lane, chunk, tallyOf(tallies, lane.name), rig, true);
+
+  const runs = {} as Record<LaneName, GatewayRun>;
+  for (const lane of lanes) runs[lane.name] = await summarise(lane, tallyOf(tallies, lane.name));
+  const all = [...tallies.values()];
+  const othersSeconds = all.reduce((sum, tally) => sum + tally.cpu.others, 0);
+  const windowSeconds = all.reduce((sum, tally) => sum + tally.windowMs, 0) / 1000;
+  return { concurrency, runs, otherCores: othersSeconds / Math.max(windowSeconds, 1e-9) };
+}
+
+/** a b c c b a, `mirroredRounds` times: every lane's chunks sit, on average, at the same point of the run. */
+function measuringOrder(lanes: readonly Lane[]): Lane[] {
+  const round = [...lanes, ...[...lanes].reverse()];
+  return Array.from({ length: mirroredRounds }, () => round).flat();
+}
+
+function tallyOf(tallies: Map<LaneName, Tally>, name: LaneName): Tally {
+  const tally = tallies.get(name);
+  if (!tally) throw new Error(`no tally for ${name}`);
+  return tally;
+}
+
+/** One load on one lane; then waits for its usage to land, inside the CPU window when measured. */
+async function load(lane: Lane, plan: LoadPlan, tally: Tally, rig: Rig, measured: boolean): Promise<void> {
+  const windowStarted = performance.now();
+  const before = await readCpu(lane, rig);
+  const outcome: LoadOutcome<Answer> = await runClosedLoop(plan, () => timeAnswer(lane.request));
+  lane.sent += outcome.samples.length + outcome.failures;
+  const lagMs = await untilUsageLands(lane);
+  const after = await readCpu(lane, rig);
+  tally.maxLagMs = Math.max(tally.maxLagMs, lagMs);
+  for (const answer of outcome.samples) tally.requestIds.push(answer.requestId);
+  tally.firstFailure ??= outcome.firstFailure;
+  if (!measured) return;
+  for (const answer of outcome.samples) tally.latencies.push(answer.latencyMs);
+  tally.failures += outcome.failures;
+  tally.elapsedMs += outcome.elapsedMs;
+  tally.windowMs += performance.now() - windowStarted;
+  for (const part of ["bench", "emulator", "proxy", "store", "others"] as const) tally.cpu[part] += after[part] - before[part];
+}
+
+/**
+ * Usage records the store holds for the lane's key, read through the store's roll-ups: a record and
+ * its roll-up counts land in one transaction, and a record already written is never counted again.
+ */
+async function countRecords(lane: Lane): Promise<number> {
+  const rollups = await lane.store.queryRollups({ bucket: "day", key_id: lane.keyId });
+  return rollups.reduce((sum, rollup) => sum + rollup.requests, 0);
+}
+
+/** Waits until the store holds a record for every request sent; returns how long that took, in ms. */
+async function untilUsageLands(lane: Lane): Promise<number> {
+  const started = performance.now();
+  while ((await countRecords(lane)) < lane.sent && performance.now() - started < usageLandTimeoutMs) await Bun.sleep(usagePollMs);
+  return performance.now() - started;
+}
+
+async function summarise(lane: Lane, tally: Tally): Promise<GatewayRun> {
+  const completed = tally.latencies.length;
+  const perRequestUs = (seconds: number) => (seconds * 1e6) / Math.max(1, completed);
+  return {
+    completed,
+    failures: tally.failures,
+    firstFailure: tally.firstFailure,
+    perSecond: completed / (tally.elapsedMs / 1000),
+    latency: percentiles(tally.latencies),
+    cpu: {
+      benchUs: perRequestUs(tally.cpu.bench),
+      emulatorUs: perRequestUs(tally.cpu.emulator),
+      proxyUs: perRequestUs(tally.cpu.proxy),
+      storeUs: lane.storePids.length > 0 ? perRequestUs(tally.cpu.store) : undefined,
+    },
+    usage: {
+      requests: lane.sent - tally.sentBefore,
+      records: (await countRecords(lane)) - tally.recordsBefore,
+      readBack: await readBack(lane, tally.requestIds),
+      answered: tally.requestIds.length,
+      maxLagMs: tally.maxLagMs,
+    },
+  };
+}
+
+/** How many of these requests have their own usage record in the store: this key's, status 200. */
+async function readBack(lane: Lane, requestIds: readonly string[]): Promise<number> {
+  let found = 0;
+  let next = 0;
+  const worker = async () => {
+    while (next < requestIds.length) {
+      const requestId = requestIds[next++] as string;
+      const record = await lane.store.getUsage(requestId);
+      if (record && record.key_id === lane.keyId && record.status === 200) found++;
+    }
+  };
+  await Promise.all(Array.from({ length: readBackConcurrency }, worker));
+  return found;
+}

@@ -1,0 +1,162 @@
+import { Hono } from "hono";
+import { z } from "zod";
+import { ApiError, invalidRequest } from "../anthropic/errors.ts";
+import type { KeyService, KeyWithSecret } from "../gateway/keys/service.ts";
+import {
+  type ApiKey,
+  apiKeySchema,
+  bucketSchema,
+  keyPatchSchema,
+  keyStatusSchema,
+  modelAliasSchema,
+  modelPriceSchema,
+  newApiKeySchema,
+  rollupQuerySchema,
+  type Store,
+  StoreConflictError,
+  type UsageRollup,
+  usageRecordSchema,
+} from "../store/types.ts";
+import type { AppEnv } from "./env.ts";
+import { masterKeyOnly } from "./middleware/master-key.ts";
+import { describeIssues, jsonBody, queryParams } from "./validate.ts";
+
+/**
+ * The operator's API (mounted at /admin/api): keys, usage, spend, prices and aliases. The master key
+ * is its only credential; issued keys never reach it, whatever their settings.
+ */
+
+export interface AdminOptions {
+  store: Store;
+  keys: KeyService;
+  masterKey: string | undefined;
+  /** Called after a write, so this replica serves the new aliases or prices at once. */
+  onAliasesChanged(): void;
+  onPricesChanged(): void;
+}
+
+/** POST /keys: the settings a new key may take; its id, secret, status and times are the service's. */
+export const createKeyBodySchema = newApiKeySchema.in.pick({
+  name: true,
+  owner: true,
+  rpm: true,
+  tpm: true,
+  monthly_budget_usd: true,
+  service_tier: true,
+  allowed_models: true,
+  model_map: true,
+  expires_at: true,
+});
+export type CreateKeyBody = z.input<typeof createKeyBodySchema>;
+
+const keyListQuery = z.strictObject({ owner: apiKeySchema.shape.owner.optional(), status: keyStatusSchema.optional() });
+const revokeQuery = z.strictObject({ reason: apiKeySchema.shape.status_reason.unwrap().optional() });
+
+/** GET /usage: the store's roll-up query, by day unless asked otherwise. */
+export const usageQuerySchema = rollupQuerySchema.extend({ bucket: bucketSchema.default("day") });
+
+/** GET /usage/requests: one key's latest records (the store caps `limit` at 1,000). */
+const latestQuery = z.strictObject({
+  key_id: usageRecordSchema.shape.key_id,
+  limit: z.coerce.number().int().positive().default(100),
+});
+
+const priceBody = modelPriceSchema.omit({ model_id: true });
+const aliasBody = modelAliasSchema.pick({ model_id: true });
+
+/** A key as the admin API and the CLI show it: never the secret, never its hash (`key_prefix` tells keys apart). */
+export function keyView({ key_hash: _hash, ...key }: ApiKey) {
+  return key;
+}
+export type KeyView = ReturnType<typeof keyView>;
+
+/** A key at creation or rotation: the one answer that carries its secret, as `key`. */
+export function issuedKeyView({ key, secret }: KeyWithSecret) {
+  const { id, ...settings } = keyView(key);
+  return { id, key: secret, ...settings };
+}
+
+/** A roll-up as GET /usage lists it: the granularity is the query's, so each row leaves it out. */
+export function usageView({ bucket: _bucket, ...row }: UsageRollup) {
+  return row;
+}
+
+/** Why a PATCH that changes a revoked key's status is refused (the stores keep revoked keys revoked). */
+export function revokedMessage(id: string): string {
+  return `key ${id} is revoked and cannot be re-activated; create a new key instead`;
+}
+
+export function adminRoutes(options: AdminOptions): Hono<AppEnv> {
+  const { store, keys } = options;
+  const existingKey = async (id: string) => found(await store.getKey(id), id);
+
+  return new Hono<AppEnv>()
+    .use(masterKeyOnly(options.masterKey))
+
+    .post("/keys", jsonBody(createKeyBodySchema), async (c) => c.json(issuedKeyView(await keys.create(c.req.valid("json"))), 201))
+    .get("/keys", queryParams(keyListQuery), async (c) => c.json({ data: (await store.listKeys(c.req.valid("query"))).map(keyView) }))
+    .get("/keys/:id", async (c) => c.json(keyView(await existingKey(c.req.param("id")))))
+    .patch("/keys/:id", jsonBody(keyPatchSchema), async (c) => {
+      const id = c.req.param("id");
+      try {
+        return c.json(keyView(found(await keys.update(id, c.req.valid("json")), id)));
+      } catch (error) {
+        if (error instanceof StoreConflictError) throw invalidRequest(revokedMessage(id));
+        throw error;
+      }
+    })
+    // Revoking keeps the key, so its usage and spend stay attributed and its id is never reused.
+    .delete("/keys/:id", queryParams(revokeQuery), async (c) => {
+      const id = c.req.param("id");
+      return c.json(keyView(found(await keys.revoke(id, c.req.valid("query").reason), id)));
+    })
+    .post("/keys/:id/rotate", async (c) => {
+      const id = c.req.param("id");
+      return c.json(issuedKeyView(found(await keys.rotate(id), id)));
+    })
+    .get("/keys/:id/spend", async (c) => {
+      const key = await existingKey(c.req.param("id"));
+      return c.json({ data: await store.listMonthSpend(key.id) });
+    })
+
+    .get("/usage", queryParams(usageQuerySchema), async (c) => c.json({ data: (await store.queryRollups(c.req.valid("query"))).map(usageView) }))
+    .get("/usage/requests", queryParams(latestQuery), async (c) => {
+      const { key_id, limit } = c.req.valid("query");
+      return c.json({ data: await store.latestUsage(key_id, limit) });
+    })
+
+    .get("/pricing", async (c) => c.json({ data: await store.listPrices() }))
+    // `{.+}`: model ids carry `:` and `.`, and ARNs `/`; Hono decodes the parameter once.
+    .put("/pricing/:model_id{.+}", jsonBody(priceBody), async (c) => {
+      const model_id = pathParam(c.req.param("model_id"), "model_id", modelPriceSchema.shape.model_id);
+      const row = await store.putPrice({ ...c.req.valid("json"), model_id });
+      options.onPricesChanged();
+      return c.json(row);
+    })
+
+    .get("/model-aliases", async (c) => c.json({ data: (await store.listAliases()).map(({ alias, model_id }) => ({ alias, model_id })) }))
+    .put("/model-aliases/:alias{.+}", jsonBody(aliasBody), async (c) => {
+      const alias = pathParam(c.req.param("alias"), "alias", modelAliasSchema.shape.alias);
+      const row = await store.putAlias({ alias, model_id: c.req.valid("json").model_id });
+      options.onAliasesChanged();
+      return c.json(row);
+    })
+    .delete("/model-aliases/:alias{.+}", async (c) => {
+      const alias = c.req.param("alias");
+      if (!(await store.deleteAlias(alias))) throw new ApiError("not_found_error", `No model alias ${alias}`);
+      options.onAliasesChanged();
+      return c.json({ alias, deleted: true });
+    });
+}
+
+function found<T>(value: T | undefined, id: string): T {
+  if (value === undefined) throw new ApiError("not_found_error", `No API key with id ${id}`);
+  return value;
+}
+
+/** A path parameter checked by the store's schema for it; a failure is a 400 naming the parameter. */
+function pathParam(value: string, name: string, schema: z.ZodType<string>): string {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  throw invalidRequest(describeIssues(parsed.error.issues.map((issue) => ({ ...issue, path: [name, ...issue.path] }))));
+}

@@ -1,0 +1,386 @@
+import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { Hono } from "hono";
+import { KeyService } from "../../src/gateway/keys/service.ts";
+import { hashKey } from "../../src/gateway/keys/secret.ts";
+import { adminRoutes } from "../../src/http/admin.ts";
+import type { AppEnv } from "../../src/http/env.ts";
+import { notFound, renderError } from "../../src/http/errors.ts";
+import { requestId } from "../../src/http/middleware/request-id.ts";
+import { createLogger } from "../../src/log.ts";
+import { createStore } from "../../src/store/create-store.ts";
+import type { Store, UsageRecordInput } from "../../src/store/types.ts";
+
+const master = "master-key-for-the-admin-tests";
+
+/** The admin sub-app mounted as the proxy mounts it, with the same request ids and error envelope. */
+function adminApp(store: Store, masterKey: string | undefined) {
+  const changed = { aliases: 0, prices: 0 };
+  const admin = adminRoutes({
+    store,
+    keys: new KeyService(store),
+    masterKey,
+    onAliasesChanged: () => changed.aliases++,
+    onPricesChanged: () => changed.prices++,
+  });
+  const app = new Hono<AppEnv>()
+    .use(requestId(createLogger("error", {}, () => {})))
+    .route("/admin/api", admin)
+    .notFound(notFound)
+    .onError(renderError);
+  return { app, changed };
+}
+
+let store: Store;
+let app: Hono<AppEnv>;
+let changed: { aliases: number; prices: number };
+beforeEach(async () => {
+  store = await createStore({ kind: "sqlite", path: ":memory:" });
+  ({ app, changed } = adminApp(store, master));
+});
+afterEach(async () => {
+  await store.close();
+});
+
+interface Answer {
+  status: number;
+  text: string;
+  body: Record<string, unknown> & { data?: Record<string, unknown>[] };
+}
+
+async function call(method: string, path: string, options: { body?: unknown; rawBody?: string; headers?: Record<string, string> } = {}): Promise<Answer> {
+  const headers: Record<string, string> = { "x-api-key": master, ...options.headers };
+  const init: RequestInit = { method, headers };
+  if (options.body !== undefined || options.rawBody !== undefined) {
+    headers["content-type"] = "application/json";
+    init.body = options.rawBody ?? JSON.stringify(options.body);
+  }
+  const response = await app.request(`/admin/api${path}`, init);
+  const text = await response.text();
+  return { status: response.status, text, body: JSON.parse(text) as Answer["body"] };
+}
+
+function expectError(answer: Answer, status: number, type: string, message?: RegExp | string): void {
+  expect(answer.status).toBe(status);
+  expect(answer.body).toEqual({ type: "error", error: { type, message: expect.any(String) }, request_id: expect.stringMatching(/^req_/) });
+  if (message !== undefined) expect((answer.body.error as { message: string }).message).toMatch(message);
+}
+
+async function createKey(body: Record<string, unknown> = { name: "team a" }): Promise<{ id: string; secret: string }> {
+  const answer = await call("POST", "/keys", { body });
+  expect(answer.status).toBe(201);
+  return { id: String(answer.body.id), secret: String(answer.body.key) };
+}
+
+describe("authentication", () => {
+  test("no key is 401, a wrong key is 401, the master key opens it as x-api-key or Bearer", async () => {
+    expectError(await call("GET", "/keys", { headers: { "x-api-key": "" } }), 401, "authentication_error", /master key/);
+    expectError(await call("GET", "/keys", { headers: { "x-api-key": "wrong-key" } }), 401, "authentication_error");
+    expectError(await call("GET", "/keys", { headers: { "x-api-key": "", authorization: "Bearer wrong-key" } }), 401, "authentication_error");
+    expect((await call("GET", "/keys")).status).toBe(200);
+    expect((await call("GET", "/keys", { headers: { "x-api-key": "", authorization: `Bearer ${master}` } })).status).toBe(200);
+  });
+
+  test("an issued key is no admin credential", async () => {
+    const { secret } = await createKey();
+    expectError(await call("GET", "/keys", { headers: { "x-api-key": secret } }), 401, "authentication_error");
+  });
+
+  test("unknown admin paths are closed too, and 404 only behind the key", async () => {
+    expectError(await call("GET", "/nothing-here", { headers: { "x-api-key": "wrong-key" } }), 401, "authentication_error");
+    expectError(await call("GET", "/nothing-here"), 404, "not_found_error");
+  });
+
+  test("without MASTER_API_KEY the admin API is disabled for everyone", async () => {
+    const closed = adminApp(store, undefined).app;
+    const attempts: Record<string, string>[] = [{}, { "x-api-key": master }, { authorization: "Bearer anything" }];
+    for (const headers of attempts) {
+      const response = await closed.request("/admin/api/keys", { headers });
+      const answer = { status: response.status, text: "", body: (await response.json()) as Answer["body"] };
+      expectError(answer, 403, "permission_error", "the admin API is disabled: set MASTER_API_KEY");
+    }
+  });
+});
+
+describe("keys", () => {
+  test("POST /keys returns the secret once, with every setting; the store keeps only its hash", async () => {
+    const answer = await call("POST", "/keys", {
+      body: {
+        name: "team a",
+        owner: "ann",
+        rpm: 60,
+        tpm: 100_000,
+        monthly_budget_usd: 12.5,
+        service_tier: "flex",
+        allowed_models: ["claude-*"],
+        model_map: { fast: "qwen.qwen3-coder-480b-a35b-v1:0" },
+        expires_at: "2027-01-01T02:00:00+02:00",
+      },
+    });
+    expect(answer.status).toBe(201);
+    const secret = String(answer.body.key);
+    expect(Object.keys(answer.body).slice(0, 2)).toEqual(["id", "key"]);
+    expect(answer.body).toEqual({
+      id: expect.stringMatching(/^key_/),
+      key: expect.stringMatching(/^sk-abp-/),
+      key_prefix: secret.slice(0, 13),
+      name: "team a",
+      owner: "ann",
+      status: "active",
+      status_reason: null,
+      expires_at: "2027-01-01T00:00:00.000Z",
+      rpm: 60,
+      tpm: 100_000,
+      monthly_budget_usd: 12.5,
+      service_tier: "flex",
+      allowed_models: ["claude-*"],
+      model_map: { fast: "qwen.qwen3-coder-480b-a35b-v1:0" },
+      created_at: expect.any(String),
+      last_used_at: null,
+    });
+    expect((await store.getKeyByHash(hashKey(secret)))?.id).toBe(String(answer.body.id));
+  });
+
+  test("a new key takes the defaults", async () => {
+    const answer = await call("POST", "/keys", { body: { name: "minimal" } });
+    expect(answer.body).toMatchObject({ owner: "", status: "active", rpm: null, tpm: null, monthly_budget_usd: null, service_tier: "default", allowed_models: ["*"], model_map: {}, expires_at: null });
+  });
+
+  test("bad bodies are 400s naming the field", async () => {
+    expectError(await call("POST", "/keys", { body: {} }), 400, "invalid_request_error", /^name: /);
+    expectError(await call("POST", "/keys", { body: { name: "x", rpm: -1 } }), 400, "invalid_request_error", /^rpm: /);
+    expectError(await call("POST", "/keys", { body: { name: "x", service_tier: "gold" } }), 400, "invalid_request_error", /^service_tier: /);
+    expectError(await call("POST", "/keys", { body: { name: "x", expires_at: "next week" } }), 400, "invalid_request_error", /^expires_at: /);
+    expectError(await call("POST", "/keys", { body: { name: "x", allowed_models: "claude-*" } }), 400, "invalid_request_error", /^allowed_models: /);
+    // Identity, secret and status are the service's to choose.
+    expectError(await call("POST", "/keys", { body: { name: "x", key_hash: "0".repeat(64) } }), 400, "invalid_request_error", /key_hash/);
+    expectError(await call("POST", "/keys", { body: { name: "x", status: "disabled" } }), 400, "invalid_request_error", /status/);
+    expectError(await call("POST", "/keys", { rawBody: "{not json" }), 400, "invalid_request_error");
+    expect(await store.listKeys()).toEqual([]);
+  });
+
+  test("listings and reads never show a secret or a hash", async () => {
+    const first = await createKey({ name: "a", owner: "ann" });
+    const second = await createKey({ name: "b", owner: "bob" });
+    const hashes = [hashKey(first.secret), hashKey(second.secret)];
+    const reads = [
+      await call("GET", "/keys"),
+      await call("GET", `/keys/${first.id}`),
+      await call("GET", `/keys/${second.id}`),
+      await call("GET", "/keys?owner=ann"),
+      await call("GET", "/keys?status=active"),
+    ];
+    for (const read of reads) {
+      expect(read.status).toBe(200);
+      expect(read.text).not.toContain("key_hash");
+      for (const secret of [first.secret, second.secret, ...hashes]) expect(read.text).not.toContain(secret);
+    }
+    const [list, one, , byOwner] = reads;
+    // Oldest first; two keys made in the same millisecond fall back to the order of their ids.
+    expect(list?.body.data?.map((key) => key.id)).toEqual((await store.listKeys()).map((key) => key.id));
+    expect(list?.body.data?.map((key) => key.id).sort()).toEqual([first.id, second.id].sort());
+    expect(list?.body.data?.find((key) => key.id === first.id)).toMatchObject({ key_prefix: first.secret.slice(0, 13), name: "a" });
+    expect(one?.body).toMatchObject({ id: first.id, name: "a", owner: "ann" });
+    expect(byOwner?.body.data?.map((key) => key.id)).toEqual([first.id]);
+    expectError(await call("GET", "/keys?status=gone"), 400, "invalid_request_error", /^status: /);
+    expectError(await call("GET", "/keys/key_nope"), 404, "not_found_error", /key_nope/);
+  });
+
+  test("PATCH changes what it names; a status change carries its reason", async () => {
+    const { id } = await createKey({ name: "a", rpm: 10 });
+    const patched = await call("PATCH", `/keys/${id}`, { body: { name: "renamed", rpm: null, tpm: 500, allowed_models: ["qwen.*"], status: "disabled", status_reason: "pending review" } });
+    expect(patched.status).toBe(200);
+    expect(patched.body).toMatchObject({ id, name: "renamed", rpm: null, tpm: 500, allowed_models: ["qwen.*"], status: "disabled", status_reason: "pending review" });
+    expect(patched.text).not.toContain("key_hash");
+    expect(await store.getKey(id)).toMatchObject({ name: "renamed", status: "disabled", status_reason: "pending review" });
+    expect((await call("PATCH", `/keys/${id}`, { body: { status: "active" } })).body).toMatchObject({ status: "active", status_reason: null });
+
+    expectError(await call("PATCH", `/keys/${id}`, { body: { rpm: "fast" } }), 400, "invalid_request_error", /^rpm: /);
+    expectError(await call("PATCH", `/keys/${id}`, { body: { status: "paused" } }), 400, "invalid_request_error", /^status: /);
+    expectError(await call("PATCH", `/keys/${id}`, { body: { key_prefix: "sk-x" } }), 400, "invalid_request_error", /key_prefix/);
+    expectError(await call("PATCH", "/keys/key_nope", { body: { name: "x" } }), 404, "not_found_error");
+  });
+
+  test("DELETE revokes and keeps the key; a revoked key cannot be re-activated", async () => {
+    const { id, secret } = await createKey();
+    const revoked = await call("DELETE", `/keys/${id}?reason=leaked`);
+    expect(revoked.status).toBe(200);
+    expect(revoked.body).toMatchObject({ id, status: "revoked", status_reason: "leaked" });
+    expect(revoked.text).not.toContain(secret);
+    expect((await call("GET", `/keys/${id}`)).body).toMatchObject({ status: "revoked" });
+    expect((await call("GET", "/keys")).body.data?.map((key) => key.id)).toEqual([id]);
+    expect((await store.getKeyByHash(hashKey(secret)))?.status).toBe("revoked");
+
+    for (const status of ["active", "disabled"]) {
+      expectError(await call("PATCH", `/keys/${id}`, { body: { status } }), 400, "invalid_request_error", /revoked and cannot be re-activated/);
+    }
+    expect((await call("PATCH", `/keys/${id}`, { body: { name: "old key" } })).body).toMatchObject({ name: "old key", status: "revoked", status_reason: "leaked" });
+    expect((await call("DELETE", `/keys/${id}`)).body).toMatchObject({ status: "revoked", status_reason: "revoked by an operator" });
+    expectError(await call("DELETE", "/keys/key_nope"), 404, "not_found_error");
+  });
+
+  test("rotate gives a new secret to the same key; the old one no longer finds it", async () => {
+    const { id, secret } = await createKey({ name: "a", rpm: 10, monthly_budget_usd: 5 });
+    await store.writeUsage([usageRecord("r1", id)]);
+    await store.addMonthSpend(id, "2026-11", 0.5);
+
+    const rotated = await call("POST", `/keys/${id}/rotate`);
+    expect(rotated.status).toBe(200);
+    const newSecret = String(rotated.body.key);
+    expect(Object.keys(rotated.body).slice(0, 2)).toEqual(["id", "key"]);
+    expect(rotated.body).toMatchObject({ id, key: expect.stringMatching(/^sk-abp-/), key_prefix: newSecret.slice(0, 13), name: "a", rpm: 10, monthly_budget_usd: 5 });
+    expect(rotated.body).not.toHaveProperty("key_hash");
+    expect(newSecret).not.toBe(secret);
+    expect(await store.getKeyByHash(hashKey(secret))).toBeUndefined();
+    expect((await store.getKeyByHash(hashKey(newSecret)))?.id).toBe(id);
+    expect((await call("GET", `/keys/${id}/spend`)).body.data).toEqual([{ month: "2026-11", spend_usd: 0.5 }]);
+    expect((await call("GET", `/usage/requests?key_id=${id}`)).body.data?.map((record) => record.request_id)).toEqual(["r1"]);
+    expect((await call("GET", `/keys/${id}`)).text).not.toContain(newSecret);
+    expectError(await call("POST", "/keys/key_nope/rotate"), 404, "not_found_error");
+  });
+
+  test("spend lists every month, past ones included", async () => {
+    const { id } = await createKey();
+    await store.addMonthSpend(id, "2026-10", 1.5);
+    await store.addMonthSpend(id, "2026-11", 0.25);
+    await store.addMonthSpend("someone-else", "2026-11", 9);
+    expect((await call("GET", `/keys/${id}/spend`)).body).toEqual({
+      data: [
+        { month: "2026-10", spend_usd: 1.5 },
+        { month: "2026-11", spend_usd: 0.25 },
+      ],
+    });
+    expectError(await call("GET", "/keys/key_nope/spend"), 404, "not_found_error");
+  });
+});
+
+describe("usage", () => {
+  beforeEach(async () => {
+    await store.writeUsage([
+      usageRecord("a1", "k1", { created_at: "2026-11-01T09:15:00Z" }),
+      usageRecord("a2", "k1", { created_at: "2026-11-01T09:45:00Z", input_tokens: 10, cost_usd: 0.02 }),
+      usageRecord("a3", "k1", { created_at: "2026-11-01T10:15:00Z", resolved_model: "model-b" }),
+      usageRecord("a4", "k2", { created_at: "2026-11-02T08:00:00Z" }),
+    ]);
+  });
+
+  test("roll-ups by day unless asked by hour, filtered by key, model and [from, to)", async () => {
+    const daily = await call("GET", "/usage");
+    expect(daily.status).toBe(200);
+    expect(daily.body.data).toEqual([
+      {
+        bucket_start: "2026-11-01T00:00:00.000Z",
+        key_id: "k1",
+        model: "model-a",
+        requests: 2,
+        input_tokens: 110,
+        output_tokens: 100,
+        cache_read_input_tokens: 6,
+        cache_creation_input_tokens: 8,
+        cost_usd: 0.03,
+      },
+      expect.objectContaining({ bucket_start: "2026-11-01T00:00:00.000Z", key_id: "k1", model: "model-b", requests: 1 }),
+      expect.objectContaining({ bucket_start: "2026-11-02T00:00:00.000Z", key_id: "k2", model: "model-a", requests: 1 }),
+    ]);
+    const hours = async (query: string) =>
+      (await call("GET", `/usage?${query}`)).body.data?.map((row) => `${String(row.bucket_start).slice(8, 13)} ${row.key_id} ${row.model} ${row.requests}`);
+    expect(await hours("bucket=hour")).toEqual(["01T09 k1 model-a 2", "01T10 k1 model-b 1", "02T08 k2 model-a 1"]);
+    expect(await hours("bucket=hour&key_id=k1&model=model-a")).toEqual(["01T09 k1 model-a 2"]);
+    expect(await hours("bucket=hour&from=2026-11-01T10:00:00Z&to=2026-11-02T08:00:00Z")).toEqual(["01T10 k1 model-b 1"]);
+    expect(await hours("bucket=hour&key_id=k3")).toEqual([]);
+  });
+
+  test("bad queries are 400s naming the parameter", async () => {
+    expectError(await call("GET", "/usage?bucket=week"), 400, "invalid_request_error", /^bucket: /);
+    expectError(await call("GET", "/usage?from=yesterday"), 400, "invalid_request_error", /^from: /);
+    expectError(await call("GET", "/usage/requests"), 400, "invalid_request_error", /^key_id: /);
+    expectError(await call("GET", "/usage/requests?key_id=k1&limit=0"), 400, "invalid_request_error", /^limit: /);
+  });
+
+  test("the latest records of a key, newest first, limited", async () => {
+    const latest = await call("GET", "/usage/requests?key_id=k1&limit=2");
+    expect(latest.body.data?.map((record) => record.request_id)).toEqual(["a3", "a2"]);
+    expect(latest.body.data?.[0]).toMatchObject({ key_id: "k1", resolved_model: "model-b", input_tokens: 100, status: 200, cost_usd: 0.01 });
+    expect((await call("GET", "/usage/requests?key_id=k1")).body.data).toHaveLength(3);
+    expect((await call("GET", "/usage/requests?key_id=k9")).body.data).toEqual([]);
+  });
+});
+
+describe("pricing", () => {
+  const prices = { input_usd_per_mtok: 0.45, output_usd_per_mtok: 1.8, cache_read_usd_per_mtok: 0, cache_write_usd_per_mtok: 0, tier_multipliers: { default: 1, flex: 0.5, priority: 1.75, reserved: 1 } };
+
+  test("PUT writes an operator row under a model id with ':' and '.', and tells the proxy", async () => {
+    const put = await call("PUT", "/pricing/qwen.qwen3-coder-480b-a35b-v1:0", { body: prices });
+    expect(put.status).toBe(200);
+    expect(put.body).toEqual({ model_id: "qwen.qwen3-coder-480b-a35b-v1:0", ...prices, source: "operator", updated_at: expect.any(String) });
+    expect(changed.prices).toBe(1);
+    expect((await call("GET", "/pricing")).body.data).toEqual([put.body]);
+    const stored = await store.getPrice("qwen.qwen3-coder-480b-a35b-v1:0");
+    expect(stored).toBeDefined();
+    expect(put.body).toEqual({ ...stored });
+  });
+
+  test("an encoded id (an ARN with '/') is decoded once", async () => {
+    const arn = "arn:aws:bedrock:us-east-1:123456789012:inference-profile/global.anthropic.claude-sonnet-4-6";
+    const put = await call("PUT", `/pricing/${encodeURIComponent(arn)}`, { body: prices });
+    expect(put.body.model_id).toBe(arn);
+    expect((await call("PUT", `/pricing/${arn}`, { body: { ...prices, input_usd_per_mtok: 3 } })).body).toMatchObject({ model_id: arn, input_usd_per_mtok: 3 });
+    expect((await store.listPrices()).map((row) => row.model_id)).toEqual([arn]);
+  });
+
+  test("bad prices are 400s naming the field, and change nothing", async () => {
+    expectError(await call("PUT", "/pricing/model-a", { body: { ...prices, input_usd_per_mtok: -1 } }), 400, "invalid_request_error", /^input_usd_per_mtok: /);
+    expectError(await call("PUT", "/pricing/model-a", { body: { ...prices, tier_multipliers: { default: 1 } } }), 400, "invalid_request_error", /^tier_multipliers\.flex: /);
+    expectError(await call("PUT", `/pricing/${"m".repeat(600)}`, { body: prices }), 400, "invalid_request_error", /^model_id: /);
+    expect(changed.prices).toBe(0);
+    expect((await call("GET", "/pricing")).body.data).toEqual([]);
+  });
+});
+
+describe("model aliases", () => {
+  test("put, list, overwrite and delete, telling the proxy after each write", async () => {
+    const put = await call("PUT", "/model-aliases/fast", { body: { model_id: "qwen.qwen3-coder-480b-a35b-v1:0" } });
+    expect(put.status).toBe(200);
+    expect(put.body).toEqual({ alias: "fast", model_id: "qwen.qwen3-coder-480b-a35b-v1:0", updated_at: expect.any(String) });
+    await call("PUT", "/model-aliases/claude-sonnet-4.5", { body: { model_id: "eu.anthropic.claude-sonnet-4-5-20250929-v1:0" } });
+    await call("PUT", "/model-aliases/fast", { body: { model_id: "amazon.nova-micro-v1:0" } });
+    expect(changed.aliases).toBe(3);
+    expect((await call("GET", "/model-aliases")).body).toEqual({
+      data: [
+        { alias: "claude-sonnet-4.5", model_id: "eu.anthropic.claude-sonnet-4-5-20250929-v1:0" },
+        { alias: "fast", model_id: "amazon.nova-micro-v1:0" },
+      ],
+    });
+    expect((await call("DELETE", "/model-aliases/fast")).status).toBe(200);
+    expect(changed.aliases).toBe(4);
+    expect((await call("GET", "/model-aliases")).body.data?.map((row) => row.alias)).toEqual(["claude-sonnet-4.5"]);
+    expectError(await call("DELETE", "/model-aliases/fast"), 404, "not_found_error", /fast/);
+    expect(changed.aliases).toBe(4);
+  });
+
+  test("a bad alias body is a 400 naming the field", async () => {
+    expectError(await call("PUT", "/model-aliases/fast", { body: {} }), 400, "invalid_request_error", /^model_id: /);
+    expectError(await call("PUT", "/model-aliases/fast", { body: { model_id: "" } }), 400, "invalid_request_error", /^model_id: /);
+    expect(changed.aliases).toBe(0);
+  });
+});
+
+function usageRecord(requestId: string, keyId: string, overrides: Partial<UsageRecordInput> = {}): UsageRecordInput {
+  return {
+    request_id: requestId,
+    key_id: keyId,
+    created_at: "2026-11-03T10:30:00.000Z",
+    requested_model: "a",
+    resolved_model: "model-a",
+    input_tokens: 100,
+    output_tokens: 50,
+    cache_read_input_tokens: 3,
+    cache_creation_input_tokens: 4,
+    service_tier: "default",
+    time_to_first_token_ms: 120,
+    latency_ms: 900,
+    status: 200,
+    error_type: null,
+    cost_usd: 0.01,
+    ...overrides,
+  };
+}
