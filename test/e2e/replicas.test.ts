@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { type Emulator, startEmulator } from "../../src/emulator/server.ts";
 import { KeyService } from "../../src/gateway/keys/service.ts";
 import { createStore } from "../../src/store/create-store.ts";
+import { startProxyProcess } from "../support/proxy-process.ts";
 import { type RedisServer, startRedisServer } from "../support/redis-server.ts";
 
 /**
@@ -15,20 +16,8 @@ import { type RedisServer, startRedisServer } from "../support/redis-server.ts";
 const rpm = 20;
 let emulator: Emulator;
 let redis: RedisServer;
-let replicas: { url: string; process: ReturnType<typeof Bun.spawn> }[] = [];
+let replicas: { url: string; stop(): Promise<number | null> }[] = [];
 let secret = "";
-
-async function startReplica(env: Record<string, string>) {
-  const port = 20_000 + Math.floor(Math.random() * 30_000);
-  const child = Bun.spawn(["bun", resolve(import.meta.dir, "../../src/main.ts")], {
-    env: { PATH: process.env.PATH ?? "", PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "warn", ...env },
-    stdout: "ignore",
-    stderr: "inherit",
-  });
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 200 && !(await fetch(`${url}/health`).then((r) => r.ok).catch(() => false)); i++) await Bun.sleep(50);
-  return { url, process: child };
-}
 
 beforeAll(async () => {
   emulator = await startEmulator({ port: 0 });
@@ -38,12 +27,11 @@ beforeAll(async () => {
   secret = (await new KeyService(store).create({ name: "shared", rpm })).secret;
   await store.close();
   const env = { BEDROCK_ENDPOINT: emulator.url, AWS_BEARER_TOKEN_BEDROCK: "x", SQLITE_PATH: path, AUTH_MODE: "keys", REDIS_URL: redis.url };
-  replicas = await Promise.all([startReplica(env), startReplica(env)]);
+  replicas = await Promise.all([startProxyProcess(env), startProxyProcess(env)]);
 }, 60_000);
 
 afterAll(async () => {
-  for (const replica of replicas) replica.process.kill();
-  await Promise.all(replicas.map((r) => r.process.exited));
+  await Promise.all(replicas.map((replica) => replica.stop()));
   await redis.stop();
   await emulator.stop();
 });

@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { startEmulator } from "../../src/emulator/server.ts";
 import { createStore } from "../../src/store/create-store.ts";
 import { type DynamoDbLocal, startDynamoDbLocal } from "../support/dynamodb-local.ts";
+import { startProxyProcess } from "../support/proxy-process.ts";
 import { type Stack, startStack } from "../support/stack.ts";
 
 /** Usage is never lost: not when the proxy is stopped, not when the store goes away for a while. */
@@ -16,34 +17,22 @@ describe("SIGTERM", () => {
   test("a proxy stopped with SIGTERM writes its buffered usage first", async () => {
     const emulator = await startEmulator({ port: 0 });
     const path = join(mkdtempSync(join(tmpdir(), "abp-sigterm-")), "proxy.db");
-    const port = 20_000 + Math.floor(Math.random() * 20_000);
-    const proxy = Bun.spawn(["bun", resolve(import.meta.dir, "../../src/main.ts")], {
-      env: {
-        PATH: process.env.PATH ?? "",
-        PORT: String(port),
-        HOST: "127.0.0.1",
-        LOG_LEVEL: "warn",
-        BEDROCK_ENDPOINT: emulator.url,
-        AWS_BEARER_TOKEN_BEDROCK: "x",
-        SQLITE_PATH: path,
-        AUTH_MODE: "open",
-        // Nothing is written on a timer during the test: only shutdown can write it.
-        USAGE_FLUSH_INTERVAL_MS: "600000",
-      },
-      stdout: "ignore",
-      stderr: "inherit",
+    const proxy = await startProxyProcess({
+      BEDROCK_ENDPOINT: emulator.url,
+      AWS_BEARER_TOKEN_BEDROCK: "x",
+      SQLITE_PATH: path,
+      AUTH_MODE: "open",
+      // Nothing is written on a timer during the test: only shutdown can write it.
+      USAGE_FLUSH_INTERVAL_MS: "600000",
     });
     try {
-      const url = `http://127.0.0.1:${port}`;
-      for (let i = 0; i < 100 && !(await fetch(`${url}/health`).then((r) => r.ok).catch(() => false)); i++) await Bun.sleep(50);
-      for (let i = 0; i < 5; i++) expect((await post(url)).status).toBe(200);
-      proxy.kill("SIGTERM");
-      expect(await proxy.exited).toBe(0);
+      for (let i = 0; i < 5; i++) expect((await post(proxy.url)).status).toBe(200);
+      expect(await proxy.stop()).toBe(0);
       const store = await createStore({ kind: "sqlite", path });
       expect((await store.latestUsage("anonymous", 100)).length).toBe(5);
       await store.close();
     } finally {
-      proxy.kill();
+      await proxy.stop();
       await emulator.stop();
     }
   }, 30_000);
