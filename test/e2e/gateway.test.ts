@@ -141,6 +141,23 @@ describe("rate limits", () => {
     expect(await clientFor(secret).messages.create(hello).catch((e: unknown) => e)).toBeInstanceOf(Anthropic.RateLimitError);
   });
 
+  test("an answer that failed upstream carries the limit headers too, streamed or not", async () => {
+    const { secret } = await issue({ rpm: 100, tpm: 1_000_000 });
+    const send = (stream: boolean) =>
+      fetch(`${stack.proxyUrl}/v1/messages`, { method: "POST", headers: { "content-type": "application/json", "x-api-key": secret }, body: JSON.stringify({ ...hello, stream }) });
+    for (const stream of [false, true]) {
+      await stack.script({ error: { type: "ValidationException", message: "bad" } });
+      const failed = await send(stream);
+      expect(failed.status).toBe(400);
+      expect(failed.headers.get("anthropic-ratelimit-requests-limit")).toBe("100");
+      expect(failed.headers.get("anthropic-ratelimit-tokens-limit")).toBe("1000000");
+      const ok = await send(stream);
+      expect(ok.status).toBe(200);
+      expect(ok.headers.get("anthropic-ratelimit-tokens-remaining")).not.toBeNull();
+      await ok.text();
+    }
+  });
+
   test("tokens per minute: input estimate + max_tokens is reserved while a request runs", async () => {
     const { secret } = await issue({ tpm: 1000 });
     await stack.script({ content: [{ text: "a slow answer that holds its reservation" }], chunkChars: 4, chunkDelayMs: 50 });
