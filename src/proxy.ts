@@ -63,7 +63,7 @@ export async function createProxy(config: Config, log: Logger, options: ProxyOpt
     newCall: (signal, context) => new UpstreamCall(signal, timeouts, retry, context),
     gateway,
     store,
-    keys: new KeyService(store),
+    keys: new KeyService(store, () => keyCache.forget()),
     onAliasesChanged: () => void loadAliases().catch((error: unknown) => log.warn("could not reload model aliases", { error })),
     onPricesChanged: () => void prices.reload().catch((error: unknown) => log.warn("could not reload prices", { error })),
     pingIntervalMs: config.STREAM_PING_INTERVAL_MS,

@@ -4,11 +4,13 @@ import type { ApiKey, KeyStore } from "../../store/types.ts";
  * Key lookups by hash, each trusted for at most `ttlMs`: a key disabled, revoked or rotated on any
  * replica is refused by every replica within that time, without a store read on every request.
  * Unknown hashes are cached too, so a flood of bad keys does not become a flood of store reads.
- * While the store cannot be read, a key seen before keeps its last known state rather than locking
- * every caller out.
+ * When an entry expires under load, one read refreshes it and the concurrent requests wait for that
+ * one. While the store cannot be read, a key seen before keeps its last known state rather than
+ * locking every caller out.
  */
 export class KeyCache {
   private readonly entries = new Map<string, { key: ApiKey | undefined; until: number }>();
+  private readonly loading = new Map<string, Promise<ApiKey | undefined>>();
 
   constructor(
     private readonly keys: KeyStore,
@@ -16,19 +18,27 @@ export class KeyCache {
     private readonly now: () => number = Date.now,
   ) {}
 
-  async byHash(hash: string): Promise<ApiKey | undefined> {
-    const at = this.now();
+  byHash(hash: string): Promise<ApiKey | undefined> {
     const cached = this.entries.get(hash);
-    if (cached && cached.until > at) return cached.key;
+    if (cached && cached.until > this.now()) return Promise.resolve(cached.key);
+    let load = this.loading.get(hash);
+    if (!load) {
+      load = this.load(hash, cached?.key).finally(() => this.loading.delete(hash));
+      this.loading.set(hash, load);
+    }
+    return load;
+  }
+
+  private async load(hash: string, stale: ApiKey | undefined): Promise<ApiKey | undefined> {
     let key: ApiKey | undefined;
     try {
       key = await this.keys.getKeyByHash(hash);
     } catch (error) {
-      if (cached) return cached.key;
+      if (stale) return stale;
       throw error;
     }
     if (this.entries.size >= 10_000) this.entries.clear();
-    this.entries.set(hash, { key, until: at + this.ttlMs });
+    this.entries.set(hash, { key, until: this.now() + this.ttlMs });
     return key;
   }
 

@@ -16,7 +16,11 @@ export interface KeyWithSecret {
  * through it, so a key is the same whichever created it.
  */
 export class KeyService {
-  constructor(private readonly keys: KeyStore) {}
+  /** `onChange`: after a key changed, so this replica's caches see it at once. */
+  constructor(
+    private readonly keys: KeyStore,
+    private readonly onChange: () => void = () => {},
+  ) {}
 
   async create(settings: KeySettings): Promise<KeyWithSecret> {
     const issued = issueKey();
@@ -30,16 +34,22 @@ export class KeyService {
    */
   async rotate(id: string): Promise<KeyWithSecret | undefined> {
     const issued = issueKey();
-    const key = await this.keys.rotateKeyHash(id, issued.hash, issued.displayPrefix);
+    const key = await this.changed(this.keys.rotateKeyHash(id, issued.hash, issued.displayPrefix));
     return key && { key, secret: issued.secret };
   }
 
   update(id: string, patch: KeyPatch): Promise<ApiKey | undefined> {
-    return this.keys.updateKey(id, patch);
+    return this.changed(this.keys.updateKey(id, patch));
   }
 
   revoke(id: string, reason = "revoked by an operator"): Promise<ApiKey | undefined> {
-    return this.keys.updateKey(id, { status: "revoked", status_reason: reason });
+    return this.changed(this.keys.updateKey(id, { status: "revoked", status_reason: reason }));
+  }
+
+  private async changed(change: Promise<ApiKey | undefined>): Promise<ApiKey | undefined> {
+    const key = await change;
+    this.onChange();
+    return key;
   }
 }
 

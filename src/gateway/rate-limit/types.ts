@@ -144,6 +144,16 @@ export function renderRateLimitHeaders(admission: Admission): Record<string, str
   return headers;
 }
 
+/** Resets fall on a handful of distinct seconds at a time: each is formatted once. */
+const formattedSeconds = new Map<number, string>();
+
 function rfc3339Seconds(epochMs: number): string {
-  return new Date(Math.ceil(epochMs / 1000) * 1000).toISOString().replace(".000Z", "Z");
+  const seconds = Math.ceil(epochMs / 1000);
+  let text = formattedSeconds.get(seconds);
+  if (text === undefined) {
+    text = new Date(seconds * 1000).toISOString().replace(".000Z", "Z");
+    if (formattedSeconds.size >= 256) formattedSeconds.clear();
+    formattedSeconds.set(seconds, text);
+  }
+  return text;
 }
