@@ -20,15 +20,17 @@ import { type PreparedRequest, prepareRequest } from "./workload.ts";
  *   (b) an issued key with rpm/tpm set far above the load, keys and usage in SQLite, limits in memory;
  *   (c) the same key settings on DynamoDB Local, limits in Redis.
  * Each runs at 64 and at 1 concurrent. The three proxies are up together and measured in chunks, in
- * mirrored order a b c c b a, twice (each chunk a quarter of the requests), so a drift of the machine
- * over the run (a JIT still warming, a neighbour's load) weighs on every lane alike. Every lane is warmed up first;
- * (c) for longer, since DynamoDB Local's JVM is cold. The CPU the rest of the machine used during the
- * measured windows is reported too: on a shared 2-core machine it is the first suspect of a bad run.
+ * mirrored order a b c c b a, twice (each chunk a quarter of the requests, rounded up to whole usage
+ * batches), so a drift of the machine over the run (a JIT still warming, a neighbour's load) weighs
+ * on every lane alike. Every lane is warmed up first, (c) for longer: DynamoDB Local's JVM starts
+ * cold. The CPU the rest of the machine used during the measured windows is reported too: on a
+ * shared 2-core machine it is the first suspect of a bad run.
  *
  * After every load the bench waits until the proxy's batching writer has landed a usage record for
  * every request sent (counted through the store the proxy writes to), and at the end of each run reads
- * back by its request-id the record of every request answered. The CPU of a run includes the writes
- * of its own records, DynamoDB Local's and Redis's too (store CPU).
+ * back by its request-id the record of every request answered; for a key, it also checks that the
+ * month spend adds up to the records' cost. The CPU of a run includes the writes of its own records,
+ * DynamoDB Local's and Redis's too (store CPU).
  */
 
 export type LaneName = "open" | "sqlite" | "dynamodb";
@@ -41,6 +43,8 @@ const anonymous = "anonymous";
 /** How long a load's records may take to land before the check gives up and reports the shortfall. */
 const usageLandTimeoutMs = 20_000;
 const usagePollMs = 20;
+/** How long the month spend may take to catch up with the records' cost before the check reports the gap. */
+const spendSettleTimeoutMs = 5_000;
 /** Store reads in flight while reading records back. */
 const readBackConcurrency = 16;
 /** No single request may hang the bench. */
@@ -48,6 +52,8 @@ const requestTimeoutMs = 60_000;
 /** Measured loads are cut in chunks and interleaved over the lanes (see `measuringOrder`). */
 const mirroredRounds = 2;
 const chunksPerLane = 2 * mirroredRounds;
+/** The proxy's default USAGE_BATCH_SIZE: a full batch is written at once, a partial one on a timer. */
+const usageBatchSize = 100;
 /** The DynamoDB lane's warm-up at 64 concurrent (see `measureConcurrency`). */
 const storeWarmUpMs = 10_000;
 
@@ -66,6 +72,12 @@ export interface UsageCheck {
   answered: number;
   /** The longest wait, after one of the run's loads ended, for its last record to land. */
   maxLagMs: number;
+  /**
+   * For an issued key: its month spend, and the cost its usage roll-ups add up to, in USD, since the
+   * key was made. The two are written apart (spend per request, cost with the record), so they agree
+   * only if no spend write was lost or applied twice.
+   */
+  spend?: { spendUsd: number; costUsd: number };
 }
 
 export interface GatewayRun extends RunCounts {
@@ -83,7 +95,7 @@ export interface GatewayComparison {
 
 export interface GatewayOptions {
   emulator: { url: string; pid: number };
-  /** Measured requests per lane and concurrency (in chunks); the serial runs take at most 1,000. */
+  /** Measured requests per lane and concurrency (in chunks of whole usage batches); the serial runs take at most ~1,000. */
   requests: number;
   cpuProfileDir?: string | undefined;
   preload?: string | undefined;
@@ -114,7 +126,8 @@ export async function measureGateway(options: GatewayOptions): Promise<GatewayCo
   cleanups.push(async () => removeScratchDir(dir));
   try {
     const lanes = await startLanes(options, dir, cleanups);
-    const rig: Rig = { emulatorPid: options.emulator.pid, childPids: [options.emulator.pid, ...lanes.map((lane) => lane.proxy.pid), ...new Set(lanes.flatMap((lane) => lane.storePids))] };
+    const storePids = new Set(lanes.flatMap((lane) => lane.storePids));
+    const rig: Rig = { emulatorPid: options.emulator.pid, childPids: [options.emulator.pid, ...lanes.map((lane) => lane.proxy.pid), ...storePids] };
     const comparisons: GatewayComparison[] = [];
     for (const concurrency of [64, 1]) {
       const comparison = await measureConcurrency(lanes, options, rig, concurrency);
@@ -141,10 +154,9 @@ async function startLanes(options: GatewayOptions, dir: string, cleanups: (() =>
   if (dynamoStart.status === "rejected") throw dynamoStart.reason;
   const redis = redisStart.value;
   const dynamo = dynamoStart.value;
-  const storePids = [
-    childPid((args) => args.some((a) => a.includes("DynamoDBLocal.jar")) && args.includes(String(dynamo.port))),
-    childPid((args) => args.some((a) => a.includes("redis-server")) && args.some((a) => a.includes(String(redis.port)))),
-  ].filter((pid) => pid !== undefined);
+  const dynamoPid = childPid((args) => args.some((a) => a.includes("DynamoDBLocal.jar")) && args.includes(String(dynamo.port)));
+  const redisPid = childPid((args) => args.some((a) => a.includes("redis-server")) && args.some((a) => a.includes(String(redis.port))));
+  const storePids = [dynamoPid, redisPid].filter((pid) => pid !== undefined);
 
   const open = await openStore(cleanups, () => createStore({ kind: "sqlite", path: join(dir, "open.db") }));
   const sqlite = await openStore(cleanups, () => createStore({ kind: "sqlite", path: join(dir, "keys.db") }));
@@ -168,6 +180,7 @@ async function startLanes(options: GatewayOptions, dir: string, cleanups: (() =>
       // DynamoDB Local takes any credentials; these keep the proxy's SDK off the machine's AWS configuration.
       AWS_ACCESS_KEY_ID: dynamo.credentials.accessKeyId,
       AWS_SECRET_ACCESS_KEY: dynamo.credentials.secretAccessKey,
+      AWS_SESSION_TOKEN: "",
       REDIS_URL: redis.url,
     },
   };
@@ -200,7 +213,7 @@ async function startLanes(options: GatewayOptions, dir: string, cleanups: (() =>
     { name: "dynamodb", proxy: dynamoProxy, store: dynamodb, keyId: dynamoKey.key.id, request: withKey(dynamoProxy, dynamoKey.secret), storePids, sent: 0 },
   ];
   options.log(
-    `gateway: Redis ${redis.url}, DynamoDB Local ${dynamo.endpoint} (pids ${storePids.join(", ") || "not found"}); ` +
+    `gateway: Redis ${redis.url} (pid ${redisPid ?? "?"}), DynamoDB Local ${dynamo.endpoint} (pid ${dynamoPid ?? "?"}); ` +
       `proxies ${lanes.map((l) => `${l.name} pid ${l.proxy.pid}`).join(", ")}; set up in ${((performance.now() - started) / 1000).toFixed(1)} s`,
   );
   return lanes;
@@ -312,7 +325,7 @@ async function measureConcurrency(lanes: Lane[], options: GatewayOptions, rig: R
   // DynamoDB Local is a JVM started moments ago: its JIT needs far more than the proxies' warm-up
   // before its per-request cost settles (it was still falling after 20 s of load in trials).
   const storeWarmUp: LoadPlan = concurrency > 1 ? { concurrency, maxRequests: 20_000, maxDurationMs: storeWarmUpMs } : warmUp;
-  const chunk: LoadPlan = { concurrency, maxRequests: Math.ceil(total / chunksPerLane), maxDurationMs: 15_000 / chunksPerLane };
+  const chunk: LoadPlan = { concurrency, maxRequests: wholeBatches(Math.ceil(total / chunksPerLane)), maxDurationMs: 15_000 / chunksPerLane };
 
   const tallies = new Map<LaneName, Tally>();
   for (const lane of lanes) {
@@ -339,6 +352,14 @@ async function measureConcurrency(lanes: Lane[], options: GatewayOptions, rig: R
   const othersSeconds = all.reduce((sum, tally) => sum + tally.cpu.others, 0);
   const windowSeconds = all.reduce((sum, tally) => sum + tally.windowMs, 0) / 1000;
   return { concurrency, runs, otherCores: othersSeconds / Math.max(windowSeconds, 1e-9) };
+}
+
+/**
+ * Rounds a load up to whole usage batches, so that it does not end with a few records waiting for the
+ * writer's timer (a second, by default) while the bench waits for them to land.
+ */
+function wholeBatches(requests: number): number {
+  return requests < usageBatchSize ? requests : Math.ceil(requests / usageBatchSize) * usageBatchSize;
 }
 
 /** a b c c b a, `mirroredRounds` times: every lane's chunks sit, on average, at the same point of the run. */
@@ -381,6 +402,29 @@ async function countRecords(lane: Lane): Promise<number> {
   return rollups.reduce((sum, rollup) => sum + rollup.requests, 0);
 }
 
+/** The key's spend against its records' cost, once the spend writes (not awaited by requests) have caught up. */
+async function compareSpend(lane: Lane): Promise<{ spendUsd: number; costUsd: number }> {
+  const read = async () => {
+    const rollups = await lane.store.queryRollups({ bucket: "day", key_id: lane.keyId });
+    const months = await lane.store.listMonthSpend(lane.keyId);
+    return {
+      spendUsd: months.reduce((sum, month) => sum + month.spend_usd, 0),
+      costUsd: rollups.reduce((sum, rollup) => sum + rollup.cost_usd, 0),
+    };
+  };
+  const started = performance.now();
+  for (;;) {
+    const figures = await read();
+    if (spendAgrees(figures) || performance.now() - started > spendSettleTimeoutMs) return figures;
+    await Bun.sleep(usagePollMs);
+  }
+}
+
+/** Equal but for the rounding of sums of 10-decimal amounts. */
+export function spendAgrees({ spendUsd, costUsd }: { spendUsd: number; costUsd: number }): boolean {
+  return Math.abs(spendUsd - costUsd) <= 1e-6 * Math.max(1, costUsd);
+}
+
 /** Waits until the store holds a record for every request sent; returns how long that took, in ms. */
 async function untilUsageLands(lane: Lane): Promise<number> {
   const started = performance.now();
@@ -409,6 +453,7 @@ async function summarise(lane: Lane, tally: Tally): Promise<GatewayRun> {
       readBack: await readBack(lane, tally.requestIds),
       answered: tally.requestIds.length,
       maxLagMs: tally.maxLagMs,
+      ...(lane.keyId === anonymous ? {} : { spend: await compareSpend(lane) }),
     },
   };
 }

@@ -111,6 +111,8 @@ export async function startProxy(options: ProxyOptions): Promise<Service> {
     LOG_LEVEL: "warn",
     AUTH_MODE: "open",
     STORE: "sqlite",
+    // Limits in this process's memory unless a caller names a Redis: never one the environment happens to name.
+    REDIS_URL: "",
     ...(scratch ? { SQLITE_PATH: join(scratch, "proxy.db") } : {}),
     ...options.env,
   });

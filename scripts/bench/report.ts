@@ -1,6 +1,6 @@
 import { cpus } from "node:os";
 import type { ScriptedTurn } from "./emulator-control.ts";
-import { type GatewayComparison, type GatewayRun, type LaneName, laneNames } from "./gateway.ts";
+import { type GatewayComparison, type GatewayRun, type LaneName, laneNames, spendAgrees } from "./gateway.ts";
 import type { CompletionComparison, CompletionRun, HeldStreamsComparison, RunCounts, StreamComparison } from "./phases.ts";
 
 /**
@@ -154,9 +154,13 @@ export const laneLabels: Record<LaneName, string> = {
   dynamodb: "(c) key: DynamoDB Local + Redis",
 };
 
-/** Whether a run's usage is complete: a record per request sent, and every answered request's own record found. */
+/**
+ * Whether a run's bookkeeping is right: a record per request sent, every answered request's own
+ * record found, and (for a key) a month spend equal to the records' cost.
+ */
 export function usageComplete(run: GatewayRun): boolean {
-  return run.usage.records === run.usage.requests && run.usage.readBack === run.usage.answered;
+  const { records, requests, readBack, answered, spend } = run.usage;
+  return records === requests && readBack === answered && (spend === undefined || spendAgrees(spend));
 }
 
 export function gatewaySection(c: GatewayComparison): string {
@@ -192,11 +196,12 @@ export function gatewaySection(c: GatewayComparison): string {
       "",
     ];
   };
-  const usageLine = (name: LaneName) => {
+  const usageRow = (name: LaneName) => {
     const run = c.runs[name];
-    const { requests, records, readBack, answered, maxLagMs } = run.usage;
-    const verdict = usageComplete(run) ? "ok" : "MISMATCH";
-    return `  usage ${laneLabels[name].slice(0, 3)}: ${records} records for ${requests} requests (warm-up included), ${readBack} of ${answered} read back by request-id: ${verdict}; landed ≤ ${Math.round(maxLagMs)} ms after each load`;
+    const { requests, records, readBack, answered, maxLagMs, spend } = run.usage;
+    const ok = usageComplete(run);
+    const usd = (value: number | undefined) => (value === undefined ? "—" : `$${value.toFixed(6)}`);
+    return [laneLabels[name], String(requests), String(records), `${readBack} of ${answered}`, `${Math.round(maxLagMs)} ms`, usd(spend?.spendUsd), usd(spend?.costUsd), ok ? "ok" : "MISMATCH"];
   };
   const notes: string[] = [];
   if (c.concurrency > 1) {
@@ -211,7 +216,12 @@ export function gatewaySection(c: GatewayComparison): string {
     `\nnative Claude (InvokeModel), ${c.concurrency} concurrent, in chunks: (a b c c b a) ×2 (CPU: µs per request, by process; store: DynamoDB Local + Redis)`,
     table(["", "requests", "failed", "throughput", "p50", "p99", "bench CPU", "emulator CPU", "proxy CPU", "store CPU"], [...laneNames.map(row), added("sqlite"), added("dynamodb")]),
     ...notes,
-    ...laneNames.map(usageLine),
+    "",
+    table(
+      ["usage, read back through the store", "requests", "records", "read back by id", "landed ≤", "month spend", "records' cost", "check"],
+      laneNames.map(usageRow),
+    ),
+    "  (requests include the warm-up; landed ≤: the longest wait, after a load, for its last record)",
     ...laneNames.flatMap((name) => failuresNote(laneLabels[name], c.runs[name])),
   ].join("\n");
 }
