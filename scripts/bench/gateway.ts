@@ -74,8 +74,7 @@ export interface UsageCheck {
   maxLagMs: number;
   /**
    * For an issued key: its month spend, and the cost its usage roll-ups add up to, in USD, since the
-   * key was made. The two are written apart (spend per request, cost with the record), so they agree
-   * only if no spend write was lost or applied twice.
+   * key was made. The store writes both in one transaction, so they must agree exactly.
    */
   spend?: { spendUsd: number; costUsd: number };
 }

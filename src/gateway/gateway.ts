@@ -135,10 +135,10 @@ export class Ticket {
   }
 
   /**
-   * Settles the reservation, records usage and cost, and adds the cost to the month's spend. Only
-   * what the next request depends on is awaited: a budgeted key's spend (so the request after the
-   * one that crosses the budget is refused). The refund of unused tokens and an unbudgeted key's
-   * spend may land a moment later.
+   * Settles the reservation and records usage and cost; the store adds the cost to the key's month
+   * spend with the record. Only what the next request depends on is awaited: a budgeted key's costly
+   * record, so the request after the one that crosses the budget is refused on every replica. The
+   * refund of unused tokens and every other record (through the batch writer) may land a moment later.
    */
   async finish(outcome: Outcome): Promise<void> {
     if (this.finished) return;
@@ -148,7 +148,7 @@ export class Ticket {
     if (admission?.admitted) this.options.limiter.settle(admission.reservation, used).catch((error: unknown) => this.options.log.warn("could not settle tokens", { error }));
     const cost = await this.options.prices.cost(model.modelId, outcome.usage, outcome.servedTier);
     const keyId = principal.kind === "key" ? principal.key.id : principal.kind;
-    this.options.usage.push({
+    const record: UsageRecordInput = {
       request_id: requestId,
       key_id: keyId,
       created_at: this.options.now().toISOString(),
@@ -164,17 +164,24 @@ export class Ticket {
       status: outcome.status,
       error_type: outcome.errorType,
       cost_usd: cost,
-    });
-    if (principal.kind !== "key" || cost <= 0) return;
-    const spending = this.addSpend(principal.key.id, cost);
-    if (principal.key.monthly_budget_usd !== null) await spending;
+    };
+    // A record without cost adds no spend, so the budget check does not wait for it.
+    if (principal.kind === "key" && principal.key.monthly_budget_usd !== null && cost > 0) await this.writeNow(record);
+    else this.options.usage.push(record);
   }
 
-  private async addSpend(keyId: string, cost: number): Promise<void> {
+  /**
+   * Writes one record past the batch writer, for the budget check that reads its spend. A failure
+   * leaves it to the batch writer, which retries until it lands (once: the write is idempotent by
+   * request id).
+   */
+  private async writeNow(record: UsageRecordInput): Promise<void> {
     try {
-      await this.options.store.addMonthSpend(keyId, utcMonth(this.options.now()), cost);
+      await this.options.store.writeUsage([record]);
     } catch (error) {
-      this.options.log.error("could not add to the key's month spend", { key_id: keyId, cost, error });
+      const { request_id, key_id } = record;
+      this.options.log.error("could not write a budgeted key's usage; the batch writer retries it", { request_id, key_id, error });
+      this.options.usage.push(record);
     }
   }
 }

@@ -257,10 +257,12 @@ export interface KeyStore {
 
 export interface UsageStore {
   /**
-   * Writes the records and adds them to their hour and day roll-ups. Idempotent by request id: a
-   * record that already landed (a retried or overlapping batch) is skipped together with its share of
-   * the roll-ups, so nothing is counted twice. A throw means some records may not have landed: retry
-   * the whole batch.
+   * Writes the records, adds them to their hour and day roll-ups, and adds each record's `cost_usd` to
+   * its key's spend in the record's UTC month (`utcMonth(created_at)`); a record with no cost adds no
+   * spend. A record lands together with its roll-up and spend shares or not at all, so spend is counted
+   * exactly once, with its record. Idempotent by request id: a record that already landed (a retried or
+   * overlapping batch) is skipped together with its shares, so nothing is counted twice. A throw means
+   * some records may not have landed: retry the whole batch.
    */
   writeUsage(records: readonly UsageRecordInput[]): Promise<UsageWriteResult>;
   getUsage(requestId: string): Promise<UsageRecord | undefined>;
@@ -268,7 +270,10 @@ export interface UsageStore {
   latestUsage(keyId: string, limit: number): Promise<UsageRecord[]>;
   /** Ordered by bucket_start, key_id, model. */
   queryRollups(query: RollupQuery): Promise<UsageRollup[]>;
-  /** Adds to a key's spend in a UTC month (`YYYY-MM`, see `utcMonth`) atomically; returns the new total. */
+  /**
+   * Adds to a key's spend in a UTC month (`YYYY-MM`, see `utcMonth`) atomically; returns the new total.
+   * Spend apart from any record (an operator's correction): `writeUsage` already adds its records' cost.
+   */
   addMonthSpend(keyId: string, month: string, usd: number): Promise<number>;
   /** 0 for a month without spend. */
   getMonthSpend(keyId: string, month: string): Promise<number>;

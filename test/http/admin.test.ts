@@ -232,7 +232,8 @@ describe("keys", () => {
     expect(newSecret).not.toBe(secret);
     expect(await store.getKeyByHash(hashKey(secret))).toBeUndefined();
     expect((await store.getKeyByHash(hashKey(newSecret)))?.id).toBe(id);
-    expect((await call("GET", `/keys/${id}/spend`)).body.data).toEqual([{ month: "2026-11", spend_usd: 0.5 }]);
+    // r1's own cost ($0.01) plus the $0.50 added apart from any record.
+    expect((await call("GET", `/keys/${id}/spend`)).body.data).toEqual([{ month: "2026-11", spend_usd: 0.51 }]);
     expect((await call("GET", `/usage/requests?key_id=${id}`)).body.data?.map((record) => record.request_id)).toEqual(["r1"]);
     expect((await call("GET", `/keys/${id}`)).text).not.toContain(newSecret);
     expectError(await call("POST", "/keys/key_nope/rotate"), 404, "not_found_error");

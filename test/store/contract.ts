@@ -189,7 +189,8 @@ export function storeContract(openStore: () => Promise<Store>): void {
       expect(await store.getKeyByHash(sha256("rotated-k1"))).toEqual(rotated);
       expect(await store.getKey("k1")).toEqual(rotated);
       expect((await store.latestUsage("k1", 10)).map((record) => record.request_id)).toEqual(["r1"]);
-      expect(await store.getMonthSpend("k1", "2026-11")).toBe(0.25);
+      // r1's $0.01, added with the record, and the $0.25 added apart.
+      expect(await store.getMonthSpend("k1", "2026-11")).toBe(0.26);
       expect((await store.listKeys()).map((key) => key.key_hash)).toEqual([sha256("rotated-k1")]);
 
       // The old secret is free again; rotating again retires the second one as well.
@@ -353,6 +354,7 @@ export function storeContract(openStore: () => Promise<Store>): void {
       const daily = await rollups("day");
       expect(daily).toHaveLength(6);
       expect(daily.find((row) => row.key_id === "k0" && row.model === "m0")).toMatchObject({ requests: 42, cost_usd: 0.042 });
+      expect(await Promise.all(["k0", "k1", "k2"].map((key) => store.getMonthSpend(key, "2026-11")))).toEqual([0.084, 0.083, 0.083]);
     });
 
     test("concurrent batches into the same roll-ups all count", async () => {
@@ -361,6 +363,53 @@ export function storeContract(openStore: () => Promise<Store>): void {
       expect(results.reduce((sum, result) => sum + result.written, 0)).toBe(50);
       expect(await rollups("hour")).toEqual([rollup("hour", "2026-11-03T10:00:00.000Z", "k1", "model-a", 50)]);
       expect(await rollups("day")).toEqual([rollup("day", "2026-11-03T00:00:00.000Z", "k1", "model-a", 50)]);
+    });
+
+    test("written records add their cost to their key's month spend, and the same batch again adds nothing", async () => {
+      const batch = [usage("r1"), usage("r2", { cost_usd: 0.25 }), usage("r3", { key_id: "k2" })];
+      await store.writeUsage(batch);
+      expect(await store.getMonthSpend("k1", "2026-11")).toBe(0.26);
+      expect(await store.getMonthSpend("k2", "2026-11")).toBe(0.01);
+      await store.writeUsage(batch);
+      expect(await store.getMonthSpend("k1", "2026-11")).toBe(0.26);
+      expect(await store.getMonthSpend("k2", "2026-11")).toBe(0.01);
+    });
+
+    test("an overlapping batch adds only its new records' cost", async () => {
+      await store.writeUsage([usage("r1"), usage("r2")]);
+      await store.writeUsage([usage("r2"), usage("r3", { cost_usd: 0.5 }), usage("r1"), usage("r4", { cost_usd: 0.25 })]);
+      expect(await store.getMonthSpend("k1", "2026-11")).toBe(0.77);
+    });
+
+    test("a request id twice in one batch adds its cost once, as first given", async () => {
+      await store.writeUsage([usage("r1", { cost_usd: 0.5 }), usage("r1", { cost_usd: 2 })]);
+      expect(await store.getMonthSpend("k1", "2026-11")).toBe(0.5);
+    });
+
+    test("records add to the UTC month of their time, each month its own", async () => {
+      await store.writeUsage([
+        usage("oct", { created_at: "2026-10-31T23:59:59.999Z", cost_usd: 1.5 }),
+        usage("nov-by-offset", { created_at: "2026-10-31T23:30:00-01:00", cost_usd: 0.25 }),
+        usage("nov", { created_at: "2026-11-20T12:00:00Z", cost_usd: 0.5 }),
+      ]);
+      expect(await store.listMonthSpend("k1")).toEqual([
+        { month: "2026-10", spend_usd: 1.5 },
+        { month: "2026-11", spend_usd: 0.75 },
+      ]);
+    });
+
+    test("a record without cost adds no spend", async () => {
+      await store.writeUsage([usage("free", { cost_usd: 0 }), usage("paid", { key_id: "k2" })]);
+      expect(await store.listMonthSpend("k1")).toEqual([]);
+      expect(await store.listMonthSpend("k2")).toEqual([{ month: "2026-11", spend_usd: 0.01 }]);
+    });
+
+    test("concurrent batches add their cost exactly, overlapping ones included", async () => {
+      // Batch b holds records b … b+4: 14 distinct records in 10 batches.
+      const batches = Array.from({ length: 10 }, (_, batch) => Array.from({ length: 5 }, (_, index) => usage(`r${batch + index}`)));
+      const results = await Promise.all(batches.map((batch) => store.writeUsage(batch)));
+      expect(results.reduce((sum, result) => sum + result.written, 0)).toBe(14);
+      expect(await store.getMonthSpend("k1", "2026-11")).toBe(0.14);
     });
 
     test("month spend: running totals, 0 for an unknown month, months kept apart", async () => {

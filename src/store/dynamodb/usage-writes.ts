@@ -1,17 +1,18 @@
 import { type DynamoDBClient, type TransactWriteItem, TransactionCanceledException, TransactWriteItemsCommand } from "@aws-sdk/client-dynamodb";
-import { bucketStart, roundUsd, type UsageRecord, type UsageWriteResult } from "../types.ts";
+import { bucketStart, roundUsd, type UsageRecord, type UsageWriteResult, utcMonth } from "../types.ts";
 import { Expression, type Item, item, num, optNum, optStr, str } from "./attributes.ts";
 import { type RollupTarget, rollupKey, rollupPeriod } from "./rollups.ts";
 import type { TableNames } from "./tables.ts";
 
 /**
  * The idempotent usage write. Each record's conditional put (no record with its request id yet) goes
- * in ONE TransactWriteItems with the ADDs to its hour and day roll-ups, so a record and its share of
- * the roll-ups land together or not at all, and a record that already landed cancels the transaction
- * before anything is counted. Records are grouped so a transaction stays within DynamoDB's 100
- * items: a group's records and the roll-ups they touch (each roll-up once, with the group's sums).
- * When some of a group's records had landed before (a retried or overlapping batch), the cancellation
- * names them; the group is written again without them.
+ * in ONE TransactWriteItems with the ADDs to its hour and day roll-ups and to its key's month spend,
+ * so a record and its shares land together or not at all, and a record that already landed cancels
+ * the transaction before anything is counted. Records are grouped so a transaction stays within
+ * DynamoDB's 100 items: a group's records and the shared items they add to (each roll-up and each
+ * key's month spend once, with the group's sums). When some of a group's records had landed before
+ * (a retried or overlapping batch), the cancellation names them; the group is written again without
+ * them, and the sums are taken again without them.
  */
 
 /** DynamoDB's limit of items in one TransactWriteItems. */
@@ -33,21 +34,21 @@ export async function writeUsageRecords(client: DynamoDBClient, tables: TableNam
   return result;
 }
 
-/** Greedy grouping in order: a group's puts plus its distinct roll-ups never pass the limit. */
+/** Greedy grouping in order: a group's puts plus the distinct items they add to never pass the limit. */
 function groups(records: readonly UsageRecord[]): UsageRecord[][] {
   const result: UsageRecord[][] = [];
   let group: UsageRecord[] = [];
-  let rollups = new Set<string>();
+  let shared = new Set<string>();
   for (const record of records) {
-    const targets = rollupTargets(record).map(targetId);
-    const added = targets.filter((id) => !rollups.has(id)).length;
-    if (group.length > 0 && group.length + 1 + rollups.size + added > maxTransactionItems) {
+    const targets = sharedItemIds(record);
+    const added = targets.filter((id) => !shared.has(id)).length;
+    if (group.length > 0 && group.length + 1 + shared.size + added > maxTransactionItems) {
       result.push(group);
       group = [];
-      rollups = new Set();
+      shared = new Set();
     }
     group.push(record);
-    for (const id of targets) rollups.add(id);
+    for (const id of targets) shared.add(id);
   }
   if (group.length > 0) result.push(group);
   return result;
@@ -78,10 +79,17 @@ async function writeGroup(client: DynamoDBClient, tables: TableNames, records: r
   return { written: 0, duplicates };
 }
 
+/** The records' puts first (cancellation reasons are matched to them by index), then the ADDs. */
 function transactItems(tables: TableNames, records: readonly UsageRecord[]): TransactWriteItem[] {
   const puts: TransactWriteItem[] = records.map((record) => ({
     Put: { TableName: tables.usage, Item: usageItem(record), ConditionExpression: "attribute_not_exists(request_id)" },
   }));
+  const rollups = rollupSums(records).map((sum) => ({ Update: rollupUpdate(tables.rollups, sum) }));
+  const spends = spendSums(records).map((sum) => ({ Update: spendUpdate(tables.spend, sum.key_id, sum.month, sum.cost_usd) }));
+  return [...puts, ...rollups, ...spends];
+}
+
+function rollupSums(records: readonly UsageRecord[]): RollupSum[] {
   const sums = new Map<string, RollupSum>();
   for (const record of records) {
     for (const target of rollupTargets(record)) {
@@ -96,7 +104,21 @@ function transactItems(tables: TableNames, records: readonly UsageRecord[]): Tra
       sums.set(id, sum);
     }
   }
-  return [...puts, ...[...sums.values()].map((sum) => ({ Update: rollupUpdate(tables.rollups, sum) }))];
+  return [...sums.values()];
+}
+
+/** One sum per key and month, so a transaction touches each spend item once. */
+function spendSums(records: readonly UsageRecord[]): SpendSum[] {
+  const sums = new Map<string, SpendSum>();
+  for (const record of records) {
+    const target = spendTarget(record);
+    if (target === undefined) continue;
+    const id = spendId(target);
+    const sum = sums.get(id) ?? { ...target, cost_usd: 0 };
+    sum.cost_usd = roundUsd(sum.cost_usd + record.cost_usd);
+    sums.set(id, sum);
+  }
+  return [...sums.values()];
 }
 
 interface RollupSum extends RollupTarget {
@@ -106,6 +128,33 @@ interface RollupSum extends RollupTarget {
   cache_read_input_tokens: number;
   cache_creation_input_tokens: number;
   cost_usd: number;
+}
+
+/** A key's spend in one UTC month: the item `addMonthSpend` and `writeUsage` add to. */
+interface SpendTarget {
+  key_id: string;
+  month: string;
+}
+
+interface SpendSum extends SpendTarget {
+  cost_usd: number;
+}
+
+/** The items a record adds to besides its own: its two roll-ups and, when it cost something, its month spend. */
+function sharedItemIds(record: UsageRecord): string[] {
+  const ids = rollupTargets(record).map(targetId);
+  const spend = spendTarget(record);
+  if (spend !== undefined) ids.push(spendId(spend));
+  return ids;
+}
+
+/** Undefined for a record without cost: it adds nothing to the spend. */
+function spendTarget(record: UsageRecord): SpendTarget | undefined {
+  return record.cost_usd > 0 ? { key_id: record.key_id, month: utcMonth(record.created_at) } : undefined;
+}
+
+function spendId(target: SpendTarget): string {
+  return `spend\u0000${target.key_id}\u0000${target.month}`;
 }
 
 function rollupTargets(record: UsageRecord): RollupTarget[] {
@@ -136,6 +185,16 @@ function rollupUpdate(table: string, sum: RollupSum) {
     },
   });
   return { TableName: table, Key: rollupKey(sum), UpdateExpression, ...expression.attributes() };
+}
+
+export function spendKey(keyId: string, month: string): Item {
+  return { key_id: str(keyId), month: str(month) };
+}
+
+/** ADD is atomic on the item: concurrent adds from any number of gateways all count. */
+export function spendUpdate(table: string, keyId: string, month: string, usd: number) {
+  const ExpressionAttributeValues = { ":usd": num(usd) };
+  return { TableName: table, Key: spendKey(keyId, month), UpdateExpression: "ADD spend_usd :usd", ExpressionAttributeValues };
 }
 
 /** The usage item; `key_time` orders a key's records for the by_key index (newest last). */

@@ -10,10 +10,10 @@ import {
   type UsageStore,
   usdSchema,
 } from "../types.ts";
-import { type Item, num, readNum, readOptNum, readOptStr, readStr, str } from "./attributes.ts";
+import { type Item, readNum, readOptNum, readOptStr, readStr, str } from "./attributes.ts";
 import { queryRollupItems } from "./rollups.ts";
 import { type TableNames, usageByKeyIndex } from "./tables.ts";
-import { writeUsageRecords } from "./usage-writes.ts";
+import { spendKey, spendUpdate, writeUsageRecords } from "./usage-writes.ts";
 
 export function dynamoUsageStore(client: DynamoDBClient, tables: TableNames): UsageStore {
   return {
@@ -53,14 +53,7 @@ export function dynamoUsageStore(client: DynamoDBClient, tables: TableNames): Us
 
     async addMonthSpend(keyId, month, usd) {
       const { Attributes: updated } = await client.send(
-        new UpdateItemCommand({
-          TableName: tables.spend,
-          Key: { key_id: str(keyId), month: str(monthSchema.parse(month)) },
-          // ADD is atomic on the item: concurrent adds from any number of gateways all count.
-          UpdateExpression: "ADD spend_usd :usd",
-          ExpressionAttributeValues: { ":usd": num(roundUsd(usdSchema.parse(usd))) },
-          ReturnValues: "UPDATED_NEW",
-        }),
+        new UpdateItemCommand({ ...spendUpdate(tables.spend, keyId, monthSchema.parse(month), roundUsd(usdSchema.parse(usd))), ReturnValues: "UPDATED_NEW" }),
       );
       if (!updated) throw new Error("UpdateItem returned no attributes");
       return readNum(updated, "spend_usd");
@@ -68,7 +61,7 @@ export function dynamoUsageStore(client: DynamoDBClient, tables: TableNames): Us
 
     async getMonthSpend(keyId, month) {
       const { Item: found } = await client.send(
-        new GetItemCommand({ TableName: tables.spend, Key: { key_id: str(keyId), month: str(monthSchema.parse(month)) }, ConsistentRead: true }),
+        new GetItemCommand({ TableName: tables.spend, Key: spendKey(keyId, monthSchema.parse(month)), ConsistentRead: true }),
       );
       return found ? readNum(found, "spend_usd") : 0;
     },

@@ -12,6 +12,7 @@ import {
   type UsageStore,
   type UsageWriteResult,
   usdSchema,
+  utcMonth,
 } from "../types.ts";
 import type { Bindings } from "./database.ts";
 
@@ -62,7 +63,7 @@ export function sqliteUsageStore(db: Database): UsageStore {
        AND ($from IS NULL OR bucket_start >= $from) AND ($to IS NULL OR bucket_start < $to)
      ORDER BY bucket_start, key_id, model`,
   );
-  const addSpend = db.query<{ spend_usd: number }, { key_id: string; month: string; usd: number }>(
+  const addToSpend = db.query<{ spend_usd: number }, { key_id: string; month: string; usd: number }>(
     `INSERT INTO month_spend (key_id, month, spend_usd) VALUES ($key_id, $month, $usd)
      ON CONFLICT (key_id, month) DO UPDATE SET spend_usd = spend_usd + excluded.spend_usd
      RETURNING spend_usd`,
@@ -70,12 +71,14 @@ export function sqliteUsageStore(db: Database): UsageStore {
   const spend = db.query<{ spend_usd: number }, { key_id: string; month: string }>("SELECT spend_usd FROM month_spend WHERE key_id = $key_id AND month = $month");
   const spendByMonth = db.query<{ month: string; spend_usd: number }, { key_id: string }>("SELECT month, spend_usd FROM month_spend WHERE key_id = $key_id ORDER BY month");
 
-  // One transaction per batch: its records and their roll-ups land together or not at all.
+  // One transaction per batch: its records, their roll-ups and their month spend land together or
+  // not at all, so a record's cost is added to the spend exactly once.
   const writeBatch = db.transaction((records: UsageRecord[]): UsageWriteResult => {
     let written = 0;
     for (const record of records) {
       if (insertRecord.run(record).changes === 0) continue;
       written++;
+      if (record.cost_usd > 0) addToSpend.run({ key_id: record.key_id, month: utcMonth(record.created_at), usd: record.cost_usd });
       for (const bucket of ["hour", "day"] as const) {
         addToRollup.run({
           bucket,
@@ -111,7 +114,7 @@ export function sqliteUsageStore(db: Database): UsageStore {
         .map((row) => ({ ...row, cost_usd: roundUsd(row.cost_usd) }));
     },
     async addMonthSpend(keyId, month, usd) {
-      const row = addSpend.get({ key_id: keyId, month: monthSchema.parse(month), usd: roundUsd(usdSchema.parse(usd)) });
+      const row = addToSpend.get({ key_id: keyId, month: monthSchema.parse(month), usd: roundUsd(usdSchema.parse(usd)) });
       if (!row) throw new Error("the spend upsert returned no row");
       return roundUsd(row.spend_usd);
     },
