@@ -27,7 +27,7 @@ try {
   }
   const config = loadConfig(env);
   const log = createLogger(config.LOG_LEVEL);
-  if (emulated) log.warn("no AWS configuration found: serving from the built-in Bedrock emulator", { emulator: config.BEDROCK_ENDPOINT });
+  if (emulated) log.warn("no AWS configuration found: serving from the built-in Bedrock emulator", { emulator: config.BEDROCK_ENDPOINT, auth_mode: config.AUTH_MODE });
   stopOnSignals(await startServer(config, log), log);
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;
