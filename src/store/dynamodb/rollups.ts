@@ -10,12 +10,8 @@ import { rollupsByPeriodIndex, type TableNames } from "./tables.ts";
  * partition per UTC day (hour buckets) or month (day buckets).
  */
 
-export interface RollupTarget {
-  bucket: Bucket;
-  bucket_start: string;
-  key_id: string;
-  model: string;
-}
+/** What identifies a roll-up item. */
+export type RollupTarget = Pick<UsageRollup, "bucket" | "bucket_start" | "key_id" | "model">;
 
 export function rollupKey(target: RollupTarget): Item {
   return { pk: str(`${target.bucket}#${target.key_id}`), sk: str(`${target.bucket_start}#${target.model}`) };

@@ -1,5 +1,5 @@
 import { type DynamoDBClient, type TransactWriteItem, TransactionCanceledException, TransactWriteItemsCommand } from "@aws-sdk/client-dynamodb";
-import { bucketStart, roundUsd, type UsageRecord, type UsageWriteResult, utcMonth } from "../types.ts";
+import { bucketStart, roundUsd, type UsageRecord, type UsageRollup, type UsageWriteResult, utcMonth } from "../types.ts";
 import { Expression, type Item, item, num, optNum, optStr, str } from "./attributes.ts";
 import { type RollupTarget, rollupKey, rollupPeriod } from "./rollups.ts";
 import type { TableNames } from "./tables.ts";
@@ -121,14 +121,8 @@ function spendSums(records: readonly UsageRecord[]): SpendSum[] {
   return [...sums.values()];
 }
 
-interface RollupSum extends RollupTarget {
-  requests: number;
-  input_tokens: number;
-  output_tokens: number;
-  cache_read_input_tokens: number;
-  cache_creation_input_tokens: number;
-  cost_usd: number;
-}
+/** A roll-up's increments: the same fields as the roll-up itself. */
+type RollupSum = UsageRollup;
 
 /** A key's spend in one UTC month: the item `addMonthSpend` and `writeUsage` add to. */
 interface SpendTarget {
