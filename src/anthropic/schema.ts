@@ -152,7 +152,8 @@ export const thinkingSchema = z.discriminatedUnion("type", [
 export const systemSchema = z.union([z.string(), z.array(textBlockSchema)]);
 
 const conversationFields = {
-  model: z.string().min(1),
+  // Longer than any model id, profile or ARN; bounded so that every request's usage can be stored.
+  model: z.string().min(1).max(256),
   messages: z.array(messageParamSchema),
   system: systemSchema.optional(),
   tools: z.array(toolSchema).optional(),

@@ -2,7 +2,7 @@ import { ApiError } from "../anthropic/errors.ts";
 import type { Usage } from "../anthropic/messages.ts";
 import type { ResolvedModel } from "../bedrock/models.ts";
 import type { Logger } from "../log.ts";
-import { type ApiKey, type ServiceTier, type Store, type UsageRecordInput, utcMonth } from "../store/types.ts";
+import { type ApiKey, type ServiceTier, type Store, type UsageRecordInput, usageRecordSchema, utcMonth } from "../store/types.ts";
 import { modelAllowed } from "./keys/allowed-models.ts";
 import { sameSecret } from "./keys/credentials.ts";
 import type { KeyCache } from "./keys/key-cache.ts";
@@ -165,6 +165,12 @@ export class Ticket {
       error_type: outcome.errorType,
       cost_usd: cost,
     };
+    // One record the store refuses would hold up every batch behind it: check it here, once.
+    const checked = usageRecordSchema.safeParse(record);
+    if (!checked.success) {
+      this.options.log.error("usage record not storable; dropped", { request_id: requestId, issues: checked.error.issues });
+      return;
+    }
     // A record without cost adds no spend, so the budget check does not wait for it.
     if (principal.kind === "key" && principal.key.monthly_budget_usd !== null && cost > 0) await this.writeNow(record);
     else this.options.usage.push(record);

@@ -52,6 +52,11 @@ describe("client mistakes", () => {
     expect(budget).toContain("max_tokens");
   });
 
+  test("a model name longer than any model id is a 400 naming the field", async () => {
+    const message = await expectEnvelope(await post("/v1/messages", JSON.stringify({ model: "m".repeat(300), max_tokens: 10, messages: [{ role: "user", content: "x" }] })), 400, "invalid_request_error");
+    expect(message).toContain("model");
+  });
+
   test("a body over the size limit is 413 request_too_large", async () => {
     const huge = JSON.stringify({ model: "sonnet", max_tokens: 10, messages: [{ role: "user", content: "x".repeat(300_000) }] });
     await expectEnvelope(await post("/v1/messages", huge), 413, "request_too_large");

@@ -22,7 +22,9 @@ export class PriceBook {
   ) {}
 
   async cost(modelId: string, usage: Usage, tier: ServiceTier): Promise<number> {
-    if (Date.now() - this.loadedAt > refreshMs) await this.reload();
+    // A store that cannot be read must not fail a request that Bedrock already answered: the
+    // prices last read serve until it answers again.
+    if (Date.now() - this.loadedAt > refreshMs) await this.reload().catch((error: unknown) => this.log.warn("could not refresh prices", { error }));
     const price = this.prices.get(modelId);
     if (!price) {
       if (!this.unpriced.has(modelId)) this.log.warn("no price for model: its usage costs 0", { model: modelId });
