@@ -1,0 +1,92 @@
+/**
+ * Builds the argv that starts one bubblewrap sandbox:
+ *
+ *   prlimit <rlimits> -- setpriv <drop to sandbox uid> -- bwrap <isolation> -- <command>
+ *
+ * prlimit and setpriv both exec, so the spawned pid *is* bwrap's monitor
+ * process, and killing it tears the whole sandbox down.
+ */
+import { SANDBOX_WORK_DIR, type RuntimeSpec } from "./types.ts";
+
+export interface BwrapBinaries {
+  prlimit: string;
+  setpriv: string;
+  bwrap: string;
+}
+
+export const DEFAULT_BINARIES: BwrapBinaries = {
+  prlimit: "/usr/bin/prlimit",
+  setpriv: "/usr/bin/setpriv",
+  bwrap: "/usr/bin/bwrap",
+};
+
+/** uid/gid the program sees inside; it maps to the per-sandbox host uid outside. */
+export const SANDBOX_INSIDE_ID = 65534;
+
+/**
+ * bwrap itself takes processes of the uid: its monitor, the pid-namespace
+ * init, and the command. They count against RLIMIT_NPROC, so they are added
+ * on top of what the caller asked for.
+ */
+const BWRAP_OWN_PROCESSES = 3;
+
+const MB = 1024 * 1024;
+
+/** Read-only pieces of the host the program needs; anything else is simply absent. */
+const SYSTEM_BINDS = ["/usr"];
+const SYSTEM_BIND_IF_PRESENT = ["/etc/ld.so.cache", "/etc/localtime", "/etc/python3", "/etc/python3.11", "/etc/ssl", "/etc/mime.types"];
+
+export function bwrapArgv(spec: RuntimeSpec, hostUid: number, bins: BwrapBinaries = DEFAULT_BINARIES): string[] {
+  const { limits } = spec;
+  const rlimits = [
+    // RLIMIT_AS: no cgroup v2 to write to here, so memory is capped per
+    // process as address space. Allocations past it fail (MemoryError).
+    `--as=${limits.memoryMb * MB}`,
+    // RLIMIT_CPU: soft limit sends SIGXCPU, the hard one a second later SIGKILL.
+    `--cpu=${limits.cpuSeconds}:${limits.cpuSeconds + 1}`,
+    // RLIMIT_NPROC: counted per real uid, which is why each sandbox gets its own.
+    `--nproc=${limits.pids + BWRAP_OWN_PROCESSES}`,
+    // RLIMIT_FSIZE: writes past it fail with EFBIG (Python ignores SIGXFSZ).
+    `--fsize=${limits.fileSizeMb * MB}`,
+    "--core=0",
+    "--nofile=256",
+  ];
+
+  const dropPrivileges = [
+    `--reuid=${hostUid}`,
+    `--regid=${hostUid}`,
+    "--clear-groups",
+    "--inh-caps=-all",
+    "--bounding-set=-all",
+    "--no-new-privs",
+  ];
+
+  const isolation: string[] = [
+    // Every namespace, network included: the sandbox has only its own loopback.
+    "--unshare-all",
+    "--die-with-parent",
+    // New session: the program cannot push input into our terminal (TIOCSTI).
+    "--new-session",
+    "--cap-drop", "ALL",
+    "--uid", String(SANDBOX_INSIDE_ID),
+    "--gid", String(SANDBOX_INSIDE_ID),
+    "--hostname", "sandbox",
+  ];
+  for (const path of SYSTEM_BINDS) isolation.push("--ro-bind", path, path);
+  isolation.push("--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64", "--symlink", "usr/bin", "/bin", "--symlink", "usr/sbin", "/sbin");
+  for (const path of SYSTEM_BIND_IF_PRESENT) isolation.push("--ro-bind-try", path, path);
+  // /tmp is RAM-backed: cap its total size, or many files each under RLIMIT_FSIZE could fill memory.
+  isolation.push("--proc", "/proc", "--dev", "/dev", "--size", String(limits.fileSizeMb * MB), "--tmpfs", "/tmp");
+  for (const bind of spec.readOnlyBinds) isolation.push("--ro-bind", bind.host, bind.sandbox);
+  isolation.push("--bind", spec.workDir, SANDBOX_WORK_DIR, "--chdir", SANDBOX_WORK_DIR);
+  // After all mounts: the root itself becomes read-only, so writes outside /work and /tmp fail.
+  isolation.push("--remount-ro", "/");
+  isolation.push(
+    "--clearenv",
+    "--setenv", "PATH", "/usr/local/bin:/usr/bin:/bin",
+    "--setenv", "HOME", SANDBOX_WORK_DIR,
+    "--setenv", "LANG", "C.UTF-8",
+  );
+
+  return [bins.prlimit, ...rlimits, "--", bins.setpriv, ...dropPrivileges, "--", bins.bwrap, ...isolation, "--", ...spec.command];
+}

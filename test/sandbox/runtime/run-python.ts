@@ -1,0 +1,68 @@
+/** Small helpers the runtime contract tests share. */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { RuntimeExit, RuntimeLimits, RuntimeProcess, SandboxRuntime } from "../../../sandbox/src/runtime/types.ts";
+
+export const TEST_LIMITS: RuntimeLimits = { memoryMb: 256, cpus: 1, cpuSeconds: 20, pids: 32, fileSizeMb: 8 };
+
+export interface FinishedRun {
+  stdout: string;
+  stderr: string;
+  exit: RuntimeExit;
+}
+
+export class WorkDirs {
+  private readonly made: string[] = [];
+
+  async make(): Promise<string> {
+    const dir = await mkdtemp(join(tmpdir(), "sandbox-runtime-test-"));
+    this.made.push(dir);
+    return dir;
+  }
+
+  async removeAll(): Promise<void> {
+    await Promise.all(this.made.map((dir) => rm(dir, { recursive: true, force: true })));
+  }
+}
+
+export async function startPython(runtime: SandboxRuntime, workDir: string, code: string, limits: Partial<RuntimeLimits> = {}): Promise<RuntimeProcess> {
+  const proc = await runtime.start({
+    id: `test-${crypto.randomUUID()}`,
+    command: ["python3", "-c", code],
+    workDir,
+    readOnlyBinds: [],
+    limits: { ...TEST_LIMITS, ...limits },
+  });
+  proc.stdin.end();
+  return proc;
+}
+
+export async function finish(proc: RuntimeProcess): Promise<FinishedRun> {
+  const [stdout, stderr, exit] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  return { stdout, stderr, exit };
+}
+
+export async function runPython(runtime: SandboxRuntime, workDir: string, code: string, limits: Partial<RuntimeLimits> = {}): Promise<FinishedRun> {
+  return finish(await startPython(runtime, workDir, code, limits));
+}
+
+/** Reads stdout until `marker` shows up, so a test knows the program got going. */
+export async function waitForOutput(stream: ReadableStream<Uint8Array>, marker: string): Promise<void> {
+  const decoder = new TextDecoder();
+  let seen = "";
+  const reader = stream.getReader();
+  try {
+    while (!seen.includes(marker)) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error(`stream ended before ${JSON.stringify(marker)}; got ${JSON.stringify(seen)}`);
+      seen += decoder.decode(value, { stream: true });
+    }
+  } finally {
+    reader.releaseLock();
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
