@@ -1,0 +1,129 @@
+/**
+ * The sandbox service's HTTP API (Hono). Every route but /health needs the service token;
+ * every error is rendered once, by onError, as `{"error": {"type", "message"}}`.
+ */
+import { createHash, timingSafeEqual } from "node:crypto";
+import { zValidator } from "@hono/zod-validator";
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { createMiddleware } from "hono/factory";
+import { HTTPException } from "hono/http-exception";
+import { z } from "zod";
+import { ServiceError } from "./errors.ts";
+import type { WarmPool } from "./pool.ts";
+import { toolResult } from "./protocol/messages.ts";
+import type { SessionManager } from "./sessions.ts";
+
+export interface AppDeps {
+  token: string;
+  runtimeKind: string;
+  pool: WarmPool;
+  sessions: SessionManager;
+  log?: (message: string, detail?: unknown) => void;
+}
+
+/** Below the runner's 64 MiB frame cap, with room for the message around the code. */
+const MAX_BODY_BYTES = 32 * 1024 * 1024;
+
+const owner = z.string().min(1, "must be a non-empty string").max(256);
+
+const createSessionBody = z.object({ owner });
+const executeBody = z.object({
+  owner,
+  code: z.string({ error: "must be a string" }),
+  tools: z
+    .array(
+      z.object({
+        name: z.string().min(1).max(128).regex(/^[A-Za-z_][A-Za-z0-9_-]*$/, "must be a Python-style identifier (letters, digits, _ and -)"),
+        description: z.string().optional(),
+        input_schema: z.record(z.string(), z.unknown()).optional(),
+      }),
+    )
+    .default([]),
+});
+const toolResultsBody = z.object({ owner, results: z.array(toolResult).min(1, "must hold at least one result") });
+const ownerQuery = z.object({ owner });
+
+type Issue = z.core.$ZodIssue;
+
+function describeIssues(issues: readonly Issue[], where: string): string {
+  return issues
+    .slice(0, 3)
+    .map((issue) => `${issue.path.join(".") || where}: ${issue.message}`)
+    .join("; ");
+}
+
+function refuseInvalid(where: string) {
+  return (result: { success: true } | { success: false; error: { issues: readonly Issue[] } }): void => {
+    if (!result.success) throw new ServiceError("invalid_request_error", describeIssues(result.error.issues, where));
+  };
+}
+
+const jsonBody = <T extends z.ZodType>(schema: T) => zValidator("json", schema, refuseInvalid("body"));
+const query = <T extends z.ZodType>(schema: T) => zValidator("query", schema, refuseInvalid("query"));
+
+function sameSecret(presented: string, expected: string): boolean {
+  const digest = (s: string) => createHash("sha256").update(s).digest();
+  return timingSafeEqual(digest(presented), digest(expected));
+}
+
+function bearerToken(expected: string) {
+  return createMiddleware(async (c, next) => {
+    const header = c.req.header("authorization") ?? "";
+    const match = /^Bearer\s+(.+)$/i.exec(header);
+    if (!match?.[1]) throw new ServiceError("authentication_error", "missing Authorization: Bearer <token>");
+    if (!sameSecret(match[1].trim(), expected)) throw new ServiceError("authentication_error", "invalid token");
+    await next();
+  });
+}
+
+export function createApp(deps: AppDeps) {
+  const { sessions } = deps;
+
+  const v1 = new Hono()
+    .use(bearerToken(deps.token))
+    .use(
+      bodyLimit({
+        maxSize: MAX_BODY_BYTES,
+        onError: () => {
+          throw new ServiceError("request_too_large", `request body exceeds ${MAX_BODY_BYTES} bytes`);
+        },
+      }),
+    )
+    .post("/sessions", jsonBody(createSessionBody), async (c) => {
+      const { owner } = c.req.valid("json");
+      return c.json(await sessions.create(owner), 201);
+    })
+    .get("/sessions/:id", query(ownerQuery), (c) => c.json(sessions.info(c.req.param("id"), c.req.valid("query").owner)))
+    .delete("/sessions/:id", query(ownerQuery), async (c) => {
+      await sessions.delete(c.req.param("id"), c.req.valid("query").owner);
+      return c.body(null, 204);
+    })
+    .post("/sessions/:id/executions", jsonBody(executeBody), async (c) => {
+      const body = c.req.valid("json");
+      const tools = body.tools.map((t) => (t.description === undefined ? { name: t.name } : { name: t.name, description: t.description }));
+      return c.json(await sessions.execute(c.req.param("id"), body.owner, body.code, tools));
+    })
+    .post("/sessions/:id/executions/:executionId/tool-results", jsonBody(toolResultsBody), async (c) => {
+      const body = c.req.valid("json");
+      return c.json(await sessions.submitToolResults(c.req.param("id"), body.owner, c.req.param("executionId"), body.results));
+    });
+
+  return new Hono()
+    .get("/health", (c) => {
+      const { idle, busy } = deps.pool.stats();
+      return c.json({ runtime: deps.runtimeKind, pool: { idle, busy }, sessions: sessions.count });
+    })
+    .route("/v1", v1)
+    .notFound((c) => c.json(new ServiceError("not_found_error", `not found: ${c.req.method} ${c.req.path}`).toJSON(), 404))
+    .onError((error, c) => {
+      const serviceError =
+        error instanceof ServiceError
+          ? error
+          : error instanceof HTTPException && error.status < 500
+            ? new ServiceError(error.status === 401 ? "authentication_error" : "invalid_request_error", error.message || "invalid request")
+            : new ServiceError("api_error", "internal error", { cause: error });
+      if (serviceError.status >= 500) deps.log?.("request failed", error);
+      return c.json(serviceError.toJSON(), serviceError.status as 400);
+    });
+}

@@ -1,0 +1,44 @@
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { z } from "zod";
+
+/**
+ * The sandbox service's configuration, read from the environment once at start-up.
+ * Nothing else reads `process.env`: everything is passed down from here.
+ */
+const positiveInt = z.coerce.number().int().positive();
+
+export const sandboxConfigSchema = z.object({
+  SANDBOX_PORT: z.coerce.number().int().min(0).max(65535).default(8090),
+  SANDBOX_HOST: z.string().min(1).default("127.0.0.1"),
+  SANDBOX_TOKEN: z.string({ error: "is required" }).min(1, "is required"),
+  /** `docker` is part of the schema but not implemented yet: main.ts refuses it with a clear error. */
+  SANDBOX_RUNTIME: z.enum(["bwrap", "docker"]).default("bwrap"),
+  SANDBOX_POOL_SIZE: z.coerce.number().int().nonnegative().default(2),
+  SANDBOX_MEMORY_MB: positiveInt.default(256),
+  SANDBOX_CPUS: z.coerce.number().positive().default(0.5),
+  SANDBOX_PIDS: positiveInt.default(64),
+  /** Wall-clock time the code may run per execution (time waiting for tool results excluded). */
+  SANDBOX_EXEC_TIMEOUT_S: z.coerce.number().positive().default(60),
+  /** Time the client has to send the results of a batch of tool calls. */
+  SANDBOX_TOOL_RESULT_TIMEOUT_S: z.coerce.number().positive().default(600),
+  SANDBOX_IDLE_TIMEOUT_S: z.coerce.number().positive().default(270),
+  SANDBOX_MAX_SESSIONS: positiveInt.default(50),
+  SANDBOX_MAX_OUTPUT_BYTES: positiveInt.default(1024 * 1024),
+  SANDBOX_WORK_ROOT: z.string().min(1).default(join(tmpdir(), "sandbox-sessions")),
+});
+
+export type SandboxConfig = z.infer<typeof sandboxConfigSchema>;
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/** Validates the environment; a wrong value throws a ConfigError naming each bad variable. */
+export function loadSandboxConfig(env: Record<string, string | undefined>): SandboxConfig {
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
+  const parsed = sandboxConfigSchema.safeParse(present);
+  if (parsed.success) return parsed.data;
+  const lines = parsed.error.issues.map((issue) => `  ${issue.path.join(".") || "(environment)"}: ${issue.message}`);
+  throw new ConfigError(`Invalid sandbox configuration:\n${lines.join("\n")}`);
+}

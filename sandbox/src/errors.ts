@@ -1,0 +1,39 @@
+/** Errors the API answers with: `{"error": {"type", "message"}}` and a 4xx (5xx only for our own faults). */
+export type ServiceErrorType =
+  | "invalid_request_error"
+  | "authentication_error"
+  | "not_found_error"
+  | "conflict_error"
+  | "request_too_large"
+  | "overloaded_error"
+  | "api_error";
+
+const statusByType: Record<ServiceErrorType, number> = {
+  invalid_request_error: 400,
+  authentication_error: 401,
+  not_found_error: 404,
+  conflict_error: 409,
+  request_too_large: 413,
+  overloaded_error: 503,
+  api_error: 500,
+};
+
+export class ServiceError extends Error {
+  override name = "ServiceError";
+  readonly status: number;
+
+  constructor(
+    readonly type: ServiceErrorType,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.status = statusByType[type];
+  }
+
+  toJSON(): { error: { type: ServiceErrorType; message: string } } {
+    return { error: { type: this.type, message: this.message } };
+  }
+}
+
+export const sessionNotFound = () => new ServiceError("not_found_error", "session not found");

@@ -1,0 +1,84 @@
+/** Wires config → runtime → warm pool → sessions → HTTP app. Used by main.ts and the tests. */
+import { chmod, mkdir } from "node:fs/promises";
+import { resolve } from "node:path";
+import { createApp } from "./app.ts";
+import type { SandboxConfig } from "./config.ts";
+import { WarmPool } from "./pool.ts";
+import { BwrapRuntime } from "./runtime/bwrap.ts";
+import type { SandboxRuntime } from "./runtime/types.ts";
+import { SessionManager } from "./sessions.ts";
+
+export const RUNNER_DIR = resolve(import.meta.dir, "../runner");
+
+export class StartupError extends Error {
+  override name = "StartupError";
+}
+
+export interface Service {
+  app: ReturnType<typeof createApp>;
+  pool: WarmPool;
+  sessions: SessionManager;
+  runtime: SandboxRuntime;
+  /** Destroys every session and pooled runtime. */
+  close(): Promise<void>;
+}
+
+export interface ServiceOptions {
+  /** Overrides the runtime (tests use their own uid range). */
+  runtime?: SandboxRuntime;
+  log?: (message: string, detail?: unknown) => void;
+}
+
+export function makeRuntime(config: SandboxConfig): SandboxRuntime {
+  if (config.SANDBOX_RUNTIME === "docker") throw new StartupError("SANDBOX_RUNTIME=docker: docker runtime not available yet");
+  return new BwrapRuntime();
+}
+
+export async function createService(config: SandboxConfig, options: ServiceOptions = {}): Promise<Service> {
+  const runtime = options.runtime ?? makeRuntime(config);
+  const log = options.log ?? (() => {});
+  const reaped = await runtime.reapOrphans();
+  if (reaped > 0) log(`reaped ${reaped} orphaned sandbox process(es)`);
+
+  await mkdir(config.SANDBOX_WORK_ROOT, { recursive: true });
+  // The sandbox uids must traverse it (not list it) to reach their own work dirs.
+  await chmod(config.SANDBOX_WORK_ROOT, 0o711);
+
+  const pool = new WarmPool(
+    {
+      runtime,
+      workRoot: config.SANDBOX_WORK_ROOT,
+      runnerDir: RUNNER_DIR,
+      limits: {
+        memoryMb: config.SANDBOX_MEMORY_MB,
+        cpus: config.SANDBOX_CPUS,
+        // Wall-clock limits are ours; this only stops a runner that burns CPU for an hour.
+        cpuSeconds: 3600,
+        pids: config.SANDBOX_PIDS,
+        fileSizeMb: 100,
+      },
+    },
+    config.SANDBOX_POOL_SIZE,
+    log,
+  );
+  pool.fill();
+  const sessions = new SessionManager(pool, {
+    execTimeoutMs: config.SANDBOX_EXEC_TIMEOUT_S * 1000,
+    toolResultTimeoutMs: config.SANDBOX_TOOL_RESULT_TIMEOUT_S * 1000,
+    idleTimeoutMs: config.SANDBOX_IDLE_TIMEOUT_S * 1000,
+    maxSessions: config.SANDBOX_MAX_SESSIONS,
+    maxOutputBytes: config.SANDBOX_MAX_OUTPUT_BYTES,
+  });
+  sessions.startReaper();
+  const app = createApp({ token: config.SANDBOX_TOKEN, runtimeKind: runtime.kind, pool, sessions, log });
+  return {
+    app,
+    pool,
+    sessions,
+    runtime,
+    async close() {
+      await sessions.closeAll();
+      await pool.close();
+    },
+  };
+}

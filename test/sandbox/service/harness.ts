@@ -1,0 +1,68 @@
+/** Starts a sandbox service in-process (small pool, short timeouts) and drives it via app.request. */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadSandboxConfig } from "../../../sandbox/src/config.ts";
+import { BwrapRuntime } from "../../../sandbox/src/runtime/bwrap.ts";
+import { createService, type Service } from "../../../sandbox/src/service.ts";
+
+export const TOKEN = "test-token-0123456789abcdef";
+
+export interface Harness {
+  service: Service;
+  workRoot: string;
+  call(method: string, path: string, body?: unknown, token?: string | null): Promise<{ status: number; json: any }>;
+  newSession(owner?: string): Promise<string>;
+  execute(session: string, code: string, tools?: unknown[], owner?: string): Promise<any>;
+  toolResults(session: string, execution: string, results: unknown[], owner?: string): Promise<any>;
+  close(): Promise<void>;
+}
+
+export async function startHarness(env: Record<string, string>, uidBase: number): Promise<Harness> {
+  const workRoot = await mkdtemp(join(tmpdir(), "sandbox-service-test-"));
+  const config = loadSandboxConfig({ SANDBOX_TOKEN: TOKEN, SANDBOX_POOL_SIZE: "1", SANDBOX_WORK_ROOT: workRoot, ...env });
+  const service = await createService(config, { runtime: new BwrapRuntime({ uidBase, uidCount: 50 }) });
+  const call: Harness["call"] = async (method, path, body, token = TOKEN) => {
+    const headers: Record<string, string> = {};
+    if (token !== null) headers.authorization = `Bearer ${token}`;
+    if (body !== undefined) headers["content-type"] = "application/json";
+    const res = await service.app.request(path, { method, headers, body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body) });
+    const text = await res.text();
+    return { status: res.status, json: text ? JSON.parse(text) : null };
+  };
+  const h: Harness = {
+    service,
+    workRoot,
+    call,
+    async newSession(owner = "alice") {
+      const res = await call("POST", "/v1/sessions", { owner });
+      if (res.status !== 201) throw new Error(`create session: ${res.status} ${JSON.stringify(res.json)}`);
+      return res.json.session_id as string;
+    },
+    async execute(session, code, tools = [], owner = "alice") {
+      const res = await call("POST", `/v1/sessions/${session}/executions`, { owner, code, tools });
+      if (res.status !== 200) throw new Error(`execute: ${res.status} ${JSON.stringify(res.json)}`);
+      return res.json;
+    },
+    async toolResults(session, execution, results, owner = "alice") {
+      const res = await call("POST", `/v1/sessions/${session}/executions/${execution}/tool-results`, { owner, results });
+      if (res.status !== 200) throw new Error(`tool-results: ${res.status} ${JSON.stringify(res.json)}`);
+      return res.json;
+    },
+    async close() {
+      await service.close();
+      await service.runtime.reapOrphans();
+      await rm(workRoot, { recursive: true, force: true });
+    },
+  };
+  return h;
+}
+
+/** Polls until `check` holds (or throws after `timeoutMs`). */
+export async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error("condition not reached in time");
+    await Bun.sleep(25);
+  }
+}
