@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { z } from "zod";
+import { ConfigError, parseEnvironment } from "./environment.ts";
 
 /**
  * The proxy's whole configuration, read from the environment once at start-up.
@@ -94,15 +95,9 @@ export const configSchema = z.object({
 
 export type Config = z.infer<typeof configSchema>;
 
-export class ConfigError extends Error {
-  override name = "ConfigError";
-}
+export { ConfigError };
 
 /** Validates the environment; a wrong value throws a ConfigError naming each bad variable. */
 export function loadConfig(env: Record<string, string | undefined>): Config {
-  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
-  const parsed = configSchema.safeParse(present);
-  if (parsed.success) return parsed.data;
-  const lines = parsed.error.issues.map((issue) => `  ${issue.path.join(".") || "(environment)"}: ${issue.message}`);
-  throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
+  return parseEnvironment(configSchema, env, "configuration");
 }

@@ -2,13 +2,14 @@
  * The sandbox service's HTTP API (Hono). Every route but /health needs the service token;
  * every error is rendered once, by onError, as `{"error": {"type", "message"}}`.
  */
-import { createHash, timingSafeEqual } from "node:crypto";
 import { zValidator } from "@hono/zod-validator";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { createMiddleware } from "hono/factory";
 import { HTTPException } from "hono/http-exception";
 import { z } from "zod";
+import { sameSecret } from "../../src/gateway/keys/credentials.ts";
+import { describeIssues, type Issue } from "../../src/http/validate.ts";
 import { ServiceError } from "./errors.ts";
 import type { WarmPool } from "./pool.ts";
 import { toolResult } from "./protocol/messages.ts";
@@ -44,15 +45,6 @@ const executeBody = z.object({
 const toolResultsBody = z.object({ owner, results: z.array(toolResult).min(1, "must hold at least one result") });
 const ownerQuery = z.object({ owner });
 
-type Issue = z.core.$ZodIssue;
-
-function describeIssues(issues: readonly Issue[], where: string): string {
-  return issues
-    .slice(0, 3)
-    .map((issue) => `${issue.path.join(".") || where}: ${issue.message}`)
-    .join("; ");
-}
-
 function refuseInvalid(where: string) {
   return (result: { success: true } | { success: false; error: { issues: readonly Issue[] } }): void => {
     if (!result.success) throw new ServiceError("invalid_request_error", describeIssues(result.error.issues, where));
@@ -61,11 +53,6 @@ function refuseInvalid(where: string) {
 
 const jsonBody = <T extends z.ZodType>(schema: T) => zValidator("json", schema, refuseInvalid("body"));
 const query = <T extends z.ZodType>(schema: T) => zValidator("query", schema, refuseInvalid("query"));
-
-function sameSecret(presented: string, expected: string): boolean {
-  const digest = (s: string) => createHash("sha256").update(s).digest();
-  return timingSafeEqual(digest(presented), digest(expected));
-}
 
 function bearerToken(expected: string) {
   return createMiddleware(async (c, next) => {

@@ -1,6 +1,7 @@
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
+import { parseEnvironment } from "../../src/environment.ts";
 
 /**
  * The sandbox service's configuration, read from the environment once at start-up.
@@ -30,15 +31,7 @@ export const sandboxConfigSchema = z.object({
 
 export type SandboxConfig = z.infer<typeof sandboxConfigSchema>;
 
-export class ConfigError extends Error {
-  override name = "ConfigError";
-}
-
 /** Validates the environment; a wrong value throws a ConfigError naming each bad variable. */
 export function loadSandboxConfig(env: Record<string, string | undefined>): SandboxConfig {
-  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
-  const parsed = sandboxConfigSchema.safeParse(present);
-  if (parsed.success) return parsed.data;
-  const lines = parsed.error.issues.map((issue) => `  ${issue.path.join(".") || "(environment)"}: ${issue.message}`);
-  throw new ConfigError(`Invalid sandbox configuration:\n${lines.join("\n")}`);
+  return parseEnvironment(sandboxConfigSchema, env, "sandbox configuration");
 }

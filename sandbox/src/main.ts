@@ -1,5 +1,6 @@
 /** Entry point of the sandbox service: `bun sandbox/src/main.ts` (or `bun run sandbox`). */
-import { ConfigError, loadSandboxConfig } from "./config.ts";
+import { ConfigError } from "../../src/environment.ts";
+import { loadSandboxConfig } from "./config.ts";
 import { createService, StartupError } from "./service.ts";
 
 const log = (message: string, detail?: unknown) => {

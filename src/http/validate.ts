@@ -16,13 +16,14 @@ function refuseInvalid(result: { success: true } | { success: false; error: { is
   if (!result.success) throw invalidRequest(describeIssues(result.error.issues));
 }
 
-type Issue = z.core.$ZodIssue;
+export type Issue = z.core.$ZodIssue;
 
-export function describeIssues(issues: readonly Issue[]): string {
+/** The first few issues, each naming its field (`where` names the whole input when the issue has no path). */
+export function describeIssues(issues: readonly Issue[], where = "body"): string {
   return issues
     .slice(0, 3)
     .map(mostSpecific)
-    .map((issue) => `${issue.path.join(".") || "body"}: ${issue.message}`)
+    .map((issue) => `${issue.path.join(".") || where}: ${issue.message}`)
     .join("; ");
 }
 

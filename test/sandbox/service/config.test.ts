@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { ConfigError, loadSandboxConfig } from "../../../sandbox/src/config.ts";
+import { ConfigError } from "../../../src/environment.ts";
+import { loadSandboxConfig } from "../../../sandbox/src/config.ts";
 import { makeRuntime } from "../../../sandbox/src/service.ts";
 
 describe("sandbox config", () => {
