@@ -9,13 +9,15 @@
  *   3. 1,000 streams held open at once: the proxy's peak RSS against its idle RSS;
  *   4. the gateway: the non-streaming workload at 64 and at 1 concurrent through a proxy in open mode
  *      (the baseline), through one with an issued key on SQLite + in-memory limits, and through one
- *      on DynamoDB Local + Redis; what the key adds, and a usage record for every request.
+ *      on DynamoDB Local + Redis; what the key adds, and a usage record for every request;
+ *   5. the sandbox service (bwrap) as its own process: session start from the warm pool vs cold,
+ *      print(1) against spawning python3 directly, a tool round trip, memory per idle session.
  * Phases 1-3 run the proxy in open mode (no key) on a SQLite file of its own; phase 4 starts its own
  * proxies, Redis and DynamoDB Local. Everything listens on loopback and is stopped at the end.
  * The closing table checks the issue's targets. Exit code 0 even on a MISS, unless --strict.
  *
  * Options: --strict, --requests N (per non-streaming run), --streams N (phase 3),
- *          --phases 1,2,3,4 (a subset, for diagnosis), --cpu-prof DIR (profile the proxies into DIR;
+ *          --phases 1,2,3,4,5 (a subset, for diagnosis), --cpu-prof DIR (profile the proxies into DIR;
  *          phase 4's into DIR/gateway-open, -sqlite, -dynamodb),
  *          --proxy-preload FILE (a module Bun preloads into the proxies, to try a change to src/ as an A/B).
  */
@@ -34,7 +36,8 @@ import {
   type Pids,
 } from "./bench/phases.ts";
 import { killAll, readMemory, type Service, startEmulator, startProxy } from "./bench/processes.ts";
-import { completionSection, format, gatewaySection, heading, heldStreamsSection, streamSection, targetsSection } from "./bench/report.ts";
+import { completionSection, format, gatewaySection, heading, heldStreamsSection, sandboxSection, streamSection, targetsSection } from "./bench/report.ts";
+import { measureSandbox, type SandboxResults } from "./bench/sandbox.ts";
 import { evaluateTargets } from "./bench/targets.ts";
 import type { Endpoints, Route } from "./bench/workload.ts";
 
@@ -59,7 +62,7 @@ function readOptions(): Options {
       strict: { type: "boolean", default: false },
       requests: { type: "string", default: "4000" },
       streams: { type: "string", default: "1000" },
-      phases: { type: "string", default: "1,2,3,4" },
+      phases: { type: "string", default: "1,2,3,4,5" },
       "cpu-prof": { type: "string" },
       "proxy-preload": { type: "string" },
     },
@@ -161,6 +164,13 @@ async function phaseFour(emulator: Service, options: Options): Promise<GatewayCo
   });
 }
 
+async function phaseFive(): Promise<SandboxResults> {
+  console.log(heading("5. Sandbox service (bwrap): session start, execution, tool round trip, memory"));
+  const results = await measureSandbox((line) => console.log(line));
+  console.log(sandboxSection(results));
+  return results;
+}
+
 async function idleRss(pid: number): Promise<number> {
   await Bun.sleep(500);
   return (await readMemory(pid)).rss;
@@ -193,7 +203,9 @@ async function main(options: Options): Promise<number> {
     const held = options.phases.has(3) ? await phaseThree(endpoints, pids, proxyIdleRss, options.streams) : undefined;
     const gateway = options.phases.has(4) ? await phaseFour(emulator, options) : [];
 
-    const results = evaluateTargets(completions, held, gateway);
+    const sandbox = options.phases.has(5) ? await phaseFive() : undefined;
+
+    const results = evaluateTargets(completions, held, gateway, sandbox);
     console.log(heading("Targets"));
     console.log(targetsSection(results));
     const missed = results.filter((r) => !r.pass).length;
