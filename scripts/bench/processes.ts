@@ -47,7 +47,7 @@ export function removeScratchDir(dir: string): void {
   scratchDirs.delete(dir);
 }
 
-function spawnService(command: string[], env: Record<string, string>): { child: Subprocess<"ignore", "pipe", "pipe">; tail: () => string } {
+export function spawnService(command: string[], env: Record<string, string>): { child: Subprocess<"ignore", "pipe", "pipe">; tail: () => string } {
   const child = Bun.spawn(command, { env: { ...process.env, ...env }, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
   running.add(child);
   void child.exited.then(() => running.delete(child));
@@ -59,7 +59,7 @@ function spawnService(command: string[], env: Record<string, string>): { child: 
   return { child, tail: () => tail };
 }
 
-function stopper(child: Subprocess): () => Promise<void> {
+export function stopper(child: Subprocess): () => Promise<void> {
   return async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     child.kill("SIGTERM");
@@ -146,8 +146,8 @@ async function untilHealthy(url: string, child: Subprocess): Promise<void> {
   }
 }
 
-/** Binds port 0, reads the port the kernel chose, and releases it for the proxy to take. */
-async function freePort(): Promise<number> {
+/** Binds port 0, reads the port the kernel chose, and releases it for the child to take. */
+export async function freePort(): Promise<number> {
   const listener = Bun.listen({ hostname: loopback, port: 0, socket: { data() {} } });
   const port = listener.port;
   listener.stop(true);

@@ -1,8 +1,6 @@
-import { mkdtempSync, rmSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { Subprocess } from "bun";
+import { freePort, removeScratchDir, scratchDir, type Service, spawnService, stopper } from "./processes.ts";
 
 /**
  * Section 5: the sandbox service (bwrap runtime), started as its own process exactly as in
@@ -68,67 +66,32 @@ function stats(samples: readonly number[]): Stats {
   return { count: sorted.length, p50: at(0.5), p99: at(0.99) };
 }
 
-interface SandboxService {
-  url: string;
-  pid: number;
-  tail(): string;
-  stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const listener = Bun.listen({ hostname: loopback, port: 0, socket: { data() {} } });
-  const port = listener.port;
-  listener.stop(true);
-  return port;
-}
-
-async function startSandbox(poolSize: number): Promise<SandboxService> {
-  const workRoot = mkdtempSync(join(tmpdir(), "bench-sandbox-"));
+/** The service process: one of the bench's own, so a dying bench takes it (and, through bwrap's --die-with-parent, its sandboxes) along. */
+async function startSandbox(poolSize: number): Promise<Service> {
+  const workRoot = scratchDir("bench-sandbox-");
   const port = await freePort();
-  const child: Subprocess<"ignore", "ignore", "pipe"> = Bun.spawn([process.execPath, "sandbox/src/main.ts"], {
-    env: {
-      ...process.env,
-      SANDBOX_TOKEN: token,
-      SANDBOX_PORT: String(port),
-      SANDBOX_HOST: loopback,
-      SANDBOX_RUNTIME: "bwrap",
-      SANDBOX_POOL_SIZE: String(poolSize),
-      SANDBOX_WORK_ROOT: workRoot,
-      SANDBOX_MAX_SESSIONS: "50",
-    },
-    stdin: "ignore",
-    stdout: "ignore",
-    stderr: "pipe",
+  const { child, tail } = spawnService([process.execPath, "sandbox/src/main.ts"], {
+    SANDBOX_TOKEN: token,
+    SANDBOX_PORT: String(port),
+    SANDBOX_HOST: loopback,
+    SANDBOX_RUNTIME: "bwrap",
+    SANDBOX_POOL_SIZE: String(poolSize),
+    SANDBOX_WORK_ROOT: workRoot,
+    SANDBOX_MAX_SESSIONS: "50",
   });
-  // If the bench dies, the service dies with it, and bwrap's --die-with-parent takes the sandboxes.
-  const onExit = () => {
-    child.kill("SIGKILL");
-    rmSync(workRoot, { recursive: true, force: true });
-  };
-  process.on("exit", onExit);
-  let tail = "";
-  void (async () => {
-    const decoder = new TextDecoder();
-    for await (const bytes of child.stderr) tail = (tail + decoder.decode(bytes, { stream: true })).slice(-4000);
-  })();
   const url = `http://${loopback}:${port}`;
+  const stopChild = stopper(child);
   const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill("SIGTERM");
-      const exited = await Promise.race([child.exited.then(() => true), Bun.sleep(10_000).then(() => false)]);
-      if (!exited) child.kill("SIGKILL");
-      await child.exited;
-    }
-    process.off("exit", onExit);
-    rmSync(workRoot, { recursive: true, force: true });
+    await stopChild();
+    removeScratchDir(workRoot);
   };
   try {
     await untilPoolIdle(url, poolSize, 20_000, child);
   } catch (error) {
     await stop();
-    throw new Error(`sandbox service did not start: ${error instanceof Error ? error.message : String(error)}\n${tail}`);
+    throw new Error(`sandbox service did not start: ${error instanceof Error ? error.message : String(error)}\n${tail()}`);
   }
-  return { url, pid: child.pid, tail: () => tail, stop };
+  return { name: "sandbox", url, pid: child.pid, stderrTail: tail, stop };
 }
 
 async function untilPoolIdle(url: string, idle: number, timeoutMs: number, child?: Subprocess): Promise<void> {
@@ -212,7 +175,7 @@ async function bounded(client: Client, count: number, maxMs: number, step: () =>
  * POST /v1/sessions returns once bwrap is spawned, without waiting for Python to be up, so a cold
  * start's real cost lands on the first execution: each sample also times create + a first print(1).
  */
-async function sessionStarts(service: SandboxService, client: Client, poolSize: number, count: number, maxMs: number): Promise<{ create: number[]; ready: number[] }> {
+async function sessionStarts(service: Service, client: Client, poolSize: number, count: number, maxMs: number): Promise<{ create: number[]; ready: number[] }> {
   const create: number[] = [];
   const ready: number[] = [];
   await bounded(client, count, maxMs, async () => {
@@ -361,7 +324,7 @@ async function sandboxMemory(servicePid: number): Promise<{ uidRss: number; uidP
   };
 }
 
-async function idleMemory(service: SandboxService, client: Client): Promise<SandboxMemory> {
+async function idleMemory(service: Service, client: Client): Promise<SandboxMemory> {
   await untilPoolIdle(service.url, sandboxPoolSize, 10_000);
   await Bun.sleep(300);
   const before = await sandboxMemory(service.pid);
@@ -390,8 +353,8 @@ async function idleMemory(service: SandboxService, client: Client): Promise<Sand
 
 export async function measureSandbox(log: (line: string) => void): Promise<SandboxResults> {
   const python = await realPython();
-  let warm: SandboxService | undefined;
-  let cold: SandboxService | undefined;
+  let warm: Service | undefined;
+  let cold: Service | undefined;
   const warmClient = { current: undefined as Client | undefined };
   try {
     warm = await startSandbox(sandboxPoolSize);
@@ -432,7 +395,7 @@ export async function measureSandbox(log: (line: string) => void): Promise<Sandb
       leftover,
     };
   } catch (error) {
-    const tail = warm?.tail() ?? cold?.tail() ?? "";
+    const tail = warm?.stderrTail() ?? cold?.stderrTail() ?? "";
     throw new Error(`${error instanceof Error ? error.message : String(error)}${tail ? `\nsandbox stderr (tail):\n${tail}` : ""}`);
   } finally {
     await warmClient.current?.deleteAll().catch(() => {});
