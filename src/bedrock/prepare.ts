@@ -1,3 +1,4 @@
+import { estimateInputTokens } from "../anthropic/estimate.ts";
 import type { ContentBlockParam, MessageParam, MessagesRequest, SystemParam, ThinkingConfig } from "../anthropic/schema.ts";
 import type { Logger } from "../log.ts";
 import { type BetaMapping, mapBetas } from "./betas.ts";
@@ -14,6 +15,8 @@ export interface PreparedRequest {
   request: MessagesRequest;
   model: ResolvedModel;
   betas: BetaMapping;
+  /** The local estimate of the input, made once: the rate limiter reserves it, a Converse stream's message_start reports it. */
+  estimatedInputTokens: number;
 }
 
 /** Thinking budgets that stand in for adaptive thinking, by `output_config.effort`. */
@@ -34,7 +37,7 @@ export function prepareRequest(request: MessagesRequest, model: ResolvedModel, b
     log.debug("output_config dropped: the model takes no effort setting", { model: model.modelId });
     delete prepared.output_config;
   }
-  return { request: prepared, model, betas };
+  return { request: prepared, model, betas, estimatedInputTokens: estimateInputTokens(prepared) };
 }
 
 function setOrDelete<K extends "system" | "thinking">(target: MessagesRequest, key: K, value: MessagesRequest[K] | undefined) {

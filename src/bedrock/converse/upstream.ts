@@ -6,7 +6,6 @@ import {
   CountTokensCommand,
   type ConverseStreamCommandInput,
 } from "@aws-sdk/client-bedrock-runtime";
-import { estimateInputTokens } from "../../anthropic/estimate.ts";
 import type { StreamEvent } from "../../anthropic/messages.ts";
 import type { ImageFetcher } from "../fetch-image.ts";
 import type { PreparedRequest } from "../prepare.ts";
@@ -38,7 +37,7 @@ export function createConverseUpstream(client: BedrockRuntimeClient, fetchImage:
       const translator = new ConverseStreamTranslator({
         messageId: call.messageId,
         model: prepared.model.requested,
-        inputTokensEstimate: estimateInputTokens(prepared.request),
+        inputTokensEstimate: prepared.estimatedInputTokens,
         toolNames,
         stopSequences: prepared.request.stop_sequences,
       });
