@@ -90,6 +90,7 @@ def _execute(request: dict, frames_in: int, frames_out: int) -> None:
     if not isinstance(max_output, int) or max_output < 0:
         max_output = DEFAULT_MAX_OUTPUT_BYTES
 
+    oom_kills_before = _oom_kills()
     stdout_r, stdout_w = os.pipe()
     stderr_r, stderr_w = os.pipe()
     status_r, status_w = os.pipe()
@@ -117,6 +118,9 @@ def _execute(request: dict, frames_in: int, frames_out: int) -> None:
                      message=f"output exceeded {max_output} bytes; the execution was stopped")
     elif outcome.return_code is not None:
         reply.update(type="completed", return_code=outcome.return_code)
+    elif _oom_kills() > oom_kills_before:
+        reply.update(type="failed", error_code="memory_exceeded",
+                     message="the execution was killed for using more memory than the sandbox allows")
     else:
         reply.update(type="failed", error_code="unavailable",
                      message=f"the execution process ended unexpectedly ({outcome.exit_description})")
@@ -201,6 +205,26 @@ def _describe_exit(status: int | None) -> str:
     if os.WIFEXITED(status):
         return f"exit status {os.WEXITSTATUS(status)}"
     return f"status {status}"
+
+
+# The kernel's count of out-of-memory kills in this sandbox's memory cgroup
+# (cgroup v2, then v1). Read-only to the code, so it cannot be forged; absent
+# without a cgroup (bwrap), where the count stays 0 and RLIMIT_AS's
+# MemoryError is the only signal.
+_OOM_COUNTERS = ("/sys/fs/cgroup/memory.events", "/sys/fs/cgroup/memory/memory.oom_control")
+
+
+def _oom_kills() -> int:
+    for path in _OOM_COUNTERS:
+        try:
+            with open(path) as counters:
+                for line in counters:
+                    name, _, value = line.partition(" ")
+                    if name == "oom_kill":
+                        return int(value)
+        except (OSError, ValueError):
+            continue
+    return 0
 
 
 def _send(frames_out: int, message: dict) -> None:

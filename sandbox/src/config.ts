@@ -1,5 +1,3 @@
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { z } from "zod";
 import { parseEnvironment } from "../../src/environment.ts";
 
@@ -13,8 +11,11 @@ export const sandboxConfigSchema = z.object({
   SANDBOX_PORT: z.coerce.number().int().min(0).max(65535).default(8090),
   SANDBOX_HOST: z.string().min(1).default("127.0.0.1"),
   SANDBOX_TOKEN: z.string({ error: "is required" }).min(1, "is required"),
-  /** `docker` is part of the schema but not implemented yet: main.ts refuses it with a clear error. */
   SANDBOX_RUNTIME: z.enum(["bwrap", "docker"]).default("bwrap"),
+  /** The docker runtime's image: python3, prlimit and the runner at /runner (sandbox/Dockerfile). */
+  SANDBOX_IMAGE: z.string().min(1).default("abp-sandbox:latest"),
+  /** Docker label value marking this service's containers, found and removed after a crash; one per service on a daemon. */
+  SANDBOX_SCOPE: z.string().regex(/^[\w.-]{1,64}$/, "letters, digits, _ . - only").default("sandbox-service"),
   SANDBOX_POOL_SIZE: z.coerce.number().int().nonnegative().default(2),
   SANDBOX_MEMORY_MB: positiveInt.default(256),
   SANDBOX_CPUS: z.coerce.number().positive().default(0.5),
@@ -26,7 +27,8 @@ export const sandboxConfigSchema = z.object({
   SANDBOX_IDLE_TIMEOUT_S: z.coerce.number().positive().default(270),
   SANDBOX_MAX_SESSIONS: positiveInt.default(50),
   SANDBOX_MAX_OUTPUT_BYTES: positiveInt.default(1024 * 1024),
-  SANDBOX_WORK_ROOT: z.string().min(1).default(join(tmpdir(), "sandbox-sessions")),
+  /** Size of each session's /work (and of its /tmp): RAM-backed, gone with the session. */
+  SANDBOX_WORK_DIR_MB: positiveInt.default(64),
 });
 
 export type SandboxConfig = z.infer<typeof sandboxConfigSchema>;

@@ -56,7 +56,9 @@ export async function awaitRunner(instance: RunnerInstance, executionId: string,
     }
     case "failed": {
       const { stdout, stderr } = message;
-      if (message.error_code === "output_too_large") return { result: failed(executionId, "output_too_large", stdout, stderr), runtimeLost: false };
+      if (message.error_code === "output_too_large" || message.error_code === "memory_exceeded") {
+        return { result: failed(executionId, message.error_code, stdout, stderr), runtimeLost: false };
+      }
       if (message.error_code === "unavailable") {
         // The execution's process died; the runner itself goes on serving the session.
         const code = MEMORY_ERROR.test(stderr) ? "memory_exceeded" : "unavailable";

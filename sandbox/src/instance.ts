@@ -3,11 +3,9 @@
  * runner writes is untrusted (the code can forge them): it is decoded by FrameReader and
  * validated with `runnerMessage` here, and anything else ends the channel.
  */
-import { mkdtemp, rm } from "node:fs/promises";
-import { join } from "node:path";
 import { encodeFrame, FrameReader } from "./protocol/frames.ts";
 import { type RunnerMessage, runnerMessage, type ServiceMessage } from "./protocol/messages.ts";
-import type { RuntimeExit, RuntimeLimits, RuntimeProcess, SandboxRuntime } from "./runtime/types.ts";
+import { type RuntimeExit, type RuntimeLimits, type RuntimeProcess, SANDBOX_RUNNER_DIR, type SandboxRuntime } from "./runtime/types.ts";
 
 export type Incoming =
   | { kind: "message"; message: RunnerMessage }
@@ -17,9 +15,6 @@ export type Incoming =
 
 export interface InstanceOptions {
   runtime: SandboxRuntime;
-  workRoot: string;
-  /** Host folder holding runner.py & co., bound read-only at /runner. */
-  runnerDir: string;
   limits: RuntimeLimits;
 }
 
@@ -36,7 +31,6 @@ export class RunnerInstance {
 
   private constructor(
     readonly id: string,
-    readonly workDir: string,
     private readonly proc: RuntimeProcess,
   ) {
     this.exited = proc.exited.then((exit) => {
@@ -49,20 +43,12 @@ export class RunnerInstance {
 
   static async start(options: InstanceOptions): Promise<RunnerInstance> {
     const id = `rt_${crypto.randomUUID()}`;
-    const workDir = await mkdtemp(join(options.workRoot, "session-"));
-    try {
-      const proc = await options.runtime.start({
-        id,
-        command: ["python3", "-I", "/runner/runner.py"],
-        workDir,
-        readOnlyBinds: [{ host: options.runnerDir, sandbox: "/runner" }],
-        limits: options.limits,
-      });
-      return new RunnerInstance(id, workDir, proc);
-    } catch (error) {
-      await rm(workDir, { recursive: true, force: true });
-      throw error;
-    }
+    const proc = await options.runtime.start({
+      id,
+      command: ["python3", "-I", `${SANDBOX_RUNNER_DIR}/runner.py`],
+      limits: options.limits,
+    });
+    return new RunnerInstance(id, proc);
   }
 
   get alive(): boolean {
@@ -107,7 +93,7 @@ export class RunnerInstance {
     });
   }
 
-  /** Kills the runtime (idempotent) and removes its work dir. */
+  /** Kills the runtime (idempotent); its work dir goes with it. */
   async destroy(): Promise<void> {
     this.killing ??= (async () => {
       this.close("destroyed");
@@ -116,7 +102,6 @@ export class RunnerInstance {
       } catch {
         // already gone, or the backstop kill timed out; nothing more to do here
       }
-      await rm(this.workDir, { recursive: true, force: true });
     })();
     return this.killing;
   }

@@ -1,14 +1,11 @@
 /** Wires config → runtime → warm pool → sessions → HTTP app. Used by main.ts and the tests. */
-import { chmod, mkdir } from "node:fs/promises";
-import { resolve } from "node:path";
 import { createApp } from "./app.ts";
 import type { SandboxConfig } from "./config.ts";
 import { WarmPool } from "./pool.ts";
 import { BwrapRuntime } from "./runtime/bwrap.ts";
+import { DockerRuntime } from "./runtime/docker.ts";
 import type { SandboxRuntime } from "./runtime/types.ts";
 import { SessionManager } from "./sessions.ts";
-
-export const RUNNER_DIR = resolve(import.meta.dir, "../runner");
 
 export class StartupError extends Error {
   override name = "StartupError";
@@ -30,32 +27,29 @@ export interface ServiceOptions {
 }
 
 export function makeRuntime(config: SandboxConfig): SandboxRuntime {
-  if (config.SANDBOX_RUNTIME === "docker") throw new StartupError("SANDBOX_RUNTIME=docker: docker runtime not available yet");
+  if (config.SANDBOX_RUNTIME === "docker") return new DockerRuntime({ image: config.SANDBOX_IMAGE, scope: config.SANDBOX_SCOPE });
   return new BwrapRuntime();
 }
 
 export async function createService(config: SandboxConfig, options: ServiceOptions = {}): Promise<Service> {
   const runtime = options.runtime ?? makeRuntime(config);
   const log = options.log ?? (() => {});
-  const reaped = await runtime.reapOrphans();
-  if (reaped > 0) log(`reaped ${reaped} orphaned sandbox process(es)`);
-
-  await mkdir(config.SANDBOX_WORK_ROOT, { recursive: true });
-  // The sandbox uids must traverse it (not list it) to reach their own work dirs.
-  await chmod(config.SANDBOX_WORK_ROOT, 0o711);
+  const reaped = await runtime.reapOrphans().catch((error: unknown) => {
+    throw new StartupError(`SANDBOX_RUNTIME=${runtime.kind}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  });
+  if (reaped > 0) log(`reaped ${reaped} orphaned sandbox(es)`);
 
   const pool = new WarmPool(
     {
       runtime,
-      workRoot: config.SANDBOX_WORK_ROOT,
-      runnerDir: RUNNER_DIR,
       limits: {
         memoryMb: config.SANDBOX_MEMORY_MB,
         cpus: config.SANDBOX_CPUS,
         // Wall-clock limits are ours; this only stops a runner that burns CPU for an hour.
         cpuSeconds: 3600,
         pids: config.SANDBOX_PIDS,
-        fileSizeMb: 100,
+        fileSizeMb: config.SANDBOX_WORK_DIR_MB,
+        workDirMb: config.SANDBOX_WORK_DIR_MB,
       },
     },
     config.SANDBOX_POOL_SIZE,

@@ -81,6 +81,8 @@ export const failureCode = z.enum([
   "output_too_large",
   /** The execution process died without finishing (os._exit, a signal, a crash). */
   "unavailable",
+  /** The execution process was killed by the kernel's out-of-memory killer (the sandbox's memory cgroup). */
+  "memory_exceeded",
   /** A frame from the service was not a message the runner understands. */
   "invalid_message",
   /** The frame stream itself broke (oversized or malformed frame); the runner exits. */

@@ -6,7 +6,8 @@
  * prlimit and setpriv both exec, so the spawned pid *is* bwrap's monitor
  * process, and killing it tears the whole sandbox down.
  */
-import { SANDBOX_WORK_DIR, type RuntimeSpec } from "./types.ts";
+import { prlimitOptions } from "./rlimits.ts";
+import { SANDBOX_INSIDE_ID, SANDBOX_RUNNER_DIR, SANDBOX_WORK_DIR, type RuntimeSpec } from "./types.ts";
 
 export interface BwrapBinaries {
   prlimit: string;
@@ -19,9 +20,6 @@ export const DEFAULT_BINARIES: BwrapBinaries = {
   setpriv: "/usr/bin/setpriv",
   bwrap: "/usr/bin/bwrap",
 };
-
-/** uid/gid the program sees inside; it maps to the per-sandbox host uid outside. */
-export const SANDBOX_INSIDE_ID = 65534;
 
 /**
  * bwrap itself takes processes of the uid: its monitor, the pid-namespace
@@ -36,21 +34,10 @@ const MB = 1024 * 1024;
 const SYSTEM_BINDS = ["/usr"];
 const SYSTEM_BIND_IF_PRESENT = ["/etc/ld.so.cache", "/etc/localtime", "/etc/python3", "/etc/python3.11", "/etc/ssl", "/etc/mime.types"];
 
-export function bwrapArgv(spec: RuntimeSpec, hostUid: number, bins: BwrapBinaries = DEFAULT_BINARIES): string[] {
+export function bwrapArgv(spec: RuntimeSpec, hostUid: number, runnerDir: string, bins: BwrapBinaries = DEFAULT_BINARIES): string[] {
   const { limits } = spec;
-  const rlimits = [
-    // RLIMIT_AS: no cgroup v2 to write to here, so memory is capped per
-    // process as address space. Allocations past it fail (MemoryError).
-    `--as=${limits.memoryMb * MB}`,
-    // RLIMIT_CPU: soft limit sends SIGXCPU, the hard one a second later SIGKILL.
-    `--cpu=${limits.cpuSeconds}:${limits.cpuSeconds + 1}`,
-    // RLIMIT_NPROC: counted per real uid, which is why each sandbox gets its own.
-    `--nproc=${limits.pids + BWRAP_OWN_PROCESSES}`,
-    // RLIMIT_FSIZE: writes past it fail with EFBIG (Python ignores SIGXFSZ).
-    `--fsize=${limits.fileSizeMb * MB}`,
-    "--core=0",
-    "--nofile=256",
-  ];
+  // RLIMIT_NPROC counts per real uid, which is why each sandbox gets a host uid of its own.
+  const rlimits = prlimitOptions(limits, limits.pids + BWRAP_OWN_PROCESSES);
 
   const dropPrivileges = [
     `--reuid=${hostUid}`,
@@ -75,10 +62,12 @@ export function bwrapArgv(spec: RuntimeSpec, hostUid: number, bins: BwrapBinarie
   for (const path of SYSTEM_BINDS) isolation.push("--ro-bind", path, path);
   isolation.push("--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64", "--symlink", "usr/bin", "/bin", "--symlink", "usr/sbin", "/sbin");
   for (const path of SYSTEM_BIND_IF_PRESENT) isolation.push("--ro-bind-try", path, path);
-  // /tmp is RAM-backed: cap its total size, or many files each under RLIMIT_FSIZE could fill memory.
-  isolation.push("--proc", "/proc", "--dev", "/dev", "--size", String(limits.fileSizeMb * MB), "--tmpfs", "/tmp");
-  for (const bind of spec.readOnlyBinds) isolation.push("--ro-bind", bind.host, bind.sandbox);
-  isolation.push("--bind", spec.workDir, SANDBOX_WORK_DIR, "--chdir", SANDBOX_WORK_DIR);
+  // /tmp and /work are RAM-backed and private to this sandbox: sized, or many files each
+  // under RLIMIT_FSIZE could fill memory; they vanish with it.
+  const tmpfsSize = String(limits.workDirMb * MB);
+  isolation.push("--proc", "/proc", "--dev", "/dev", "--size", tmpfsSize, "--tmpfs", "/tmp");
+  isolation.push("--ro-bind", runnerDir, SANDBOX_RUNNER_DIR);
+  isolation.push("--size", tmpfsSize, "--perms", "0700", "--tmpfs", SANDBOX_WORK_DIR, "--chdir", SANDBOX_WORK_DIR);
   // After all mounts: the root itself becomes read-only, so writes outside /work and /tmp fail.
   isolation.push("--remount-ro", "/");
   isolation.push(

@@ -3,8 +3,9 @@
  * test/sandbox/runtime):
  *  - namespaces: --unshare-all (no network, not even the host's loopback),
  *    private pid/ipc/uts/mount/user/cgroup namespaces;
- *  - filesystem: read-only /usr (+ a few /etc files), private /tmp, /proc,
- *    /dev, the work dir read-write at /work, and the root remounted read-only;
+ *  - filesystem: read-only /usr (+ a few /etc files) and runner at /runner,
+ *    private /proc and /dev, private sized tmpfs at /work and /tmp, and the
+ *    root remounted read-only;
  *  - identity: uid/gid 65534 inside, a *private* host uid from a dedicated
  *    range outside (setpriv), no capabilities, no_new_privs;
  *  - limits: rlimits via prlimit (see bwrap-args.ts). There is no writable
@@ -16,36 +17,43 @@
  *    sandbox uid, as a backstop.
  */
 import { existsSync } from "node:fs";
+import { resolve } from "node:path";
 import { bwrapArgv, DEFAULT_BINARIES, type BwrapBinaries } from "./bwrap-args.ts";
 import { killAllOwnedBy } from "./host-processes.ts";
 import { looksOutOfMemory, StderrTail } from "./oom-detector.ts";
+import { decodeExit } from "./exit-status.ts";
 import type { RuntimeExit, RuntimeProcess, RuntimeSpec, SandboxRuntime } from "./types.ts";
 import { UidPool } from "./uid-pool.ts";
-import { giveWorkDirTo } from "./work-dir.ts";
+
+/** The runner's files in this repo, bound read-only at /runner. */
+export const RUNNER_SOURCE_DIR = resolve(import.meta.dir, "../../runner");
 
 export interface BwrapRuntimeOptions {
   /** Host uids [uidBase, uidBase + uidCount) belong to this service's sandboxes only. */
   uidBase?: number;
   uidCount?: number;
   binaries?: BwrapBinaries;
+  /** Host folder bound at /runner; must be world-readable. */
+  runnerDir?: string;
 }
 
 export class BwrapRuntime implements SandboxRuntime {
   readonly kind = "bwrap" as const;
   private readonly uids: UidPool;
   private readonly bins: BwrapBinaries;
+  private readonly runnerDir: string;
 
   constructor(options: BwrapRuntimeOptions = {}) {
     this.uids = new UidPool(options.uidBase ?? 100_000, options.uidCount ?? 1000);
     this.bins = options.binaries ?? DEFAULT_BINARIES;
+    this.runnerDir = options.runnerDir ?? RUNNER_SOURCE_DIR;
   }
 
   async start(spec: RuntimeSpec): Promise<RuntimeProcess> {
     this.assertInstalled();
     const uid = this.uids.allocate();
     try {
-      await giveWorkDirTo(spec.workDir, uid, uid);
-      const child = Bun.spawn(bwrapArgv(spec, uid, this.bins), {
+      const child = Bun.spawn(bwrapArgv(spec, uid, this.runnerDir, this.bins), {
         stdin: "pipe",
         stdout: "pipe",
         stderr: "pipe",
@@ -116,22 +124,4 @@ class BwrapProcess implements RuntimeProcess {
     await killAllOwnedBy((uid) => uid === this.uid);
     await this.exited;
   }
-}
-
-/**
- * bwrap passes on the program's exit code, and reports a program killed by a
- * signal as 128 + signal number (like a shell). Codes above 128 are therefore
- * read as signals; a program that exits 137 on purpose is indistinguishable.
- */
-function decodeExit(rawCode: number, bwrapSignal: string | number | null): { code: number | null; signal: string | null } {
-  if (typeof bwrapSignal === "number") return { code: null, signal: signalName(bwrapSignal) };
-  if (bwrapSignal !== null) return { code: null, signal: bwrapSignal };
-  if (rawCode > 128 && rawCode < 128 + 65) return { code: null, signal: signalName(rawCode - 128) };
-  return { code: rawCode, signal: null };
-}
-
-const SIGNAL_NAMES: Record<number, string> = { 1: "SIGHUP", 2: "SIGINT", 6: "SIGABRT", 9: "SIGKILL", 11: "SIGSEGV", 15: "SIGTERM", 24: "SIGXCPU", 25: "SIGXFSZ" };
-
-function signalName(num: number): string {
-  return SIGNAL_NAMES[num] ?? `SIG${num}`;
 }

@@ -5,14 +5,18 @@
  */
 import { readdir, readFile } from "node:fs/promises";
 
-export async function pidsOwnedBy(isOwned: (uid: number) => boolean): Promise<number[]> {
-  const found: number[] = [];
+export async function processesOwnedBy(isOwned: (uid: number) => boolean): Promise<Array<{ pid: number; uid: number }>> {
+  const found: Array<{ pid: number; uid: number }> = [];
   for (const name of await readdir("/proc")) {
     if (!/^\d+$/.test(name)) continue;
     const uid = await realUidOf(Number(name));
-    if (uid !== null && isOwned(uid)) found.push(Number(name));
+    if (uid !== null && isOwned(uid)) found.push({ pid: Number(name), uid });
   }
   return found;
+}
+
+export async function pidsOwnedBy(isOwned: (uid: number) => boolean): Promise<number[]> {
+  return (await processesOwnedBy(isOwned)).map((p) => p.pid);
 }
 
 /** Real uid of a live process; null for gone or zombie (already dead, just unreaped) ones. */

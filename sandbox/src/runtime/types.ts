@@ -1,9 +1,14 @@
 /**
- * One interface over the locked-down runtimes (bubblewrap now, Docker later)
- * that run model-written Python. The service talks to the runner inside over
+ * One interface over the locked-down runtimes (Docker and bubblewrap) that run
+ * model-written Python. The service talks to the runner inside over
  * stdin/stdout; everything about isolation and limits lives behind `start()`.
+ *
+ * Every runtime gives its program the same world: cwd /work, a private tmpfs of
+ * `workDirMb` that lives exactly as long as the runtime (so files persist
+ * across the executions of one session and vanish with it), a private /tmp of
+ * the same size, the runner read-only at /runner, a read-only system, no
+ * network, a non-root uid with no capabilities.
  */
-import type { FileSink } from "bun";
 
 export interface RuntimeLimits {
   /** Address-space / memory ceiling for the sandboxed program. */
@@ -16,11 +21,8 @@ export interface RuntimeLimits {
   pids: number;
   /** Largest file the sandbox may write. */
   fileSizeMb: number;
-}
-
-export interface RuntimeBind {
-  host: string;
-  sandbox: string;
+  /** Size of the /work tmpfs (and, separately, of /tmp). */
+  workDirMb: number;
 }
 
 export interface RuntimeSpec {
@@ -28,10 +30,6 @@ export interface RuntimeSpec {
   id: string;
   /** argv run inside the sandbox, e.g. ["python3", "/runner/runner.py"]. */
   command: string[];
-  /** Host directory mounted read-write at SANDBOX_WORK_DIR and used as cwd. */
-  workDir: string;
-  /** Host paths mounted read-only (e.g. the runner's folder). Must be world-readable. */
-  readOnlyBinds: RuntimeBind[];
   limits: RuntimeLimits;
 }
 
@@ -46,10 +44,16 @@ export interface RuntimeExit {
   killed: boolean;
 }
 
+/** The program's stdin: Bun's FileSink has this shape, and Docker's attach stream is adapted to it. */
+export interface RuntimeStdin {
+  write(chunk: string | Uint8Array): unknown;
+  flush(): unknown;
+  end(): unknown;
+}
+
 export interface RuntimeProcess {
   readonly id: string;
-  /** Bun's FileSink: write()/flush()/end(). */
-  readonly stdin: FileSink;
+  readonly stdin: RuntimeStdin;
   readonly stdout: ReadableStream<Uint8Array>;
   readonly stderr: ReadableStream<Uint8Array>;
   readonly exited: Promise<RuntimeExit>;
@@ -66,3 +70,7 @@ export interface SandboxRuntime {
 
 /** Where the work dir appears inside every runtime. */
 export const SANDBOX_WORK_DIR = "/work";
+/** Where the runner's files appear inside every runtime (read-only). */
+export const SANDBOX_RUNNER_DIR = "/runner";
+/** uid/gid the program runs as inside every runtime ("nobody"). */
+export const SANDBOX_INSIDE_ID = 65534;

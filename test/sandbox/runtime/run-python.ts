@@ -1,10 +1,7 @@
 /** Small helpers the runtime contract tests share. */
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { RuntimeExit, RuntimeLimits, RuntimeProcess, SandboxRuntime } from "../../../sandbox/src/runtime/types.ts";
 
-export const TEST_LIMITS: RuntimeLimits = { memoryMb: 256, cpus: 1, cpuSeconds: 20, pids: 32, fileSizeMb: 8 };
+export const TEST_LIMITS: RuntimeLimits = { memoryMb: 256, cpus: 1, cpuSeconds: 20, pids: 32, fileSizeMb: 8, workDirMb: 16 };
 
 export interface FinishedRun {
   stdout: string;
@@ -12,26 +9,10 @@ export interface FinishedRun {
   exit: RuntimeExit;
 }
 
-export class WorkDirs {
-  private readonly made: string[] = [];
-
-  async make(): Promise<string> {
-    const dir = await mkdtemp(join(tmpdir(), "sandbox-runtime-test-"));
-    this.made.push(dir);
-    return dir;
-  }
-
-  async removeAll(): Promise<void> {
-    await Promise.all(this.made.map((dir) => rm(dir, { recursive: true, force: true })));
-  }
-}
-
-export async function startPython(runtime: SandboxRuntime, workDir: string, code: string, limits: Partial<RuntimeLimits> = {}): Promise<RuntimeProcess> {
+export async function startPython(runtime: SandboxRuntime, code: string, limits: Partial<RuntimeLimits> = {}): Promise<RuntimeProcess> {
   const proc = await runtime.start({
     id: `test-${crypto.randomUUID()}`,
     command: ["python3", "-c", code],
-    workDir,
-    readOnlyBinds: [],
     limits: { ...TEST_LIMITS, ...limits },
   });
   proc.stdin.end();
@@ -43,8 +24,8 @@ export async function finish(proc: RuntimeProcess): Promise<FinishedRun> {
   return { stdout, stderr, exit };
 }
 
-export async function runPython(runtime: SandboxRuntime, workDir: string, code: string, limits: Partial<RuntimeLimits> = {}): Promise<FinishedRun> {
-  return finish(await startPython(runtime, workDir, code, limits));
+export async function runPython(runtime: SandboxRuntime, code: string, limits: Partial<RuntimeLimits> = {}): Promise<FinishedRun> {
+  return finish(await startPython(runtime, code, limits));
 }
 
 /** Reads stdout until `marker` shows up, so a test knows the program got going. */

@@ -1,16 +1,14 @@
-/** Starts a sandbox service in-process (small pool, short timeouts) and drives it via app.request. */
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+/** Starts a sandbox service in-process (small pool, short timeouts) on one runtime kind and drives it via app.request. */
 import { loadSandboxConfig } from "../../../sandbox/src/config.ts";
-import { BwrapRuntime } from "../../../sandbox/src/runtime/bwrap.ts";
 import { createService, type Service } from "../../../sandbox/src/service.ts";
+import { freshScope, prepareRuntime, type RuntimeKind, scopedRuntime } from "../runtime/runtimes.ts";
 
 export const TOKEN = "test-token-0123456789abcdef";
 
 export interface Harness {
   service: Service;
-  workRoot: string;
+  /** Sandboxes of this harness's scope still running. */
+  live(): Promise<number>;
   call(method: string, path: string, body?: unknown, token?: string | null): Promise<{ status: number; json: any }>;
   newSession(owner?: string): Promise<string>;
   execute(session: string, code: string, tools?: unknown[], owner?: string): Promise<any>;
@@ -18,10 +16,12 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(env: Record<string, string>, uidBase: number): Promise<Harness> {
-  const workRoot = await mkdtemp(join(tmpdir(), "sandbox-service-test-"));
-  const config = loadSandboxConfig({ SANDBOX_TOKEN: TOKEN, SANDBOX_POOL_SIZE: "1", SANDBOX_WORK_ROOT: workRoot, ...env });
-  const service = await createService(config, { runtime: new BwrapRuntime({ uidBase, uidCount: 50 }) });
+/** `bwrapBase`: first uid of a 100-uid range of this harness's own (ignored by docker, which gets a fresh label). */
+export async function startHarness(kind: RuntimeKind, env: Record<string, string>, bwrapBase: number): Promise<Harness> {
+  await prepareRuntime(kind);
+  const config = loadSandboxConfig({ SANDBOX_TOKEN: TOKEN, SANDBOX_POOL_SIZE: "1", SANDBOX_RUNTIME: kind, ...env });
+  const { runtime, live } = scopedRuntime(kind, freshScope(kind, bwrapBase));
+  const service = await createService(config, { runtime });
   const call: Harness["call"] = async (method, path, body, token = TOKEN) => {
     const headers: Record<string, string> = {};
     if (token !== null) headers.authorization = `Bearer ${token}`;
@@ -32,7 +32,7 @@ export async function startHarness(env: Record<string, string>, uidBase: number)
   };
   const h: Harness = {
     service,
-    workRoot,
+    live,
     call,
     async newSession(owner = "alice") {
       const res = await call("POST", "/v1/sessions", { owner });
@@ -52,7 +52,6 @@ export async function startHarness(env: Record<string, string>, uidBase: number)
     async close() {
       await service.close();
       await service.runtime.reapOrphans();
-      await rm(workRoot, { recursive: true, force: true });
     },
   };
   return h;

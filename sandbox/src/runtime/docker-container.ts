@@ -1,0 +1,58 @@
+/**
+ * The container one Docker sandbox runs in, as a pure function of the spec:
+ *  - no network at all (`none`: only a loopback of its own);
+ *  - read-only root; /work and /tmp are private sized tmpfs (they count
+ *    against the memory cgroup, and vanish with the container);
+ *  - cgroup limits for the whole container: memory (swap included, so no
+ *    swap), CPU share, pids; prlimit rlimits per process inside (see rlimits.ts);
+ *  - uid/gid 65534, every capability dropped, no-new-privileges, private IPC;
+ *  - an init (docker-init) as pid 1 that reaps what the code orphans and passes
+ *    stdin EOF on: when the service's attach connection closes, stdin closes
+ *    (StdinOnce), the runner exits, and the container ends with it.
+ * Labels mark it as ours, so a restarted service can find and remove it.
+ */
+import type { ContainerCreateOptions } from "dockerode";
+import { prlimitOptions } from "./rlimits.ts";
+import { SANDBOX_INSIDE_ID, SANDBOX_WORK_DIR, type RuntimeSpec } from "./types.ts";
+
+/** Label carrying the scope (one per service); its value tells services sharing a daemon apart. */
+export const SCOPE_LABEL = "abp.sandbox.scope";
+export const ID_LABEL = "abp.sandbox.id";
+
+const MB = 1024 * 1024;
+
+export function containerOptions(spec: RuntimeSpec, image: string, scope: string): ContainerCreateOptions {
+  const { limits } = spec;
+  const tmpfs = `rw,nosuid,nodev,size=${limits.workDirMb}m,mode=0700,uid=${SANDBOX_INSIDE_ID},gid=${SANDBOX_INSIDE_ID}`;
+  return {
+    Image: image,
+    Cmd: ["prlimit", ...prlimitOptions(limits), "--", ...spec.command],
+    User: `${SANDBOX_INSIDE_ID}:${SANDBOX_INSIDE_ID}`,
+    WorkingDir: SANDBOX_WORK_DIR,
+    Env: ["PATH=/usr/local/bin:/usr/bin:/bin", `HOME=${SANDBOX_WORK_DIR}`, "LANG=C.UTF-8"],
+    Hostname: "sandbox",
+    Labels: { [SCOPE_LABEL]: scope, [ID_LABEL]: spec.id },
+    NetworkDisabled: true,
+    AttachStdin: true,
+    AttachStdout: true,
+    AttachStderr: true,
+    OpenStdin: true,
+    StdinOnce: true,
+    Tty: false,
+    HostConfig: {
+      NetworkMode: "none",
+      ReadonlyRootfs: true,
+      Tmpfs: { [SANDBOX_WORK_DIR]: tmpfs, "/tmp": tmpfs },
+      Memory: limits.memoryMb * MB,
+      MemorySwap: limits.memoryMb * MB,
+      NanoCpus: Math.round(limits.cpus * 1e9),
+      PidsLimit: limits.pids,
+      CapDrop: ["ALL"],
+      SecurityOpt: ["no-new-privileges"],
+      IpcMode: "private",
+      Init: true,
+      // Output travels over the attach stream only; nothing is kept in the daemon's logs.
+      LogConfig: { Type: "none", Config: {} },
+    },
+  };
+}

@@ -1,0 +1,81 @@
+/**
+ * Builds the docker runtime's image (sandbox/Dockerfile) without any registry:
+ * its base is a minimal Debian with python3 made by debootstrap and `docker
+ * import`ed once as BASE_IMAGE (reused while it exists); the image itself is
+ * then a normal build FROM it, cached by the daemon, so a rebuild after a
+ * runner change takes a second.
+ *
+ *   bun run sandbox:image [tag]     (default abp-sandbox:latest)
+ *
+ * Tests call ensureSandboxImage() themselves. Needs root (debootstrap), the
+ * debootstrap package, and a running dockerd.
+ */
+import Docker from "dockerode";
+import { existsSync } from "node:fs";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { Readable } from "node:stream";
+
+export const BASE_IMAGE = "abp-sandbox-base:bookworm";
+const SANDBOX_DIR = resolve(import.meta.dir, "../sandbox");
+const DEBIAN_MIRROR = "http://deb.debian.org/debian";
+
+export async function ensureSandboxImage(tag: string, log: (line: string) => void = () => {}): Promise<void> {
+  const docker = new Docker();
+  await docker.ping().catch((error: unknown) => {
+    throw new Error(`the Docker daemon is not reachable (${String(error)}): apt-get install docker.io, then start dockerd`);
+  });
+  if (!(await imageExists(docker, BASE_IMAGE))) await importDebianBase(log);
+  await buildFromSandboxDir(docker, tag, log);
+}
+
+async function imageExists(docker: Docker, name: string): Promise<boolean> {
+  return docker.getImage(name).inspect().then(() => true, () => false);
+}
+
+async function importDebianBase(log: (line: string) => void): Promise<void> {
+  if (!existsSync("/usr/sbin/debootstrap")) throw new Error("debootstrap not found: apt-get install debootstrap");
+  const root = await mkdtemp(join(tmpdir(), "sandbox-rootfs-"));
+  try {
+    log(`debootstrap: minimal Debian bookworm with python3 into ${root}`);
+    await run(["debootstrap", "--variant=minbase", "--include=python3", "bookworm", root, DEBIAN_MIRROR]);
+    log(`docker import → ${BASE_IMAGE}`);
+    await run(["sh", "-c", `tar -C "$1" -c . | docker import - "$2"`, "sh", root, BASE_IMAGE]);
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
+async function buildFromSandboxDir(docker: Docker, tag: string, log: (line: string) => void): Promise<void> {
+  const runnerFiles = (await readdir(join(SANDBOX_DIR, "runner"))).filter((name) => name.endsWith(".py"));
+  // The build context as a tar made by tar(1): dockerode's own packer (tar-fs) sends an empty one under Bun.
+  const context = Bun.spawnSync(["tar", "-C", SANDBOX_DIR, "-c", "Dockerfile", ...runnerFiles.map((name) => `runner/${name}`)]);
+  if (!context.success) throw new Error(`tar of ${SANDBOX_DIR} failed: ${context.stderr.toString()}`);
+  const progress = await docker.buildImage(Readable.from([context.stdout]), { t: tag, buildargs: { BASE: BASE_IMAGE }, version: "1" });
+  await new Promise<void>((done, fail) => {
+    docker.modem.followProgress(
+      progress,
+      (error: Error | null, events: Array<{ error?: string; stream?: string }>) => {
+        const failure = error?.message ?? events.find((event) => event.error !== undefined)?.error;
+        if (failure === undefined) done();
+        else fail(new Error(`building ${tag} failed: ${failure}`));
+      },
+      (event: { stream?: string }) => {
+        if (event.stream?.trim()) log(event.stream.trim());
+      },
+    );
+  });
+}
+
+async function run(argv: string[]): Promise<void> {
+  const child = Bun.spawn(argv, { stdout: "pipe", stderr: "pipe" });
+  const [stdout, stderr, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
+  if (code !== 0) throw new Error(`${argv[0]} exited ${code}: ${(stderr || stdout).slice(-2000)}`);
+}
+
+if (import.meta.main) {
+  const tag = process.argv[2] ?? "abp-sandbox:latest";
+  await ensureSandboxImage(tag, (line) => console.error(line));
+  console.log(tag);
+}

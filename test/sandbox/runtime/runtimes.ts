@@ -1,0 +1,46 @@
+/**
+ * The runtimes under test, each in a scope of its own (a bwrap uid range, a
+ * Docker label) so tests never touch a real service's sandboxes or each other's.
+ * Also used by start-then-exit.ts, a separate process, hence the string form.
+ */
+import { BwrapRuntime } from "../../../sandbox/src/runtime/bwrap.ts";
+import { DockerRuntime } from "../../../sandbox/src/runtime/docker.ts";
+import { processesOwnedBy } from "../../../sandbox/src/runtime/host-processes.ts";
+import type { SandboxRuntime } from "../../../sandbox/src/runtime/types.ts";
+import { ensureSandboxImage } from "../../../scripts/sandbox-image.ts";
+
+/** Built by scripts/sandbox-image.ts from sandbox/Dockerfile; tests never touch abp-sandbox:latest. */
+export const TEST_IMAGE = "abp-sandbox:test";
+
+export type RuntimeKind = SandboxRuntime["kind"];
+export const RUNTIME_KINDS: RuntimeKind[] = ["bwrap", "docker"];
+
+/** `scope`: for bwrap the first uid of a 100-uid range, for docker the label value. */
+export interface ScopedRuntime {
+  runtime: SandboxRuntime;
+  /** Sandboxes of this scope still running (started by any process). */
+  live(): Promise<number>;
+}
+
+export function scopedRuntime(kind: RuntimeKind, scope: string): ScopedRuntime {
+  if (kind === "bwrap") {
+    const uidBase = Number(scope);
+    return {
+      runtime: new BwrapRuntime({ uidBase, uidCount: 100 }),
+      // One host uid per live sandbox.
+      live: async () => new Set((await processesOwnedBy((uid) => uid >= uidBase && uid < uidBase + 100)).map((p) => p.uid)).size,
+    };
+  }
+  const runtime = new DockerRuntime({ image: TEST_IMAGE, scope });
+  return { runtime, live: () => runtime.running() };
+}
+
+/** A fresh scope: a uid range picked from `bwrapBase` (distinct per test file), or a random label. */
+export function freshScope(kind: RuntimeKind, bwrapBase: number): string {
+  return kind === "bwrap" ? String(bwrapBase) : `test-${crypto.randomUUID()}`;
+}
+
+/** Everything a runtime needs before its first start; a missing piece fails with how to install it. */
+export async function prepareRuntime(kind: RuntimeKind): Promise<void> {
+  if (kind === "docker") await ensureSandboxImage(TEST_IMAGE);
+}
