@@ -116,6 +116,37 @@ for (const [index, kind] of RUNTIME_KINDS.entries()) {
         expect(result).toMatchObject({ status: "failed", error_code: "memory_exceeded" });
       });
 
+      test("memory filled past the sandbox's total (files in /work count too) → memory_exceeded, and the session goes on", async () => {
+        const id = await h.newSession();
+        // 96 MB of files, then 200 MB in one process: each part is under the per-process cap,
+        // together they pass SANDBOX_MEMORY_MB. Docker's memory cgroup counts both and the kernel
+        // kills the code; bwrap has no such total, so there the files are refused instead.
+        const code = `chunk = b"x" * (1024 * 1024)
+try:
+    for i in range(96):
+        with open(f"fill{i}", "wb") as f: f.write(chunk)
+except OSError as e: print("files stopped", e.errno)
+big = bytearray(200 * 1024 * 1024)
+for i in range(0, len(big), 4096): big[i] = 1
+print("survived")`;
+        const result = await h.execute(id, code);
+        if (kind === "docker") expect(result).toMatchObject({ status: "failed", error_code: "memory_exceeded" });
+        else expect(result).toMatchObject({ status: "completed", stdout: "files stopped 28\nsurvived\n" });
+        expect((await h.execute(id, "print('still here')")).stdout).toBe("still here\n");
+      });
+
+      test("a fork bomb is contained: the service stays healthy and other sessions work", async () => {
+        const bomb = await h.newSession();
+        const code = "import os\nwhile True:\n    try: os.fork()\n    except OSError: pass";
+        const pending = h.call("POST", `/v1/sessions/${bomb}/executions`, { owner: "alice", code });
+        await Bun.sleep(500);
+        const other = await h.newSession();
+        expect((await h.execute(other, "print('unaffected')")).stdout).toBe("unaffected\n");
+        expect((await h.call("GET", "/health")).status).toBe(200);
+        expect((await h.call("DELETE", `/v1/sessions/${bomb}?owner=alice`)).status).toBe(204);
+        expect((await pending).status).toBeLessThan(500);
+      }, 30_000);
+
       test("output flood → output_too_large", async () => {
         const id = await h.newSession();
         const result = await h.execute(id, "while True: print('x' * 10000)");
