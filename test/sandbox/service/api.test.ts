@@ -22,20 +22,20 @@ for (const [index, kind] of RUNTIME_KINDS.entries()) {
         for (const token of [null, "wrong"]) {
           const res = await h.call("POST", "/v1/sessions", { owner: "alice" }, token);
           expect(res.status).toBe(401);
-          expect(res.json.error.type).toBe("authentication_error");
+          expect(res.json.error?.type).toBe("authentication_error");
         }
       });
     });
 
     describe("sessions", () => {
       test("warm pool: a session takes a started runtime at once, and the pool refills", async () => {
-        await eventually(async () => (await h.call("GET", "/health")).json.pool.idle === 2, 10_000);
+        await eventually(async () => (await h.call("GET", "/health")).json.pool?.idle === 2, 10_000);
         const started = performance.now();
         const id = await h.newSession();
         expect(performance.now() - started).toBeLessThan(200);
         expect(id.length).toBeGreaterThanOrEqual(32);
-        await eventually(async () => (await h.call("GET", "/health")).json.pool.idle === 2, 10_000);
-        expect((await h.call("GET", "/health")).json.pool.busy).toBeGreaterThanOrEqual(1);
+        await eventually(async () => (await h.call("GET", "/health")).json.pool?.idle === 2, 10_000);
+        expect((await h.call("GET", "/health")).json.pool?.busy).toBeGreaterThanOrEqual(1);
         expect((await h.call("DELETE", `/v1/sessions/${id}?owner=alice`)).status).toBe(204);
       });
 
@@ -52,15 +52,15 @@ for (const [index, kind] of RUNTIME_KINDS.entries()) {
         const first = await h.execute(id, code, [{ name: "lookup", description: "d", input_schema: { type: "object" } }]);
         expect(first.status).toBe("tool_calls");
         expect(first.calls).toHaveLength(3);
-        expect(first.calls.map((c: any) => c.input.n).sort()).toEqual([0, 1, 2]);
-        const done = await h.toolResults(id, first.execution_id, first.calls.map((c: any) => ({ call_id: c.call_id, content: `v${c.input.n}` })));
+        expect(first.calls.map((c) => c.input.n).sort()).toEqual([0, 1, 2]);
+        const done = await h.toolResults(id, first.execution_id, first.calls.map((c) => ({ call_id: c.call_id, content: `v${c.input.n}` })));
         expect(done).toMatchObject({ execution_id: first.execution_id, status: "completed", stdout: "['v0', 'v1', 'v2']\n", return_code: 0 });
       });
 
       test("is_error raises ToolError in the code", async () => {
         const id = await h.newSession();
         const first = await h.execute(id, "try:\n  await boom()\nexcept ToolError as e:\n  print('caught', e)", [{ name: "boom" }]);
-        const done = await h.toolResults(id, first.execution_id, [{ call_id: first.calls[0].call_id, content: "bad thing", is_error: true }]);
+        const done = await h.toolResults(id, first.execution_id, [{ call_id: first.calls[0]?.call_id, content: "bad thing", is_error: true }]);
         expect(done).toMatchObject({ status: "completed", stdout: "caught bad thing\n" });
       });
 
@@ -90,13 +90,13 @@ for (const [index, kind] of RUNTIME_KINDS.entries()) {
         expect(notJson.status).toBe(400);
         const noOwner = await h.call("POST", "/v1/sessions", {});
         expect(noOwner.status).toBe(400);
-        expect(noOwner.json.error.message).toContain("owner");
+        expect(noOwner.json.error?.message).toContain("owner");
         const badCode = await h.call("POST", `/v1/sessions/${id}/executions`, { owner: "alice", code: 5 });
         expect(badCode.status).toBe(400);
-        expect(badCode.json.error.message).toContain("code");
+        expect(badCode.json.error?.message).toContain("code");
         const badTool = await h.call("POST", `/v1/sessions/${id}/executions`, { owner: "alice", code: "", tools: [{ name: "" }] });
         expect(badTool.status).toBe(400);
-        expect(badTool.json.error.message).toContain("tools.0.name");
+        expect(badTool.json.error?.message).toContain("tools.0.name");
         const noQuery = await h.call("GET", `/v1/sessions/${id}`);
         expect(noQuery.status).toBe(400);
       });
@@ -181,13 +181,13 @@ print("survived")`;
         const id = await h.newSession();
         const res = await h.call("POST", `/v1/sessions/${id}/executions`, { owner: "alice", code: "#" + "x".repeat(33 * 1024 * 1024) });
         expect(res.status).toBe(413);
-        expect(res.json.error.type).toBe("request_too_large");
+        expect(res.json.error?.type).toBe("request_too_large");
       });
 
       test("unknown routes are a JSON 404", async () => {
         const res = await h.call("GET", "/v1/nothing");
         expect(res.status).toBe(404);
-        expect(res.json.error.type).toBe("not_found_error");
+        expect(res.json.error?.type).toBe("not_found_error");
       });
     });
   });
