@@ -8,7 +8,8 @@ import { RunnerInstance } from "./instance.ts";
 export class WarmPool {
   private readonly idle: RunnerInstance[] = [];
   private readonly busy = new Set<RunnerInstance>();
-  private starting = 0;
+  /** Starts in flight: close() waits for them, or a runtime started during shutdown would outlive the service. */
+  private readonly starting = new Set<Promise<void>>();
   private closed = false;
   lastError: string | undefined;
 
@@ -19,14 +20,13 @@ export class WarmPool {
   ) {}
 
   stats(): { idle: number; busy: number; starting: number } {
-    return { idle: this.idle.length, busy: this.busy.size, starting: this.starting };
+    return { idle: this.idle.length, busy: this.busy.size, starting: this.starting.size };
   }
 
   /** Starts runtimes until `size` are idle or starting. */
   fill(): void {
-    while (!this.closed && this.idle.length + this.starting < this.size) {
-      this.starting += 1;
-      void RunnerInstance.start(this.options)
+    while (!this.closed && this.idle.length + this.starting.size < this.size) {
+      const start: Promise<void> = RunnerInstance.start(this.options)
         .then((instance) => {
           if (this.closed) return instance.destroy();
           this.lastError = undefined;
@@ -39,8 +39,9 @@ export class WarmPool {
           this.log(`warm runtime failed to start: ${this.lastError}`);
         })
         .finally(() => {
-          this.starting -= 1;
+          this.starting.delete(start);
         });
+      this.starting.add(start);
     }
   }
 
@@ -49,6 +50,10 @@ export class WarmPool {
     let instance: RunnerInstance | undefined;
     while ((instance = this.idle.shift()) !== undefined && !instance.alive) void instance.destroy();
     instance ??= await RunnerInstance.start(this.options);
+    if (this.closed) {
+      await instance.destroy();
+      throw new Error("the service is shutting down");
+    }
     this.busy.add(instance);
     this.fill();
     return instance;
@@ -65,7 +70,7 @@ export class WarmPool {
     const all = [...this.idle, ...this.busy];
     this.idle.length = 0;
     this.busy.clear();
-    await Promise.all(all.map((instance) => instance.destroy()));
+    await Promise.all([...all.map((instance) => instance.destroy()), ...this.starting]);
   }
 
   private dropIdle(instance: RunnerInstance): void {

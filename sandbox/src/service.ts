@@ -7,6 +7,8 @@ import { DockerRuntime } from "./runtime/docker.ts";
 import type { SandboxRuntime } from "./runtime/types.ts";
 import { SessionManager } from "./sessions.ts";
 
+const ORPHAN_SWEEP_MS = 30_000;
+
 export class StartupError extends Error {
   override name = "StartupError";
 }
@@ -64,6 +66,13 @@ export async function createService(config: SandboxConfig, options: ServiceOptio
     maxOutputBytes: config.SANDBOX_MAX_OUTPUT_BYTES,
   });
   sessions.startReaper();
+  // Sessions destroy their sandboxes; this catches any a failed kill or a lost daemon call left behind.
+  const orphanSweep = setInterval(() => {
+    runtime.reapOrphans().then(
+      (count) => count > 0 && log(`reaped ${count} orphaned sandbox(es)`),
+      (error: unknown) => log("orphan sweep failed", error),
+    );
+  }, ORPHAN_SWEEP_MS);
   const app = createApp({ token: config.SANDBOX_TOKEN, runtimeKind: runtime.kind, pool, sessions, log });
   return {
     app,
@@ -71,6 +80,7 @@ export async function createService(config: SandboxConfig, options: ServiceOptio
     sessions,
     runtime,
     async close() {
+      clearInterval(orphanSweep);
       await sessions.closeAll();
       await pool.close();
     },

@@ -19,7 +19,7 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { bwrapArgv, DEFAULT_BINARIES, type BwrapBinaries } from "./bwrap-args.ts";
-import { killAllOwnedBy } from "./host-processes.ts";
+import { killAllOwnedBy, processesOwnedBy } from "./host-processes.ts";
 import { looksOutOfMemory, StderrTail } from "./oom-detector.ts";
 import { decodeExit } from "./exit-status.ts";
 import type { RuntimeExit, RuntimeProcess, RuntimeSpec, SandboxRuntime } from "./types.ts";
@@ -65,9 +65,12 @@ export class BwrapRuntime implements SandboxRuntime {
     }
   }
 
-  /** Every process of a uid in our range is a sandbox left by an earlier run of the service. */
+  /** A process of a uid in our range that we did not hand out belongs to a sandbox we lost (or an earlier run's). */
   async reapOrphans(): Promise<number> {
-    return killAllOwnedBy((uid) => this.uids.contains(uid));
+    const orphaned = (uid: number) => this.uids.isUnclaimed(uid);
+    const sandboxes = new Set((await processesOwnedBy(orphaned)).map((p) => p.uid));
+    if (sandboxes.size > 0) await killAllOwnedBy(orphaned);
+    return sandboxes.size;
   }
 
   private assertInstalled(): void {

@@ -6,7 +6,7 @@
  */
 import Docker from "dockerode";
 import { PassThrough } from "node:stream";
-import { containerOptions, SCOPE_LABEL } from "./docker-container.ts";
+import { containerOptions, ID_LABEL, SCOPE_LABEL } from "./docker-container.ts";
 import { decodeExit } from "./exit-status.ts";
 import { looksOutOfMemory, StderrTail } from "./oom-detector.ts";
 import type { RuntimeExit, RuntimeProcess, RuntimeSpec, RuntimeStdin, SandboxRuntime } from "./types.ts";
@@ -26,6 +26,11 @@ export class DockerRuntime implements SandboxRuntime {
   private readonly docker: Docker;
   private readonly image: string;
   private readonly scope: string;
+  /**
+   * Spec ids (the containers' ID_LABEL) this instance is starting or running. Claimed before the
+   * create call, so a sweep never takes a container whose creation is still in flight for its own.
+   */
+  private readonly ours = new Set<string>();
 
   constructor(options: DockerRuntimeOptions) {
     this.docker = options.docker ?? new Docker();
@@ -34,28 +39,30 @@ export class DockerRuntime implements SandboxRuntime {
   }
 
   async start(spec: RuntimeSpec): Promise<RuntimeProcess> {
-    const container = await this.daemonCall(() => this.docker.createContainer(containerOptions(spec, this.image, this.scope)));
+    this.ours.add(spec.id);
+    const container = await this.daemonCall(() => this.docker.createContainer(containerOptions(spec, this.image, this.scope))).catch((error: unknown) => {
+      this.ours.delete(spec.id);
+      throw error;
+    });
     try {
       const stream = await container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true });
       await container.start();
-      return new DockerProcess(spec.id, container, stream);
+      const proc = new DockerProcess(spec.id, container, stream);
+      void proc.exited.finally(() => this.ours.delete(spec.id));
+      return proc;
     } catch (error) {
       await container.remove({ force: true }).catch(() => {});
+      this.ours.delete(spec.id);
       throw error;
     }
   }
 
-  /** Every container with our scope label is left over from an earlier run of the service. */
+  /** A container with our scope label that this instance is not running was lost, or left by an earlier run. */
   async reapOrphans(): Promise<number> {
     const found = await this.daemonCall(() => this.docker.listContainers({ all: true, filters: { label: [`${SCOPE_LABEL}=${this.scope}`] } }));
-    await Promise.all(found.map((c) => this.docker.getContainer(c.Id).remove({ force: true }).catch(() => {})));
-    return found.length;
-  }
-
-  /** How many of our containers are running: for tests and diagnostics. */
-  async running(): Promise<number> {
-    const found = await this.daemonCall(() => this.docker.listContainers({ filters: { label: [`${SCOPE_LABEL}=${this.scope}`], status: ["running"] } }));
-    return found.length;
+    const orphans = found.filter((c) => !this.ours.has(c.Labels[ID_LABEL] ?? ""));
+    await Promise.all(orphans.map((c) => this.docker.getContainer(c.Id).remove({ force: true }).catch(() => {})));
+    return orphans.length;
   }
 
   /** Turns the two set-up mistakes (no daemon, no image) into errors that say what to do. */

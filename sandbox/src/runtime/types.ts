@@ -64,7 +64,11 @@ export interface RuntimeProcess {
 export interface SandboxRuntime {
   readonly kind: "docker" | "bwrap";
   start(spec: RuntimeSpec): Promise<RuntimeProcess>;
-  /** Remove runtimes left by a previous crash of the service; returns how many were removed. */
+  /**
+   * Removes the sandboxes of this runtime's scope (bwrap: its uid range, docker: its label)
+   * that this instance is not running: all of them at start-up (left by a crash), and any
+   * lost since. Returns how many sandboxes were removed.
+   */
   reapOrphans(): Promise<number>;
 }
 

@@ -3,8 +3,7 @@
  *
  * Why: RLIMIT_NPROC is counted per *real uid*. If every sandbox ran as the same
  * uid, one sandbox's fork bomb would use up the process budget of all the
- * others. A private uid also means one sandbox's files (its work dir is chowned
- * to that uid, mode 0700) are unreadable by any other sandbox.
+ * others. A private uid also means no sandbox can signal or ptrace another.
  */
 export class UidPool {
   private readonly inUse = new Set<number>();
@@ -34,5 +33,10 @@ export class UidPool {
 
   contains(uid: number): boolean {
     return uid >= this.base && uid < this.base + this.size;
+  }
+
+  /** A uid of the range that this pool has not handed out: whatever runs under it is not ours. */
+  isUnclaimed(uid: number): boolean {
+    return this.contains(uid) && !this.inUse.has(uid);
   }
 }

@@ -15,7 +15,8 @@ const REPO_ROOT = resolve(import.meta.dir, "../../..");
 /** `bwrapBase`: first uid of the range this file's bwrap sandboxes use (two ranges of 100 from it). */
 export function runtimeContract(kind: RuntimeKind, bwrapBase: number): void {
   describe(`${kind} runtime contract`, () => {
-    const { runtime, live } = scopedRuntime(kind, freshScope(kind, bwrapBase));
+    const scope = freshScope(kind, bwrapBase);
+    const { runtime, live } = scopedRuntime(kind, scope);
     beforeAll(() => prepareRuntime(kind), 300_000);
     afterAll(async () => {
       // Backstop so a failing test cannot leave sandboxes running.
@@ -244,13 +245,19 @@ while True:
       await orphans.runtime.reapOrphans();
     }, 20_000);
 
-    test("reapOrphans() returns a count and leaves nothing running", async () => {
-      const proc = await startPython(runtime, "import time; print('up', flush=True); time.sleep(30)");
-      await waitForOutput(proc.stdout, "up");
-      expect(await runtime.reapOrphans()).toBeGreaterThan(0);
-      const exit = await proc.exited;
-      expect(exit.code).not.toBe(0);
+    test("reapOrphans() removes the scope's sandboxes it did not start, and spares its own", async () => {
+      // A second instance of the same scope plays the service's previous (crashed) run.
+      const previousRun = scopedRuntime(kind, scope).runtime;
+      const orphan = await startPython(previousRun, "import time; print('up', flush=True); time.sleep(30)");
+      await waitForOutput(orphan.stdout, "up");
+      expect(await runtime.reapOrphans()).toBe(1);
+      expect((await orphan.exited).code).not.toBe(0);
+
+      const own = await startPython(runtime, "import time; print('up', flush=True); time.sleep(30)");
+      await waitForOutput(own.stdout, "up");
       expect(await runtime.reapOrphans()).toBe(0);
+      expect(await live()).toBe(1);
+      await own.kill();
       expect(await live()).toBe(0);
     });
   });
