@@ -62,14 +62,17 @@ export function bwrapArgv(spec: RuntimeSpec, hostUid: number, runnerDir: string,
   for (const path of SYSTEM_BINDS) isolation.push("--ro-bind", path, path);
   isolation.push("--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64", "--symlink", "usr/bin", "/bin", "--symlink", "usr/sbin", "/sbin");
   for (const path of SYSTEM_BIND_IF_PRESENT) isolation.push("--ro-bind-try", path, path);
-  // /tmp and /work are RAM-backed and private to this sandbox: sized, or many files each
+  // /tmp, /dev/shm and /work are RAM-backed and private to this sandbox: sized, or many files each
   // under RLIMIT_FSIZE could fill memory; they vanish with it.
   const tmpfsSize = String(limits.workDirMb * MB);
   isolation.push("--proc", "/proc", "--dev", "/dev", "--size", tmpfsSize, "--tmpfs", "/tmp");
+  // --dev's own tmpfs has no size: /dev/shm gets a sized one of its own, or it would be a way to fill RAM.
+  isolation.push("--size", tmpfsSize, "--tmpfs", "/dev/shm");
   isolation.push("--ro-bind", runnerDir, SANDBOX_RUNNER_DIR);
   isolation.push("--size", tmpfsSize, "--perms", "0700", "--tmpfs", SANDBOX_WORK_DIR, "--chdir", SANDBOX_WORK_DIR);
-  // After all mounts: the root itself becomes read-only, so writes outside /work and /tmp fail.
-  isolation.push("--remount-ro", "/");
+  // After all mounts: the root and --dev's (unsized) tmpfs become read-only, so writes outside
+  // /work, /tmp and /dev/shm fail; writing to device nodes such as /dev/null still works.
+  isolation.push("--remount-ro", "/", "--remount-ro", "/dev");
   isolation.push(
     "--clearenv",
     "--setenv", "PATH", "/usr/local/bin:/usr/bin:/bin",

@@ -5,7 +5,9 @@
  *    against the memory cgroup, and vanish with the container);
  *  - cgroup limits for the whole container: memory (swap included, so no
  *    swap), CPU share, pids; prlimit rlimits per process inside (see rlimits.ts);
- *  - uid/gid 65534, every capability dropped, no-new-privileges, private IPC;
+ *  - uid/gid 65534, every capability dropped, no-new-privileges, private IPC
+ *    (a sized /dev/shm), Docker's default seccomp profile, first to go when the
+ *    host runs out of memory;
  *  - an init (docker-init) as pid 1 that reaps what the code orphans and passes
  *    stdin EOF on: when the service's attach connection closes, stdin closes
  *    (StdinOnce), the runner exits, and the container ends with it.
@@ -50,6 +52,10 @@ export function containerOptions(spec: RuntimeSpec, image: string, scope: string
       CapDrop: ["ALL"],
       SecurityOpt: ["no-new-privileges"],
       IpcMode: "private",
+      // /dev/shm is the one other writable place: the same size as /work.
+      ShmSize: limits.workDirMb * MB,
+      // If the host itself runs short of memory, a sandbox goes first.
+      OomScoreAdj: 1000,
       Init: true,
       // Output travels over the attach stream only; nothing is kept in the daemon's logs.
       LogConfig: { Type: "none", Config: {} },

@@ -34,6 +34,7 @@ describe("docker container options", () => {
         PidsLimit: 64,
         CapDrop: ["ALL"],
         SecurityOpt: ["no-new-privileges"],
+        ShmSize: 32 * 1024 * 1024,
       },
     });
     expect(options.HostConfig?.Tmpfs?.["/work"]).toContain("size=32m");
