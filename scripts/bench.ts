@@ -10,10 +10,12 @@
  *   4. the gateway: the non-streaming workload at 64 and at 1 concurrent through a proxy in open mode
  *      (the baseline), through one with an issued key on SQLite + in-memory limits, and through one
  *      on DynamoDB Local + Redis; what the key adds, and a usage record for every request;
- *   5. the sandbox service (bwrap) as its own process: session start from the warm pool vs cold,
- *      print(1) against spawning python3 directly, a tool round trip, memory per idle session.
+ *   5. the sandbox service as its own process, on each runtime (bwrap, then docker): session start
+ *      from the warm pool vs cold, print(1) against spawning python3 directly (and, for docker,
+ *      against a `docker run --rm` of the same image), a tool round trip, memory per idle session.
  * Phases 1-3 run the proxy in open mode (no key) on a SQLite file of its own; phase 4 starts its own
- * proxies, Redis and DynamoDB Local. Everything listens on loopback and is stopped at the end.
+ * proxies, Redis and DynamoDB Local; phase 5 builds the sandbox image if needed, and removes every
+ * container it made. Everything listens on loopback and is stopped at the end.
  * The closing table checks the issue's targets. Exit code 0 even on a MISS, unless --strict.
  *
  * Options: --strict, --requests N (per non-streaming run), --streams N (phase 3),
@@ -36,8 +38,10 @@ import {
   type Pids,
 } from "./bench/phases.ts";
 import { killAll, readMemory, type Service, startEmulator, startProxy } from "./bench/processes.ts";
-import { completionSection, format, gatewaySection, heading, heldStreamsSection, sandboxSection, streamSection, targetsSection } from "./bench/report.ts";
-import { measureSandbox, type SandboxResults } from "./bench/sandbox.ts";
+import { completionSection, format, gatewaySection, heading, heldStreamsSection, streamSection, targetsSection } from "./bench/report.ts";
+import { measureSandbox, type RuntimeFigures } from "./bench/sandbox.ts";
+import { sandboxComparisonSection, sandboxRuntimeSection } from "./bench/sandbox-report.ts";
+import { sandboxTargets } from "./bench/sandbox-targets.ts";
 import { evaluateTargets } from "./bench/targets.ts";
 import type { Endpoints, Route } from "./bench/workload.ts";
 
@@ -164,10 +168,14 @@ async function phaseFour(emulator: Service, options: Options): Promise<GatewayCo
   });
 }
 
-async function phaseFive(): Promise<SandboxResults> {
-  console.log(heading("5. Sandbox service (bwrap): session start, execution, tool round trip, memory"));
-  const results = await measureSandbox((line) => console.log(line));
-  console.log(sandboxSection(results));
+async function phaseFive(): Promise<RuntimeFigures[]> {
+  console.log(heading("5. Sandbox service (bwrap, docker): session start, execution, tool round trip, memory"));
+  // Each runtime's figures print as soon as they are in: a failure on the second leaves the first's on screen.
+  const results = await measureSandbox(
+    (line) => console.log(line),
+    (figures) => console.log(sandboxRuntimeSection(figures)),
+  );
+  console.log(sandboxComparisonSection(results));
   return results;
 }
 
@@ -203,9 +211,9 @@ async function main(options: Options): Promise<number> {
     const held = options.phases.has(3) ? await phaseThree(endpoints, pids, proxyIdleRss, options.streams) : undefined;
     const gateway = options.phases.has(4) ? await phaseFour(emulator, options) : [];
 
-    const sandbox = options.phases.has(5) ? await phaseFive() : undefined;
+    const sandbox = options.phases.has(5) ? await phaseFive() : [];
 
-    const results = evaluateTargets(completions, held, gateway, sandbox);
+    const results = [...evaluateTargets(completions, held, gateway), ...sandboxTargets(sandbox)];
     console.log(heading("Targets"));
     console.log(targetsSection(results));
     const missed = results.filter((r) => !r.pass).length;

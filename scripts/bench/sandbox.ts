@@ -1,27 +1,24 @@
-import { readdir, readFile } from "node:fs/promises";
 import type { Subprocess } from "bun";
-import { freePort, removeScratchDir, scratchDir, type Service, spawnService, stopper } from "./processes.ts";
+import { z } from "zod";
+import { freePort, readMemory, type Service, spawnService, stopper } from "./processes.ts";
+import { type Baseline, bwrapUnderTest, dockerUnderTest, type RuntimeDescription, type RuntimeUnderTest } from "./sandbox-runtimes.ts";
 
 /**
- * Section 5: the sandbox service (bwrap runtime), started as its own process exactly as in
- * production (`bun sandbox/src/main.ts`), driven over loopback HTTP with its token.
+ * Section 5: the sandbox service on each of its runtimes (bwrap, then docker), started as its own
+ * process exactly as in production (`bun sandbox/src/main.ts`), driven over loopback HTTP with its
+ * token. What differs between the runtimes is in sandbox-runtimes.ts; everything here runs the same
+ * way for both.
  *
- * main.ts always uses BwrapRuntime's default uid range (100000-100999; the config has no setting
- * for it); the tests use 180000-195999, so the bench never touches a test's sandboxes. Because a
- * starting service reaps every process in its range, the two services here (warm pool, then pool
- * size 0 for the cold starts) run one after the other, never together.
+ * Per runtime, two services run one after the other, never together (a starting service reaps
+ * every sandbox of its runtime's uid range or scope, and two would disturb each other's timings):
+ * the warm pool first, then pool size 0 for the cold starts.
  */
 
 const loopback = "127.0.0.1";
 const token = `bench-${crypto.randomUUID()}`;
 const owner = "bench";
-/** BwrapRuntime's defaults, which main.ts uses. */
-const uidBase = 100_000;
-const uidCount = 1000;
 export const sandboxPoolSize = 4;
 const idleSessions = 20;
-/** Well above a cold start (~55 ms on the 2-core machine) so the pool's newest runner is ready. */
-const refillSettleMs = 150;
 
 export interface Stats {
   count: number;
@@ -29,24 +26,48 @@ export interface Stats {
   p99: number;
 }
 
-export interface SandboxMemory {
+export interface BaselineFigures {
+  label: string;
+  description: string;
+  stats: Stats;
+}
+
+export interface IdleMemory {
   sessions: number;
-  /** Sums over every process of the sandbox uid range (the runners inside), pool only vs pool + sessions. */
-  uidRssBefore: number;
-  uidRssAfter: number;
-  uidPssAfter: number;
-  uidPssBefore: number;
-  /** Every descendant of the service process (bwrap itself included), after the sessions were made. */
-  treeRssAfter: number;
-  treeRssBefore: number;
-  processesAfter: number;
+  /** Each of the runtime's sums, with the pool only (before) and with the idle sessions too (after). */
+  measures: Array<{ label: string; headline: boolean; before: number; after: number }>;
+  /** What the sums covered once the sessions were made. */
+  population: string;
   serviceRss: number;
 }
 
-export interface SandboxResults {
+export interface RuntimeFigures {
+  about: RuntimeDescription;
+  settleMs: number;
   warmStart: Stats;
   coldStart: Stats;
   /** POST /v1/sessions plus the first print(1): until the session has actually run something. */
+  warmReady: Stats;
+  coldReady: Stats;
+  execution: Stats;
+  /** The direct python3 spawn first, then the runtime's own. */
+  baselines: BaselineFigures[];
+  toolResume: Stats;
+  toolFull: Stats;
+  memory: IdleMemory;
+  failures: number;
+  firstFailure: string | undefined;
+  leftover: number;
+}
+
+/**
+ * The single-runtime (bwrap) shape that report.ts's sandboxSection and targets.ts's sandbox targets
+ * were written for. The bench no longer calls either (sandbox-report.ts and sandbox-targets.ts
+ * cover both runtimes); the type stays only so those files compile until they drop that code.
+ */
+export interface SandboxResults {
+  warmStart: Stats;
+  coldStart: Stats;
   warmReady: Stats;
   coldReady: Stats;
   execution: Stats;
@@ -54,7 +75,17 @@ export interface SandboxResults {
   pythonPath: string;
   toolResume: Stats;
   toolFull: Stats;
-  memory: SandboxMemory;
+  memory: {
+    sessions: number;
+    uidRssBefore: number;
+    uidRssAfter: number;
+    uidPssAfter: number;
+    uidPssBefore: number;
+    treeRssAfter: number;
+    treeRssBefore: number;
+    processesAfter: number;
+    serviceRss: number;
+  };
   failures: number;
   firstFailure: string | undefined;
   leftover: number;
@@ -66,47 +97,58 @@ function stats(samples: readonly number[]): Stats {
   return { count: sorted.length, p50: at(0.5), p99: at(0.99) };
 }
 
-/** The service process: one of the bench's own, so a dying bench takes it (and, through bwrap's --die-with-parent, its sandboxes) along. */
-async function startSandbox(poolSize: number): Promise<Service> {
-  const workRoot = scratchDir("bench-sandbox-");
+/**
+ * The service process: one of the bench's own, so a dying bench takes it along (and with it, through
+ * bwrap's --die-with-parent, its bwrap sandboxes; docker containers are the runtime's clean-up's job).
+ */
+async function startSandbox(runtime: RuntimeUnderTest, poolSize: number): Promise<Service> {
   const port = await freePort();
   const { child, tail } = spawnService([process.execPath, "sandbox/src/main.ts"], {
     SANDBOX_TOKEN: token,
     SANDBOX_PORT: String(port),
     SANDBOX_HOST: loopback,
-    SANDBOX_RUNTIME: "bwrap",
+    SANDBOX_RUNTIME: runtime.describe.name,
     SANDBOX_POOL_SIZE: String(poolSize),
-    SANDBOX_WORK_ROOT: workRoot,
     SANDBOX_MAX_SESSIONS: "50",
+    ...runtime.serviceEnv,
   });
   const url = `http://${loopback}:${port}`;
-  const stopChild = stopper(child);
-  const stop = async () => {
-    await stopChild();
-    removeScratchDir(workRoot);
-  };
+  const stop = stopper(child);
   try {
-    await untilPoolIdle(url, poolSize, 20_000, child);
+    const health = await untilPoolIdle(url, poolSize, 30_000, child);
+    if (health.runtime !== runtime.describe.name) throw new Error(`runs ${health.runtime}, not ${runtime.describe.name}`);
   } catch (error) {
     await stop();
-    throw new Error(`sandbox service did not start: ${error instanceof Error ? error.message : String(error)}\n${tail()}`);
+    throw new Error(`sandbox service (${runtime.describe.name}) did not start: ${error instanceof Error ? error.message : String(error)}\n${tail()}`);
   }
-  return { name: "sandbox", url, pid: child.pid, stderrTail: tail, stop };
+  return { name: `sandbox (${runtime.describe.name})`, url, pid: child.pid, stderrTail: tail, stop };
 }
 
-async function untilPoolIdle(url: string, idle: number, timeoutMs: number, child?: Subprocess): Promise<void> {
+const healthBody = z.object({ runtime: z.string(), pool: z.object({ idle: z.number() }) });
+type Health = z.infer<typeof healthBody>;
+
+async function untilPoolIdle(url: string, idle: number, timeoutMs: number, child?: Subprocess): Promise<Health> {
   const deadline = performance.now() + timeoutMs;
   for (;;) {
     if (child && child.exitCode !== null) throw new Error(`exited with code ${child.exitCode}`);
     const health = await fetch(`${url}/health`).then(
-      (r) => (r.ok ? (r.json() as Promise<{ pool: { idle: number } }>) : undefined),
+      async (r) => (r.ok ? healthBody.parse(await r.json()) : undefined),
       () => undefined,
     );
-    if (health && health.pool.idle >= idle) return;
+    if (health && health.pool.idle >= idle) return health;
     if (performance.now() > deadline) throw new Error(`pool not at ${idle} idle within ${timeoutMs} ms (${JSON.stringify(health)})`);
     await Bun.sleep(20);
   }
 }
+
+const sessionCreated = z.object({ session_id: z.string() });
+/** The parts of an execution result the bench reads; anything else is kept for error messages. */
+const executionResult = z.discriminatedUnion("status", [
+  z.looseObject({ status: z.literal("completed"), execution_id: z.string(), stdout: z.string() }),
+  z.looseObject({ status: z.literal("tool_calls"), execution_id: z.string(), calls: z.array(z.looseObject({ call_id: z.string() })) }),
+  z.looseObject({ status: z.literal("failed"), execution_id: z.string(), error_code: z.string() }),
+]);
+type ExecutionResult = z.infer<typeof executionResult>;
 
 class Client {
   readonly sessions = new Set<string>();
@@ -115,7 +157,7 @@ class Client {
 
   constructor(private readonly url: string) {}
 
-  private async call(method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
+  private async call(method: string, path: string, body?: unknown): Promise<{ status: number; json: unknown }> {
     const headers: Record<string, string> = { authorization: `Bearer ${token}` };
     if (body !== undefined) headers["content-type"] = "application/json";
     const res = await fetch(`${this.url}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
@@ -130,9 +172,10 @@ class Client {
 
   async create(): Promise<string | undefined> {
     const res = await this.call("POST", "/v1/sessions", { owner });
-    if (res.status !== 201) return void this.fail(`create session: ${res.status} ${JSON.stringify(res.json)}`);
-    this.sessions.add(res.json.session_id);
-    return res.json.session_id as string;
+    const created = sessionCreated.safeParse(res.json);
+    if (res.status !== 201 || !created.success) return void this.fail(`create session: ${res.status} ${JSON.stringify(res.json)}`);
+    this.sessions.add(created.data.session_id);
+    return created.data.session_id;
   }
 
   async delete(id: string): Promise<void> {
@@ -145,54 +188,57 @@ class Client {
     for (const id of [...this.sessions]) await this.delete(id).catch((e: unknown) => this.fail(`delete: ${String(e)}`));
   }
 
-  async execute(id: string, code: string, tools: unknown[] = []): Promise<any> {
-    const res = await this.call("POST", `/v1/sessions/${id}/executions`, { owner, code, tools });
-    if (res.status !== 200) throw new Error(`execute: ${res.status} ${JSON.stringify(res.json)}`);
-    return res.json;
+  async execute(id: string, code: string, tools: unknown[] = []): Promise<ExecutionResult> {
+    return this.result("execute", await this.call("POST", `/v1/sessions/${id}/executions`, { owner, code, tools }));
   }
 
-  async toolResults(id: string, execution: string, results: unknown[]): Promise<any> {
-    const res = await this.call("POST", `/v1/sessions/${id}/executions/${execution}/tool-results`, { owner, results });
-    if (res.status !== 200) throw new Error(`tool-results: ${res.status} ${JSON.stringify(res.json)}`);
-    return res.json;
+  async toolResults(id: string, execution: string, results: unknown[]): Promise<ExecutionResult> {
+    return this.result("tool-results", await this.call("POST", `/v1/sessions/${id}/executions/${execution}/tool-results`, { owner, results }));
+  }
+
+  private result(what: string, res: { status: number; json: unknown }): ExecutionResult {
+    const parsed = executionResult.safeParse(res.json);
+    if (res.status !== 200 || !parsed.success) throw new Error(`${what}: ${res.status} ${JSON.stringify(res.json)}`);
+    return parsed.data;
   }
 }
 
 /** Runs `step` up to `count` times or until `maxMs` has passed; a throwing step counts as a failure. */
-async function bounded(client: Client, count: number, maxMs: number, step: () => Promise<void>): Promise<void> {
+async function bounded(client: Client, count: number, maxMs: number, step: (index: number) => Promise<void>): Promise<void> {
   const deadline = performance.now() + maxMs;
   for (let i = 0; i < count && performance.now() < deadline; i++) {
     try {
-      await step();
+      await step(i);
     } catch (error) {
       client.fail(error instanceof Error ? error.message : String(error));
     }
   }
 }
 
+async function printOne(client: Client, id: string, what: string): Promise<void> {
+  const result = await client.execute(id, "print(1)");
+  if (result.status !== "completed" || result.stdout !== "1\n") throw new Error(`${what}: ${JSON.stringify(result)}`);
+}
+
 /**
- * Session starts, each once the pool is back to `poolSize` idle (0: cold, every start spawns a sandbox).
- * POST /v1/sessions returns once bwrap is spawned, without waiting for Python to be up, so a cold
- * start's real cost lands on the first execution: each sample also times create + a first print(1).
+ * Session starts, each once the pool is back to `poolSize` idle (0: cold, every start starts a sandbox).
+ * POST /v1/sessions returns once the sandbox is started, without waiting for Python to be up, so a
+ * cold start's real cost lands on the first execution: each sample also times create + a first print(1).
  */
-async function sessionStarts(service: Service, client: Client, poolSize: number, count: number, maxMs: number): Promise<{ create: number[]; ready: number[] }> {
+async function sessionStarts(service: Service, client: Client, poolSize: number, settleMs: number, count: number, maxMs: number): Promise<{ create: number[]; ready: number[] }> {
   const create: number[] = [];
   const ready: number[] = [];
   await bounded(client, count, maxMs, async () => {
-    await untilPoolIdle(service.url, poolSize, 10_000);
-    // /health counts a runtime idle once bwrap is spawned, before its Python is up: give the
-    // replacement time to finish starting, so a warm sample really takes a ready runner.
-    if (poolSize > 0) await Bun.sleep(refillSettleMs);
+    await untilPoolIdle(service.url, poolSize, 20_000);
+    if (poolSize > 0) await Bun.sleep(settleMs);
     const began = performance.now();
     const id = await client.create();
     const created = performance.now();
     if (id === undefined) return;
     try {
-      const result = await client.execute(id, "print(1)");
-      const done = performance.now();
-      if (result.status !== "completed" || result.stdout !== "1\n") throw new Error(`first print(1): ${JSON.stringify(result)}`);
+      await printOne(client, id, "first print(1)");
       create.push(created - began);
-      ready.push(done - began);
+      ready.push(performance.now() - began);
     } finally {
       await client.delete(id);
     }
@@ -208,38 +254,43 @@ async function realPython(): Promise<string> {
   return path || "python3";
 }
 
-async function spawnPython(python: string): Promise<number> {
-  const began = performance.now();
-  const child = Bun.spawn([python, "-c", "print(1)"], { stdout: "pipe", stderr: "ignore", stdin: "ignore" });
-  const out = await new Response(child.stdout).text();
-  await child.exited;
-  if (out !== "1\n" || child.exitCode !== 0) throw new Error(`python3 -c print(1): exit ${child.exitCode}, ${JSON.stringify(out)}`);
-  return performance.now() - began;
+function directPython(python: string): Baseline {
+  return {
+    label: "direct python3 spawn",
+    description: `${python} -c "print(1)" spawned by the bench`,
+    every: 1,
+    async sample() {
+      const began = performance.now();
+      const child = Bun.spawn([python, "-c", "print(1)"], { stdout: "pipe", stderr: "ignore", stdin: "ignore" });
+      const out = await new Response(child.stdout).text();
+      await child.exited;
+      if (out !== "1\n" || child.exitCode !== 0) throw new Error(`python3 -c print(1): exit ${child.exitCode}, ${JSON.stringify(out)}`);
+      return performance.now() - began;
+    },
+  };
 }
 
-async function executions(client: Client, python: string): Promise<{ sandbox: number[]; direct: number[] }> {
+/** print(1) in one session, interleaved with the baselines so all see the same machine. */
+async function executions(client: Client, baselines: readonly Baseline[]): Promise<{ sandbox: number[]; baselines: BaselineFigures[] }> {
   const sandbox: number[] = [];
-  const direct: number[] = [];
+  const samples = baselines.map((): number[] => []);
+  const figures = () => baselines.map((b, i) => ({ label: b.label, description: b.description, stats: stats(samples[i] ?? []) }));
   const id = await client.create();
-  if (id === undefined) return { sandbox, direct };
-  const once = async () => {
+  if (id === undefined) return { sandbox, baselines: figures() };
+  const once = async (index: number, record: boolean) => {
     const began = performance.now();
-    const result = await client.execute(id, "print(1)");
-    const elapsed = performance.now() - began;
-    if (result.status !== "completed" || result.stdout !== "1\n") throw new Error(`print(1): ${JSON.stringify(result)}`);
-    return elapsed;
+    await printOne(client, id, "print(1)");
+    if (record) sandbox.push(performance.now() - began);
+    for (const [i, baseline] of baselines.entries()) {
+      if (index % baseline.every !== 0) continue;
+      const elapsed = await baseline.sample();
+      if (record) samples[i]?.push(elapsed);
+    }
   };
-  await bounded(client, 5, 5_000, async () => {
-    await once();
-    await spawnPython(python);
-  });
-  // Interleaved, so both see the same machine.
-  await bounded(client, 100, 20_000, async () => {
-    sandbox.push(await once());
-    direct.push(await spawnPython(python));
-  });
+  await bounded(client, 5, 10_000, (index) => once(index, false));
+  await bounded(client, 100, 30_000, (index) => once(index, true));
   await client.delete(id);
-  return { sandbox, direct };
+  return { sandbox, baselines: figures() };
 }
 
 async function toolRoundTrips(client: Client): Promise<{ resume: number[]; full: number[] }> {
@@ -252,9 +303,10 @@ async function toolRoundTrips(client: Client): Promise<{ resume: number[]; full:
   const once = async (record: boolean) => {
     const began = performance.now();
     const first = await client.execute(id, code, tools);
-    if (first.status !== "tool_calls" || first.calls?.length !== 1) throw new Error(`tool execute: ${JSON.stringify(first)}`);
+    const call = first.status === "tool_calls" && first.calls.length === 1 ? first.calls[0] : undefined;
+    if (call === undefined) throw new Error(`tool execute: ${JSON.stringify(first)}`);
     const resumed = performance.now();
-    const done = await client.toolResults(id, first.execution_id, [{ call_id: first.calls[0].call_id, content: "v" }]);
+    const done = await client.toolResults(id, first.execution_id, [{ call_id: call.call_id, content: "v" }]);
     const end = performance.now();
     if (done.status !== "completed" || done.stdout !== "v\n") throw new Error(`tool result: ${JSON.stringify(done)}`);
     if (!record) return;
@@ -267,139 +319,95 @@ async function toolRoundTrips(client: Client): Promise<{ resume: number[]; full:
   return { resume, full };
 }
 
-interface ProcessInfo {
-  pid: number;
-  ppid: number;
-  uid: number;
-  rss: number;
-}
-
-async function processes(): Promise<ProcessInfo[]> {
-  const found: ProcessInfo[] = [];
-  for (const name of await readdir("/proc")) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const status = await readFile(`/proc/${name}/status`, "utf8");
-      if (/^State:\s+[ZX]/m.test(status)) continue;
-      const field = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+)`, "m").exec(status)?.[1] ?? 0);
-      found.push({ pid: Number(name), ppid: field("PPid"), uid: field("Uid"), rss: field("VmRSS") * 1024 });
-    } catch {
-      // gone while we looked
-    }
-  }
-  return found;
-}
-
-async function pss(pid: number): Promise<number> {
-  try {
-    const rollup = await readFile(`/proc/${pid}/smaps_rollup`, "utf8");
-    return Number(/^Pss:\s+(\d+) kB/m.exec(rollup)?.[1] ?? 0) * 1024;
-  } catch {
-    return 0;
-  }
-}
-
-const inRange = (uid: number) => uid >= uidBase && uid < uidBase + uidCount;
-
-async function sandboxMemory(servicePid: number): Promise<{ uidRss: number; uidPss: number; treeRss: number; count: number; serviceRss: number }> {
-  const all = await processes();
-  const children = new Map<number, ProcessInfo[]>();
-  for (const p of all) children.set(p.ppid, [...(children.get(p.ppid) ?? []), p]);
-  const tree: ProcessInfo[] = [];
-  const queue = [...(children.get(servicePid) ?? [])];
-  while (queue.length > 0) {
-    const p = queue.shift() as ProcessInfo;
-    tree.push(p);
-    queue.push(...(children.get(p.pid) ?? []));
-  }
-  const owned = all.filter((p) => inRange(p.uid));
-  let uidPss = 0;
-  for (const p of owned) uidPss += await pss(p.pid);
-  return {
-    uidRss: owned.reduce((sum, p) => sum + p.rss, 0),
-    uidPss,
-    treeRss: tree.reduce((sum, p) => sum + p.rss, 0),
-    count: owned.length,
-    serviceRss: all.find((p) => p.pid === servicePid)?.rss ?? 0,
-  };
-}
-
-async function idleMemory(service: Service, client: Client): Promise<SandboxMemory> {
-  await untilPoolIdle(service.url, sandboxPoolSize, 10_000);
-  await Bun.sleep(300);
-  const before = await sandboxMemory(service.pid);
+async function idleMemory(runtime: RuntimeUnderTest, service: Service, client: Client): Promise<IdleMemory> {
+  await untilPoolIdle(service.url, sandboxPoolSize, 20_000);
+  await Bun.sleep(runtime.settleMs * 2);
+  const before = await runtime.memory(service.pid);
   const made: string[] = [];
-  await bounded(client, idleSessions, 30_000, async () => {
+  await bounded(client, idleSessions, 60_000, async () => {
     const id = await client.create();
     if (id !== undefined) made.push(id);
   });
-  // The pool refills behind the sessions: measure with it full again, as before.
-  await untilPoolIdle(service.url, sandboxPoolSize, 20_000);
-  await Bun.sleep(500);
-  const after = await sandboxMemory(service.pid);
+  // The pool refills behind the sessions: measure with it full again, as before, and every Python up.
+  await untilPoolIdle(service.url, sandboxPoolSize, 30_000);
+  await Bun.sleep(Math.max(500, runtime.settleMs * 2));
+  const after = await runtime.memory(service.pid);
+  const serviceRss = (await readMemory(service.pid)).rss;
   for (const id of made) await client.delete(id);
   return {
     sessions: made.length,
-    uidRssBefore: before.uidRss,
-    uidRssAfter: after.uidRss,
-    uidPssBefore: before.uidPss,
-    uidPssAfter: after.uidPss,
-    treeRssBefore: before.treeRss,
-    treeRssAfter: after.treeRss,
-    processesAfter: after.count,
-    serviceRss: after.serviceRss,
+    measures: after.sums.map((sum, i) => ({ label: sum.label, headline: sum.headline, before: before.sums[i]?.bytes ?? Number.NaN, after: sum.bytes })),
+    population: after.population,
+    serviceRss,
   };
 }
 
-export async function measureSandbox(log: (line: string) => void): Promise<SandboxResults> {
-  const python = await realPython();
+async function measureRuntime(runtime: RuntimeUnderTest, python: string, log: (line: string) => void): Promise<RuntimeFigures> {
+  const { name } = runtime.describe;
   let warm: Service | undefined;
   let cold: Service | undefined;
-  const warmClient = { current: undefined as Client | undefined };
+  const clients: Client[] = [];
   try {
-    warm = await startSandbox(sandboxPoolSize);
+    await runtime.prepare(log);
+    warm = await startSandbox(runtime, sandboxPoolSize);
     const client = new Client(warm.url);
-    warmClient.current = client;
-    log(`  sandbox service ${warm.url} (pid ${warm.pid}), pool ${sandboxPoolSize}; baseline interpreter ${python}`);
-    await sessionStarts(warm, client, sandboxPoolSize, 3, 10_000); // warm-up
-    const warmStarts = await sessionStarts(warm, client, sandboxPoolSize, 40, 30_000);
-    const exec = await executions(client, python);
+    clients.push(client);
+    log(`  ${name}: sandbox service ${warm.url} (pid ${warm.pid}), pool ${sandboxPoolSize}`);
+    await sessionStarts(warm, client, sandboxPoolSize, runtime.settleMs, 3, 10_000); // warm-up
+    const warmStarts = await sessionStarts(warm, client, sandboxPoolSize, runtime.settleMs, 40, 45_000);
+    const exec = await executions(client, [directPython(python), ...runtime.baselines]);
     const tool = await toolRoundTrips(client);
-    const memory = await idleMemory(warm, client);
+    const memory = await idleMemory(runtime, warm, client);
     await client.deleteAll();
     await warm.stop();
     warm = undefined;
 
-    cold = await startSandbox(0);
+    cold = await startSandbox(runtime, 0);
     const coldClient = new Client(cold.url);
-    await sessionStarts(cold, coldClient, 0, 2, 10_000); // warm-up (page cache, JIT)
-    const coldStarts = await sessionStarts(cold, coldClient, 0, 20, 30_000);
+    clients.push(coldClient);
+    log(`  ${name}: sandbox service ${cold.url} (pid ${cold.pid}), pool 0`);
+    await sessionStarts(cold, coldClient, 0, runtime.settleMs, 2, 10_000); // warm-up (page cache, JIT)
+    const coldStarts = await sessionStarts(cold, coldClient, 0, runtime.settleMs, 20, 45_000);
     await coldClient.deleteAll();
     await cold.stop();
     cold = undefined;
 
-    const leftover = (await processes()).filter((p) => inRange(p.uid)).length;
     return {
+      about: runtime.describe,
+      settleMs: runtime.settleMs,
       warmStart: stats(warmStarts.create),
       coldStart: stats(coldStarts.create),
       warmReady: stats(warmStarts.ready),
       coldReady: stats(coldStarts.ready),
       execution: stats(exec.sandbox),
-      directPython: stats(exec.direct),
-      pythonPath: python,
+      baselines: exec.baselines,
       toolResume: stats(tool.resume),
       toolFull: stats(tool.full),
       memory,
       failures: client.failures + coldClient.failures,
       firstFailure: client.firstFailure ?? coldClient.firstFailure,
-      leftover,
+      leftover: await runtime.leftovers(),
     };
   } catch (error) {
     const tail = warm?.stderrTail() ?? cold?.stderrTail() ?? "";
-    throw new Error(`${error instanceof Error ? error.message : String(error)}${tail ? `\nsandbox stderr (tail):\n${tail}` : ""}`);
+    throw new Error(`${name}: ${error instanceof Error ? error.message : String(error)}${tail ? `\nsandbox stderr (tail):\n${tail}` : ""}`);
   } finally {
-    await warmClient.current?.deleteAll().catch(() => {});
+    for (const client of clients) await client.deleteAll().catch(() => {});
     await warm?.stop();
     await cold?.stop();
+    await runtime.cleanUp();
   }
+}
+
+/** Measures each runtime in turn; `onFigures` gets a runtime's figures as soon as they are in. */
+export async function measureSandbox(log: (line: string) => void, onFigures: (figures: RuntimeFigures) => void): Promise<RuntimeFigures[]> {
+  const python = await realPython();
+  log(`  baseline interpreter ${python}`);
+  const all: RuntimeFigures[] = [];
+  for (const runtime of [bwrapUnderTest(), dockerUnderTest(`bench-${crypto.randomUUID()}`)]) {
+    const figures = await measureRuntime(runtime, python, log);
+    onFigures(figures);
+    all.push(figures);
+  }
+  return all;
 }
