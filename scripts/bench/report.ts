@@ -2,7 +2,6 @@ import { cpus } from "node:os";
 import type { ScriptedTurn } from "./emulator-control.ts";
 import { type GatewayComparison, type GatewayRun, type LaneName, laneNames, spendAgrees } from "./gateway.ts";
 import type { CompletionComparison, CompletionRun, HeldStreamsComparison, RunCounts, StreamComparison } from "./phases.ts";
-import type { SandboxResults, Stats } from "./sandbox.ts";
 
 /**
  * The printed report. Every proxy figure sits next to its direct baseline and the ratio between
@@ -241,37 +240,3 @@ export function targetsSection(results: readonly TargetResult[]): string {
 }
 
 export const format = { mb, ms, signedMs, ratio };
-
-export function sandboxSection(s: SandboxResults): string {
-  const row = (name: string, st: Stats) => [name, String(st.count), ms(st.p50), ms(st.p99)];
-  const ratioRow = (name: string, a: Stats, b: Stats) => [name, "", ratio(a.p50 / b.p50), ratio(a.p99 / b.p99)];
-  const m = s.memory;
-  const per = (after: number, before: number) => (m.sessions > 0 ? mb((after - before) / m.sessions) : "—");
-  const memoryRows = [
-    ["sandbox uid range, RSS sum", mb(m.uidRssBefore), mb(m.uidRssAfter), per(m.uidRssAfter, m.uidRssBefore), ratio((m.uidRssAfter - m.uidRssBefore) / Math.max(1, m.sessions) / m.serviceRss)],
-    ["sandbox uid range, PSS sum", mb(m.uidPssBefore), mb(m.uidPssAfter), per(m.uidPssAfter, m.uidPssBefore), ratio((m.uidPssAfter - m.uidPssBefore) / Math.max(1, m.sessions) / m.serviceRss)],
-    ["service's descendants (bwrap too), RSS", mb(m.treeRssBefore), mb(m.treeRssAfter), per(m.treeRssAfter, m.treeRssBefore), ratio((m.treeRssAfter - m.treeRssBefore) / Math.max(1, m.sessions) / m.serviceRss)],
-    ["service process itself, RSS", "", mb(m.serviceRss), "", ratio(1)],
-  ];
-  return [
-    "\nsession start (POST /v1/sessions; warm: each once the pool of 4 is full again, +150 ms for its Python to come up; cold: a second service with SANDBOX_POOL_SIZE=0)",
-    table(["", "samples", "p50", "p99"], [
-      row("warm: POST /v1/sessions", s.warmStart),
-      row("cold: POST /v1/sessions", s.coldStart),
-      ratioRow("warm / cold", s.warmStart, s.coldStart),
-      row("warm: POST + first print(1)", s.warmReady),
-      row("cold: POST + first print(1)", s.coldReady),
-      ratioRow("warm / cold", s.warmReady, s.coldReady),
-    ]),
-    "  (the service answers POST /v1/sessions once bwrap is spawned, before Python is up: a cold start's cost shows in its first execution)",
-    `\ntrivial execution print(1), one session, interleaved with the baseline: ${s.pythonPath} -c "print(1)" spawned by the bench`,
-    table(["", "samples", "p50", "p99"], [row("sandbox execution (HTTP)", s.execution), row("direct python3 spawn", s.directPython), ratioRow("sandbox / direct", s.execution, s.directPython)]),
-    "\ntool round trip: `r = await lookup(n=1)` (one call)",
-    table(["", "samples", "p50", "p99"], [row("POST tool-results → completed", s.toolResume), row("execute → tool_calls → tool-results → completed", s.toolFull)]),
-    `\nmemory of ${m.sessions} idle sessions (pool of 4 full before and after; ${m.processesAfter} sandbox-uid processes after)`,
-    table(["", "pool only", `+ ${m.sessions} sessions`, "per session", "vs service RSS"], memoryRows),
-    "  (RSS sums count shared pages once per process; PSS splits them, so it is the better per-session figure)",
-    ...(s.failures > 0 ? [`  ! ${s.failures} failed; first: ${s.firstFailure ?? "?"}`] : []),
-    ...(s.leftover > 0 ? [`  ! ${s.leftover} sandbox-uid process(es) still alive after both services stopped`] : []),
-  ].join("\n");
-}

@@ -60,37 +60,6 @@ export interface RuntimeFigures {
   leftover: number;
 }
 
-/**
- * The single-runtime (bwrap) shape that report.ts's sandboxSection and targets.ts's sandbox targets
- * were written for. The bench no longer calls either (sandbox-report.ts and sandbox-targets.ts
- * cover both runtimes); the type stays only so those files compile until they drop that code.
- */
-export interface SandboxResults {
-  warmStart: Stats;
-  coldStart: Stats;
-  warmReady: Stats;
-  coldReady: Stats;
-  execution: Stats;
-  directPython: Stats;
-  pythonPath: string;
-  toolResume: Stats;
-  toolFull: Stats;
-  memory: {
-    sessions: number;
-    uidRssBefore: number;
-    uidRssAfter: number;
-    uidPssAfter: number;
-    uidPssBefore: number;
-    treeRssAfter: number;
-    treeRssBefore: number;
-    processesAfter: number;
-    serviceRss: number;
-  };
-  failures: number;
-  firstFailure: string | undefined;
-  leftover: number;
-}
-
 function stats(samples: readonly number[]): Stats {
   const sorted = [...samples].sort((a, b) => a - b);
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? Number.NaN;

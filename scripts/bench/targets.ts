@@ -1,7 +1,6 @@
 import type { GatewayComparison } from "./gateway.ts";
 import type { CompletionComparison, HeldStreamsComparison } from "./phases.ts";
 import { format, type TargetResult, usageComplete } from "./report.ts";
-import type { SandboxResults } from "./sandbox.ts";
 
 /**
  * The issue's targets for this 2-core machine: at 64 concurrent non-streaming requests the proxy adds
@@ -75,33 +74,15 @@ function gatewayTargets(c: GatewayComparison): TargetResult[] {
   });
 }
 
-/** Every figure needs a clean run (no failed request, nothing left running). */
-function sandboxTargets(s: SandboxResults): TargetResult[] {
-  const clean = s.failures === 0 && s.leftover === 0;
-  const note = clean ? "" : " (failures)";
-  return [
-    // Held against create + first print(1): POST alone returns before a cold runner is even up.
-    {
-      target: `sandbox: warm session start p50 ≤ ${limits.sandboxWarmStartP50Ms} ms (POST + first print(1))`,
-      measured: `${format.ms(s.warmReady.p50)}${note}`,
-      pass: clean && s.warmReady.p50 <= limits.sandboxWarmStartP50Ms,
-    },
-    { target: `sandbox: print(1) execution p50 ≤ ${limits.sandboxExecutionP50Ms} ms (bwrap)`, measured: `${format.ms(s.execution.p50)}${note}`, pass: clean && s.execution.p50 <= limits.sandboxExecutionP50Ms },
-    { target: `sandbox: tool round trip p50 ≤ ${limits.sandboxToolRoundTripP50Ms} ms`, measured: `${format.ms(s.toolResume.p50)}${note}`, pass: clean && s.toolResume.p50 <= limits.sandboxToolRoundTripP50Ms },
-  ];
-}
-
 /** Targets of the phases that ran (a --phases subset checks only its own). */
 export function evaluateTargets(
   completions: readonly CompletionComparison[],
   held: HeldStreamsComparison | undefined,
   gateway: readonly GatewayComparison[] = [],
-  sandbox?: SandboxResults,
 ): TargetResult[] {
   return [
     ...completions.flatMap(completionTargets),
     ...(held ? heldStreamsTargets(held) : []),
     ...gateway.flatMap(gatewayTargets),
-    ...(sandbox ? sandboxTargets(sandbox) : []),
   ];
 }
