@@ -72,6 +72,24 @@ for (const [index, kind] of RUNTIME_KINDS.entries()) {
         expect((await h.execute(b, "import os; print(os.listdir('.'))")).stdout).toBe("[]\n");
       });
 
+      test("each execution starts with fresh interpreter state", async () => {
+        const id = await h.newSession();
+        expect((await h.execute(id, "import json\nsecret = 42\nprint(secret)")).stdout).toBe("42\n");
+        expect((await h.execute(id, "print('secret' in globals(), 'json' in globals())")).stdout).toBe("False False\n");
+      });
+
+      test("a call issued after an earlier result arrives comes back in a later RESULT", async () => {
+        const id = await h.newSession();
+        const tools = [{ name: "step" }];
+        const first = await h.execute(id, "a = await step(n=1)\nb = await step(n=a)\nprint(a, b)", tools);
+        expect(first.calls.map((c) => c.input)).toEqual([{ n: 1 }]);
+        const second = await h.toolResults(id, first.execution_id, [{ call_id: first.calls[0]?.call_id, content: "2" }]);
+        expect(second).toMatchObject({ execution_id: first.execution_id, status: "tool_calls" });
+        expect(second.calls.map((c) => c.input)).toEqual([{ n: "2" }]);
+        const done = await h.toolResults(id, first.execution_id, [{ call_id: second.calls[0]?.call_id, content: "3" }]);
+        expect(done).toMatchObject({ status: "completed", stdout: "2 3\n" });
+      });
+
       test("another owner gets 404 exactly as for a missing session", async () => {
         const id = await h.newSession("alice");
         const other = await h.call("POST", `/v1/sessions/${id}/executions`, { owner: "mallory", code: "print(1)" });
