@@ -27,7 +27,7 @@ export const sandboxConfigSchema = z.object({
   SANDBOX_IDLE_TIMEOUT_S: z.coerce.number().positive().default(270),
   SANDBOX_MAX_SESSIONS: positiveInt.default(50),
   SANDBOX_MAX_OUTPUT_BYTES: positiveInt.default(1024 * 1024),
-  /** Size of each session's /work (and of its /tmp): RAM-backed, gone with the session. */
+  /** Size of each session's /work (and of its /tmp and /dev/shm), and its largest file: RAM-backed, gone with the session. */
   SANDBOX_WORK_DIR_MB: positiveInt.default(64),
 });
 

@@ -4,8 +4,8 @@
  *  - namespaces: --unshare-all (no network, not even the host's loopback),
  *    private pid/ipc/uts/mount/user/cgroup namespaces;
  *  - filesystem: read-only /usr (+ a few /etc files) and runner at /runner,
- *    private /proc and /dev, private sized tmpfs at /work and /tmp, and the
- *    root remounted read-only;
+ *    private /proc and a read-only private /dev, private sized tmpfs at /work,
+ *    /tmp and /dev/shm, and the root remounted read-only;
  *  - identity: uid/gid 65534 inside, a *private* host uid from a dedicated
  *    range outside (setpriv), no capabilities, no_new_privs;
  *  - limits: rlimits via prlimit (see bwrap-args.ts). There is no writable

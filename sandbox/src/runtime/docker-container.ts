@@ -1,8 +1,8 @@
 /**
  * The container one Docker sandbox runs in, as a pure function of the spec:
  *  - no network at all (`none`: only a loopback of its own);
- *  - read-only root; /work and /tmp are private sized tmpfs (they count
- *    against the memory cgroup, and vanish with the container);
+ *  - read-only root; /work, /tmp and /dev/shm are private sized tmpfs (they
+ *    count against the memory cgroup, and vanish with the container);
  *  - cgroup limits for the whole container: memory (swap included, so no
  *    swap), CPU share, pids; prlimit rlimits per process inside (see rlimits.ts);
  *  - uid/gid 65534, every capability dropped, no-new-privileges, private IPC
