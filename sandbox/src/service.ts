@@ -36,9 +36,12 @@ export function makeRuntime(config: SandboxConfig): SandboxRuntime {
 export async function createService(config: SandboxConfig, options: ServiceOptions = {}): Promise<Service> {
   const runtime = options.runtime ?? makeRuntime(config);
   const log = options.log ?? (() => {});
-  const reaped = await runtime.reapOrphans().catch((error: unknown) => {
-    throw new StartupError(`SANDBOX_RUNTIME=${runtime.kind}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
-  });
+  const reaped = await runtime
+    .check()
+    .then(() => runtime.reapOrphans())
+    .catch((error: unknown) => {
+      throw new StartupError(`SANDBOX_RUNTIME=${runtime.kind}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    });
   if (reaped > 0) log(`reaped ${reaped} orphaned sandbox(es)`);
 
   const pool = new WarmPool(

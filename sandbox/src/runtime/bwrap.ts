@@ -49,6 +49,10 @@ export class BwrapRuntime implements SandboxRuntime {
     this.runnerDir = options.runnerDir ?? RUNNER_SOURCE_DIR;
   }
 
+  async check(): Promise<void> {
+    this.assertInstalled();
+  }
+
   async start(spec: RuntimeSpec): Promise<RuntimeProcess> {
     this.assertInstalled();
     const uid = this.uids.allocate();

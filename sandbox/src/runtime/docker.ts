@@ -38,6 +38,11 @@ export class DockerRuntime implements SandboxRuntime {
     this.scope = options.scope ?? DEFAULT_SCOPE;
   }
 
+  async check(): Promise<void> {
+    await this.daemonCall(() => this.docker.ping());
+    await this.daemonCall(() => this.docker.getImage(this.image).inspect());
+  }
+
   async start(spec: RuntimeSpec): Promise<RuntimeProcess> {
     this.ours.add(spec.id);
     const container = await this.daemonCall(() => this.docker.createContainer(containerOptions(spec, this.image, this.scope))).catch((error: unknown) => {

@@ -63,6 +63,8 @@ export interface RuntimeProcess {
 
 export interface SandboxRuntime {
   readonly kind: "docker" | "bwrap";
+  /** Throws an error that says what to do when this runtime cannot start sandboxes (missing binary, daemon or image). */
+  check(): Promise<void>;
   start(spec: RuntimeSpec): Promise<RuntimeProcess>;
   /**
    * Removes the sandboxes of this runtime's scope (bwrap: its uid range, docker: its label)

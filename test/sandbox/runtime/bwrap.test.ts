@@ -12,8 +12,9 @@ describe("bwrap prerequisites", () => {
     if (!existsSync(DEFAULT_BINARIES.bwrap)) throw new Error(`bubblewrap not found at ${DEFAULT_BINARIES.bwrap}: apt-get install bubblewrap`);
   });
 
-  test("start() without bwrap says how to install it", async () => {
+  test("check() and start() without bwrap say how to install it", async () => {
     const runtime = new BwrapRuntime({ binaries: { ...DEFAULT_BINARIES, bwrap: "/nonexistent/bwrap" } });
+    expect(runtime.check()).rejects.toThrow("apt-get install bubblewrap");
     expect(runtime.start({ id: "x", command: ["true"], limits: TEST_LIMITS })).rejects.toThrow("apt-get install bubblewrap");
   });
 });

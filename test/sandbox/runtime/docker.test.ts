@@ -8,11 +8,13 @@ import { TEST_LIMITS } from "./run-python.ts";
 describe("docker set-up errors say what to do", () => {
   test("no daemon", async () => {
     const runtime = new DockerRuntime({ image: "x", docker: new Docker({ socketPath: "/nonexistent/docker.sock" }) });
+    expect(runtime.check()).rejects.toThrow("start dockerd");
     expect(runtime.reapOrphans()).rejects.toThrow("start dockerd");
   });
 
   test("no image", async () => {
     const runtime = new DockerRuntime({ image: "abp-sandbox:does-not-exist", scope: `test-${crypto.randomUUID()}` });
+    expect(runtime.check()).rejects.toThrow("bun run sandbox:image");
     expect(runtime.start({ id: "x", command: ["true"], limits: TEST_LIMITS })).rejects.toThrow("bun run sandbox:image");
   });
 });

@@ -14,6 +14,13 @@ test("docker runtime without a daemon: a start-up error that says what to do", a
   expect(await new Response(proc.stderr).text()).toContain("SANDBOX_RUNTIME=docker: cannot reach the Docker daemon");
 });
 
+test("docker runtime without its image: a start-up error that names the image and how to build it", async () => {
+  const env = { ...process.env, SANDBOX_TOKEN: "t", SANDBOX_RUNTIME: "docker", SANDBOX_IMAGE: "abp-sandbox:not-built", SANDBOX_SCOPE: `test-${crypto.randomUUID()}` };
+  const proc = Bun.spawn(["bun", MAIN], { env, stderr: "pipe", stdout: "ignore" });
+  expect(await proc.exited).toBe(1);
+  expect(await new Response(proc.stderr).text()).toContain("sandbox image abp-sandbox:not-built not found: build it with `bun run sandbox:image`");
+});
+
 /** The real service process; bwrap uses the service's default uid range (100000+), docker a label of the test's own. */
 async function startService(kind: RuntimeKind, scope: string): Promise<{ proc: Subprocess<"ignore", "ignore", "pipe">; base: string }> {
   const env = { ...process.env, SANDBOX_TOKEN: TOKEN, SANDBOX_PORT: "0", SANDBOX_POOL_SIZE: "1", SANDBOX_RUNTIME: kind, SANDBOX_IMAGE: TEST_IMAGE, SANDBOX_SCOPE: kind === "docker" ? scope : "sandbox-service" };
@@ -55,6 +62,9 @@ for (const kind of RUNTIME_KINDS) {
     test("after a crash (SIGKILL), the next start removes what the old run left", async () => {
       const crashed = await startService(kind, scope);
       expect(await runInNewSession(crashed.base, "open('f', 'w').write('x'); print('ok')")).toMatchObject({ stdout: "ok\n" });
+      // Crash once the pool has refilled: a container whose creation is still in flight at the daemon
+      // when the next run starts is only found by the periodic sweep, 30 s later.
+      while (((await (await fetch(`${crashed.base}/health`)).json()) as { pool: { idle: number } }).pool.idle < 1) await Bun.sleep(20);
       crashed.proc.kill("SIGKILL");
       await crashed.proc.exited;
       const next = await startService(kind, scope);
