@@ -1,9 +1,10 @@
-import { describe, expect, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import Docker from "dockerode";
 import { containerOptions } from "../../../sandbox/src/runtime/docker-container.ts";
 import { DockerRuntime } from "../../../sandbox/src/runtime/docker.ts";
 import { runtimeContract } from "./contract.ts";
-import { TEST_LIMITS } from "./run-python.ts";
+import { runPython, TEST_LIMITS } from "./run-python.ts";
+import { prepareRuntime, TEST_IMAGE } from "./runtimes.ts";
 
 describe("docker set-up errors say what to do", () => {
   test("no daemon", async () => {
@@ -32,7 +33,8 @@ describe("docker container options", () => {
         ReadonlyRootfs: true,
         Memory: 256 * 1024 * 1024,
         MemorySwap: 256 * 1024 * 1024,
-        NanoCpus: 500_000_000,
+        CpuPeriod: 10_000,
+        CpuQuota: 5_000,
         PidsLimit: 64,
         CapDrop: ["ALL"],
         SecurityOpt: ["no-new-privileges"],
@@ -42,6 +44,18 @@ describe("docker container options", () => {
     expect(options.HostConfig?.Tmpfs?.["/work"]).toContain("size=32m");
     expect(options.Cmd?.slice(-4)).toEqual(["--", "python3", "-c", "1"]);
   });
+});
+
+describe("docker CPU share (bwrap has no cgroup to enforce one)", () => {
+  beforeAll(() => prepareRuntime("docker"), 300_000);
+  test("a busy loop gets about SANDBOX_CPUS of a core", async () => {
+    const runtime = new DockerRuntime({ image: TEST_IMAGE, scope: `test-${crypto.randomUUID()}` });
+    const code = "import time\nwall = time.monotonic()\ncpu = time.process_time()\nwhile time.monotonic() - wall < 1.5: pass\nprint((time.process_time() - cpu) / (time.monotonic() - wall))";
+    const run = await runPython(runtime, code, { cpus: 0.5 });
+    const share = Number(run.stdout.trim());
+    expect(share).toBeGreaterThan(0.35);
+    expect(share).toBeLessThan(0.65);
+  }, 20_000);
 });
 
 runtimeContract("docker", 0);
