@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { hashKey } from "../../src/gateway/keys/secret.ts";
 import { createStore } from "../../src/store/create-store.ts";
-import type { Store, UsageRecordInput } from "../../src/store/types.ts";
+import type { Store } from "../../src/store/types.ts";
+import { usageRecord } from "../support/usage-record.ts";
 import { startDynamoDbLocal } from "../support/dynamodb-local.ts";
 
 const root = join(import.meta.dir, "..", "..");
@@ -154,9 +155,9 @@ describe("keys CLI", () => {
     async () => {
       await withStore((store) =>
         store.writeUsage([
-          usageRecord("r1", "k1", "2026-11-01T09:15:00Z"),
-          usageRecord("r2", "k1", "2026-11-01T10:15:00Z"),
-          usageRecord("r3", "k2", "2026-11-02T08:00:00Z"),
+          usageRecord("r1", { key_id: "k1", created_at: "2026-11-01T09:15:00Z" }),
+          usageRecord("r2", { key_id: "k1", created_at: "2026-11-01T10:15:00Z" }),
+          usageRecord("r3", { key_id: "k2", created_at: "2026-11-02T08:00:00Z" }),
         ]),
       );
       const daily = await keys(["usage"]);
@@ -258,23 +259,3 @@ describe("keys CLI on DynamoDB", () => {
     60_000,
   );
 });
-
-function usageRecord(requestId: string, keyId: string, createdAt: string): UsageRecordInput {
-  return {
-    request_id: requestId,
-    key_id: keyId,
-    created_at: createdAt,
-    requested_model: "a",
-    resolved_model: "model-a",
-    input_tokens: 100,
-    output_tokens: 50,
-    cache_read_input_tokens: 0,
-    cache_creation_input_tokens: 0,
-    service_tier: "default",
-    time_to_first_token_ms: 120,
-    latency_ms: 900,
-    status: 200,
-    error_type: null,
-    cost_usd: 0.01,
-  };
-}

@@ -9,6 +9,7 @@ import { requestId } from "../../src/http/middleware/request-id.ts";
 import { createLogger } from "../../src/log.ts";
 import { createStore } from "../../src/store/create-store.ts";
 import type { Store, UsageRecordInput } from "../../src/store/types.ts";
+import { usageRecord } from "../support/usage-record.ts";
 
 const master = "master-key-for-the-admin-tests";
 
@@ -220,7 +221,7 @@ describe("keys", () => {
 
   test("rotate gives a new secret to the same key; the old one no longer finds it", async () => {
     const { id, secret } = await createKey({ name: "a", rpm: 10, monthly_budget_usd: 5 });
-    await store.writeUsage([usageRecord("r1", id)]);
+    await store.writeUsage([keyUsage("r1", id)]);
     await store.addMonthSpend(id, "2026-11", 0.5);
 
     const rotated = await call("POST", `/keys/${id}/rotate`);
@@ -257,10 +258,10 @@ describe("keys", () => {
 describe("usage", () => {
   beforeEach(async () => {
     await store.writeUsage([
-      usageRecord("a1", "k1", { created_at: "2026-11-01T09:15:00Z" }),
-      usageRecord("a2", "k1", { created_at: "2026-11-01T09:45:00Z", input_tokens: 10, cost_usd: 0.02 }),
-      usageRecord("a3", "k1", { created_at: "2026-11-01T10:15:00Z", resolved_model: "model-b" }),
-      usageRecord("a4", "k2", { created_at: "2026-11-02T08:00:00Z" }),
+      keyUsage("a1", "k1", { created_at: "2026-11-01T09:15:00Z" }),
+      keyUsage("a2", "k1", { created_at: "2026-11-01T09:45:00Z", input_tokens: 10, cost_usd: 0.02 }),
+      keyUsage("a3", "k1", { created_at: "2026-11-01T10:15:00Z", resolved_model: "model-b" }),
+      keyUsage("a4", "k2", { created_at: "2026-11-02T08:00:00Z" }),
     ]);
   });
 
@@ -365,23 +366,7 @@ describe("model aliases", () => {
   });
 });
 
-function usageRecord(requestId: string, keyId: string, overrides: Partial<UsageRecordInput> = {}): UsageRecordInput {
-  return {
-    request_id: requestId,
-    key_id: keyId,
-    created_at: "2026-11-03T10:30:00.000Z",
-    requested_model: "a",
-    resolved_model: "model-a",
-    input_tokens: 100,
-    output_tokens: 50,
-    cache_read_input_tokens: 3,
-    cache_creation_input_tokens: 4,
-    service_tier: "default",
-    time_to_first_token_ms: 120,
-    latency_ms: 900,
-    status: 200,
-    error_type: null,
-    cost_usd: 0.01,
-    ...overrides,
-  };
+/** The shared default record, of `keyId`, with cache tokens so the roll-ups' cache sums show. */
+function keyUsage(requestId: string, keyId: string, overrides: Partial<UsageRecordInput> = {}): UsageRecordInput {
+  return usageRecord(requestId, { key_id: keyId, cache_read_input_tokens: 3, cache_creation_input_tokens: 4, ...overrides });
 }

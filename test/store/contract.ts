@@ -5,9 +5,9 @@ import {
   type RollupQuery,
   type Store,
   StoreConflictError,
-  type UsageRecordInput,
   type UsageRollup,
 } from "../../src/store/types.ts";
+import { usageRecord } from "../support/usage-record.ts";
 
 /**
  * The one suite both stores answer to. `openStore` gives a fresh, empty store for every test.
@@ -180,7 +180,7 @@ export function storeContract(openStore: () => Promise<Store>): void {
     test("a rotation moves the key to a new secret at once; id, settings, usage and spend stay", async () => {
       const created = await store.createKey({ ...newKey("k1"), owner: "ann", rpm: 10, tpm: 1000, monthly_budget_usd: 5, allowed_models: ["claude-*"] });
       await store.touchKey("k1", "2026-11-03T10:00:00Z");
-      await store.writeUsage([usage("r1")]);
+      await store.writeUsage([usageRecord("r1")]);
       await store.addMonthSpend("k1", "2026-11", 0.25);
 
       const rotated = await store.rotateKeyHash("k1", sha256("rotated-k1"), "sk-rot");
@@ -215,14 +215,14 @@ export function storeContract(openStore: () => Promise<Store>): void {
 
   describe("usage", () => {
     test("a record reads back as written, its time in UTC", async () => {
-      const input = usage("r1", { created_at: "2026-11-03T12:00:00+01:00", time_to_first_token_ms: null, error_type: "overloaded_error", status: 529 });
+      const input = usageRecord("r1", { created_at: "2026-11-03T12:00:00+01:00", time_to_first_token_ms: null, error_type: "overloaded_error", status: 529 });
       expect(await store.writeUsage([input])).toEqual({ written: 1, duplicates: 0 });
       expect(await store.getUsage("r1")).toEqual({ ...input, created_at: "2026-11-03T11:00:00.000Z" });
       expect(await store.getUsage("nope")).toBeUndefined();
     });
 
     test("the same batch twice lands once: records and roll-ups counted once", async () => {
-      const batch = [usage("r1"), usage("r2"), usage("r3")];
+      const batch = [usageRecord("r1"), usageRecord("r2"), usageRecord("r3")];
       expect(await store.writeUsage([])).toEqual({ written: 0, duplicates: 0 });
       expect(await store.writeUsage(batch)).toEqual({ written: 3, duplicates: 0 });
       expect(await store.writeUsage(batch)).toEqual({ written: 0, duplicates: 3 });
@@ -231,29 +231,29 @@ export function storeContract(openStore: () => Promise<Store>): void {
     });
 
     test("an overlapping batch adds only its new records", async () => {
-      await store.writeUsage([usage("r1"), usage("r2")]);
-      expect(await store.writeUsage([usage("r2"), usage("r3"), usage("r1"), usage("r4")])).toEqual({ written: 2, duplicates: 2 });
+      await store.writeUsage([usageRecord("r1"), usageRecord("r2")]);
+      expect(await store.writeUsage([usageRecord("r2"), usageRecord("r3"), usageRecord("r1"), usageRecord("r4")])).toEqual({ written: 2, duplicates: 2 });
       expect(await rollups("hour")).toEqual([rollup("hour", "2026-11-03T10:00:00.000Z", "k1", "model-a", 4)]);
       expect((await store.latestUsage("k1", 10)).map((record) => record.request_id).sort()).toEqual(["r1", "r2", "r3", "r4"]);
     });
 
     test("a request id twice in one batch counts once, as first given", async () => {
-      expect(await store.writeUsage([usage("r1", { input_tokens: 7 }), usage("r1", { input_tokens: 9 })])).toEqual({ written: 1, duplicates: 1 });
+      expect(await store.writeUsage([usageRecord("r1", { input_tokens: 7 }), usageRecord("r1", { input_tokens: 9 })])).toEqual({ written: 1, duplicates: 1 });
       expect((await store.getUsage("r1"))?.input_tokens).toBe(7);
       expect(await rollups("day")).toEqual([{ ...rollup("day", "2026-11-03T00:00:00.000Z", "k1", "model-a", 1), input_tokens: 7 }]);
     });
 
     test("an invalid record fails the whole batch before anything lands", async () => {
-      await expect(store.writeUsage([usage("r1"), usage("r2", { input_tokens: -1 })])).rejects.toThrow();
+      await expect(store.writeUsage([usageRecord("r1"), usageRecord("r2", { input_tokens: -1 })])).rejects.toThrow();
       expect(await store.getUsage("r1")).toBeUndefined();
       expect(await rollups("hour")).toEqual([]);
     });
 
     test("buckets are UTC hours and days", async () => {
       await store.writeUsage([
-        usage("late", { created_at: "2026-11-02T23:59:59.999Z" }),
-        usage("offset", { created_at: "2026-11-03T01:30:00+02:00" }),
-        usage("midnight", { created_at: "2026-11-03T00:00:00.000Z" }),
+        usageRecord("late", { created_at: "2026-11-02T23:59:59.999Z" }),
+        usageRecord("offset", { created_at: "2026-11-03T01:30:00+02:00" }),
+        usageRecord("midnight", { created_at: "2026-11-03T00:00:00.000Z" }),
       ]);
       expect(await rollups("hour")).toEqual([
         rollup("hour", "2026-11-02T23:00:00.000Z", "k1", "model-a", 2),
@@ -267,10 +267,10 @@ export function storeContract(openStore: () => Promise<Store>): void {
 
     test("roll-ups sum every count and the cost, per key and resolved model", async () => {
       await store.writeUsage([
-        usage("r1", { input_tokens: 1, output_tokens: 2, cache_read_input_tokens: 3, cache_creation_input_tokens: 4, cost_usd: 0.1 }),
-        usage("r2", { input_tokens: 10, output_tokens: 20, cache_read_input_tokens: 30, cache_creation_input_tokens: 40, cost_usd: 0.2 }),
-        usage("r3", { resolved_model: "model-b", requested_model: "b" }),
-        usage("r4", { key_id: "k2" }),
+        usageRecord("r1", { input_tokens: 1, output_tokens: 2, cache_read_input_tokens: 3, cache_creation_input_tokens: 4, cost_usd: 0.1 }),
+        usageRecord("r2", { input_tokens: 10, output_tokens: 20, cache_read_input_tokens: 30, cache_creation_input_tokens: 40, cost_usd: 0.2 }),
+        usageRecord("r3", { resolved_model: "model-b", requested_model: "b" }),
+        usageRecord("r4", { key_id: "k2" }),
       ]);
       const [a, b, c] = await rollups("hour");
       expect(a).toEqual({
@@ -290,11 +290,11 @@ export function storeContract(openStore: () => Promise<Store>): void {
 
     test("roll-ups filter by key, model and [from, to), in order of time, key, model", async () => {
       await store.writeUsage([
-        usage("a1", { key_id: "k1", resolved_model: "m1", created_at: "2026-11-01T09:15:00Z" }),
-        usage("a2", { key_id: "k1", resolved_model: "m2", created_at: "2026-11-01T10:15:00Z" }),
-        usage("a3", { key_id: "k2", resolved_model: "m1", created_at: "2026-11-01T10:45:00Z" }),
-        usage("a4", { key_id: "k1", resolved_model: "m1", created_at: "2026-11-03T11:00:00Z" }),
-        usage("a5", { key_id: "k2", resolved_model: "m2", created_at: "2026-12-05T08:00:00Z" }),
+        usageRecord("a1", { key_id: "k1", resolved_model: "m1", created_at: "2026-11-01T09:15:00Z" }),
+        usageRecord("a2", { key_id: "k1", resolved_model: "m2", created_at: "2026-11-01T10:15:00Z" }),
+        usageRecord("a3", { key_id: "k2", resolved_model: "m1", created_at: "2026-11-01T10:45:00Z" }),
+        usageRecord("a4", { key_id: "k1", resolved_model: "m1", created_at: "2026-11-03T11:00:00Z" }),
+        usageRecord("a5", { key_id: "k2", resolved_model: "m2", created_at: "2026-12-05T08:00:00Z" }),
       ]);
       const hours = (query: Omit<RollupQuery, "bucket">) =>
         store.queryRollups({ bucket: "hour", ...query }).then((rows) => rows.map((row) => `${row.bucket_start.slice(5, 13)} ${row.key_id} ${row.model}`));
@@ -324,10 +324,10 @@ export function storeContract(openStore: () => Promise<Store>): void {
 
     test("the latest records of a key come newest first, limited", async () => {
       await store.writeUsage([
-        usage("old", { created_at: "2026-11-03T08:00:00Z" }),
-        usage("new", { created_at: "2026-11-03T10:00:00Z" }),
-        usage("mid", { created_at: "2026-11-03T09:00:00Z" }),
-        usage("other", { key_id: "k2", created_at: "2026-11-03T11:00:00Z" }),
+        usageRecord("old", { created_at: "2026-11-03T08:00:00Z" }),
+        usageRecord("new", { created_at: "2026-11-03T10:00:00Z" }),
+        usageRecord("mid", { created_at: "2026-11-03T09:00:00Z" }),
+        usageRecord("other", { key_id: "k2", created_at: "2026-11-03T11:00:00Z" }),
       ]);
       expect((await store.latestUsage("k1", 10)).map((record) => record.request_id)).toEqual(["new", "mid", "old"]);
       expect((await store.latestUsage("k1", 2)).map((record) => record.request_id)).toEqual(["new", "mid"]);
@@ -337,7 +337,7 @@ export function storeContract(openStore: () => Promise<Store>): void {
 
     test("a batch larger than one transaction lands whole, and again not at all", async () => {
       const batch = Array.from({ length: 250 }, (_, index) =>
-        usage(`r${index}`, {
+        usageRecord(`r${index}`, {
           key_id: `k${index % 3}`,
           resolved_model: `m${index % 2}`,
           created_at: new Date(Date.UTC(2026, 10, 3, index % 5, index % 60)).toISOString(),
@@ -358,7 +358,7 @@ export function storeContract(openStore: () => Promise<Store>): void {
     });
 
     test("concurrent batches into the same roll-ups all count", async () => {
-      const batches = Array.from({ length: 10 }, (_, batch) => Array.from({ length: 5 }, (_, index) => usage(`b${batch}-r${index}`)));
+      const batches = Array.from({ length: 10 }, (_, batch) => Array.from({ length: 5 }, (_, index) => usageRecord(`b${batch}-r${index}`)));
       const results = await Promise.all(batches.map((batch) => store.writeUsage(batch)));
       expect(results.reduce((sum, result) => sum + result.written, 0)).toBe(50);
       expect(await rollups("hour")).toEqual([rollup("hour", "2026-11-03T10:00:00.000Z", "k1", "model-a", 50)]);
@@ -366,7 +366,7 @@ export function storeContract(openStore: () => Promise<Store>): void {
     });
 
     test("written records add their cost to their key's month spend, and the same batch again adds nothing", async () => {
-      const batch = [usage("r1"), usage("r2", { cost_usd: 0.25 }), usage("r3", { key_id: "k2" })];
+      const batch = [usageRecord("r1"), usageRecord("r2", { cost_usd: 0.25 }), usageRecord("r3", { key_id: "k2" })];
       await store.writeUsage(batch);
       expect(await store.getMonthSpend("k1", "2026-11")).toBe(0.26);
       expect(await store.getMonthSpend("k2", "2026-11")).toBe(0.01);
@@ -376,21 +376,21 @@ export function storeContract(openStore: () => Promise<Store>): void {
     });
 
     test("an overlapping batch adds only its new records' cost", async () => {
-      await store.writeUsage([usage("r1"), usage("r2")]);
-      await store.writeUsage([usage("r2"), usage("r3", { cost_usd: 0.5 }), usage("r1"), usage("r4", { cost_usd: 0.25 })]);
+      await store.writeUsage([usageRecord("r1"), usageRecord("r2")]);
+      await store.writeUsage([usageRecord("r2"), usageRecord("r3", { cost_usd: 0.5 }), usageRecord("r1"), usageRecord("r4", { cost_usd: 0.25 })]);
       expect(await store.getMonthSpend("k1", "2026-11")).toBe(0.77);
     });
 
     test("a request id twice in one batch adds its cost once, as first given", async () => {
-      await store.writeUsage([usage("r1", { cost_usd: 0.5 }), usage("r1", { cost_usd: 2 })]);
+      await store.writeUsage([usageRecord("r1", { cost_usd: 0.5 }), usageRecord("r1", { cost_usd: 2 })]);
       expect(await store.getMonthSpend("k1", "2026-11")).toBe(0.5);
     });
 
     test("records add to the UTC month of their time, each month its own", async () => {
       await store.writeUsage([
-        usage("oct", { created_at: "2026-10-31T23:59:59.999Z", cost_usd: 1.5 }),
-        usage("nov-by-offset", { created_at: "2026-10-31T23:30:00-01:00", cost_usd: 0.25 }),
-        usage("nov", { created_at: "2026-11-20T12:00:00Z", cost_usd: 0.5 }),
+        usageRecord("oct", { created_at: "2026-10-31T23:59:59.999Z", cost_usd: 1.5 }),
+        usageRecord("nov-by-offset", { created_at: "2026-10-31T23:30:00-01:00", cost_usd: 0.25 }),
+        usageRecord("nov", { created_at: "2026-11-20T12:00:00Z", cost_usd: 0.5 }),
       ]);
       expect(await store.listMonthSpend("k1")).toEqual([
         { month: "2026-10", spend_usd: 1.5 },
@@ -399,14 +399,14 @@ export function storeContract(openStore: () => Promise<Store>): void {
     });
 
     test("a record without cost adds no spend", async () => {
-      await store.writeUsage([usage("free", { cost_usd: 0 }), usage("paid", { key_id: "k2" })]);
+      await store.writeUsage([usageRecord("free", { cost_usd: 0 }), usageRecord("paid", { key_id: "k2" })]);
       expect(await store.listMonthSpend("k1")).toEqual([]);
       expect(await store.listMonthSpend("k2")).toEqual([{ month: "2026-11", spend_usd: 0.01 }]);
     });
 
     test("concurrent batches add their cost exactly, overlapping ones included", async () => {
       // Batch b holds records b … b+4: 14 distinct records in 10 batches.
-      const batches = Array.from({ length: 10 }, (_, batch) => Array.from({ length: 5 }, (_, index) => usage(`r${batch + index}`)));
+      const batches = Array.from({ length: 10 }, (_, batch) => Array.from({ length: 5 }, (_, index) => usageRecord(`r${batch + index}`)));
       const results = await Promise.all(batches.map((batch) => store.writeUsage(batch)));
       expect(results.reduce((sum, result) => sum + result.written, 0)).toBe(14);
       expect(await store.getMonthSpend("k1", "2026-11")).toBe(0.14);
@@ -497,28 +497,6 @@ export function sha256(secret: string): string {
 
 function newKey(id: string): NewApiKey {
   return { id, key_hash: sha256(`secret-${id}`), key_prefix: `sk-${id}`, name: `key ${id}` };
-}
-
-/** A record of key k1 to model-a at 2026-11-03 10:30 UTC, 100 in, 50 out, $0.01. */
-export function usage(requestId: string, overrides: Partial<UsageRecordInput> = {}): UsageRecordInput {
-  return {
-    request_id: requestId,
-    key_id: "k1",
-    created_at: "2026-11-03T10:30:00.000Z",
-    requested_model: "a",
-    resolved_model: "model-a",
-    input_tokens: 100,
-    output_tokens: 50,
-    cache_read_input_tokens: 0,
-    cache_creation_input_tokens: 0,
-    service_tier: "default",
-    time_to_first_token_ms: 120,
-    latency_ms: 900.5,
-    status: 200,
-    error_type: null,
-    cost_usd: 0.01,
-    ...overrides,
-  };
 }
 
 /** The roll-up of `requests` default records. */

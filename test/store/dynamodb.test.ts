@@ -6,7 +6,8 @@ import { tableNames } from "../../src/store/dynamodb/tables.ts";
 import { writeUsageRecords } from "../../src/store/dynamodb/usage-writes.ts";
 import { type Store, usageRecordSchema } from "../../src/store/types.ts";
 import { type DynamoDbLocal, startDynamoDbLocal } from "../support/dynamodb-local.ts";
-import { storeContract, usage } from "./contract.ts";
+import { usageRecord } from "../support/usage-record.ts";
+import { storeContract } from "./contract.ts";
 
 // One DynamoDB Local for the file (the JVM takes seconds to start); every test gets tables of its own
 // under a fresh prefix, so tests never see each other's items.
@@ -100,7 +101,7 @@ describe("DynamoDB usage transactions", () => {
     const prefix = freshPrefix();
     const store = await openStore(prefix);
     const { client, state } = clientWithConflicts(2);
-    expect(await writeUsageRecords(client, tableNames(prefix), [usageRecordSchema.parse(usage("r1"))])).toEqual({ written: 1, duplicates: 0 });
+    expect(await writeUsageRecords(client, tableNames(prefix), [usageRecordSchema.parse(usageRecord("r1"))])).toEqual({ written: 1, duplicates: 0 });
     expect(state.left).toBeLessThan(0);
     expect(await store.queryRollups({ bucket: "hour" })).toMatchObject([{ requests: 1 }]);
     client.destroy();
@@ -111,7 +112,7 @@ describe("DynamoDB usage transactions", () => {
     const prefix = freshPrefix();
     const store = await openStore(prefix);
     const { client } = clientWithConflicts(Number.POSITIVE_INFINITY);
-    await expect(writeUsageRecords(client, tableNames(prefix), [usageRecordSchema.parse(usage("r1"))])).rejects.toBeInstanceOf(TransactionCanceledException);
+    await expect(writeUsageRecords(client, tableNames(prefix), [usageRecordSchema.parse(usageRecord("r1"))])).rejects.toBeInstanceOf(TransactionCanceledException);
     expect(await store.getUsage("r1")).toBeUndefined();
     client.destroy();
     await store.close();
@@ -123,9 +124,9 @@ describe("DynamoDB outage", () => {
     const outage = await startDynamoDbLocal({ persist: true });
     const store = await createStore({ kind: "dynamodb", endpoint: outage.endpoint, region: outage.region, credentials: outage.credentials, tablePrefix: "", createTables: true });
     try {
-      await store.writeUsage([usage("r1")]);
+      await store.writeUsage([usageRecord("r1")]);
       await outage.stop();
-      const batch = [usage("r1"), usage("r2"), usage("r3")];
+      const batch = [usageRecord("r1"), usageRecord("r2"), usageRecord("r3")];
       await expect(store.writeUsage(batch)).rejects.toThrow();
       await expect(store.ready()).rejects.toThrow();
       await outage.start();
