@@ -48,9 +48,10 @@ function failuresNote(name: string, run: Pick<RunCounts, "failures" | "firstFail
   return run.failures > 0 ? [`  ! ${name}: ${run.failures} failed; first: ${run.firstFailure ?? "?"}`] : [];
 }
 
-export function completionSection(c: CompletionComparison): string {
-  const row = (name: string, run: CompletionRun) => [
-    name,
+/** One load run's cells: counts, throughput, latency, CPU per request of bench, emulator and proxy. */
+function runCells(label: string, run: CompletionRun): string[] {
+  return [
+    label,
     String(run.completed),
     String(run.failures),
     perSecond(run.perSecond),
@@ -60,9 +61,12 @@ export function completionSection(c: CompletionComparison): string {
     us(run.cpu.emulatorUs),
     us(run.cpu.proxyUs),
   ];
+}
+
+export function completionSection(c: CompletionComparison): string {
   const rows = [
-    row("direct (emulator)", c.direct),
-    row("through proxy", c.proxy),
+    runCells("direct (emulator)", c.direct),
+    runCells("through proxy", c.proxy),
     [
       "proxy / direct",
       "",
@@ -166,21 +170,7 @@ export function usageComplete(run: GatewayRun): boolean {
 export function gatewaySection(c: GatewayComparison): string {
   const { open: baseline } = c.runs;
   const storeCpu = (run: GatewayRun) => (run.cpu.storeUs === undefined ? "—" : us(run.cpu.storeUs));
-  const row = (name: LaneName) => {
-    const run = c.runs[name];
-    return [
-      laneLabels[name],
-      String(run.completed),
-      String(run.failures),
-      perSecond(run.perSecond),
-      ms(run.latency.p50),
-      ms(run.latency.p99),
-      us(run.cpu.benchUs),
-      us(run.cpu.emulatorUs),
-      us(run.cpu.proxyUs),
-      storeCpu(run),
-    ];
-  };
+  const row = (name: LaneName) => [...runCells(laneLabels[name], c.runs[name]), storeCpu(c.runs[name])];
   const added = (name: LaneName) => {
     const run = c.runs[name];
     return [
