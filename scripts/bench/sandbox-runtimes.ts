@@ -1,8 +1,9 @@
 import { existsSync } from "node:fs";
-import { readdir, readFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { PassThrough } from "node:stream";
 import Docker from "dockerode";
 import { SCOPE_LABEL } from "../../sandbox/src/runtime/docker-container.ts";
+import { type HostProcess, processTable } from "../../sandbox/src/runtime/host-processes.ts";
 import { ensureSandboxImage } from "../sandbox-image.ts";
 
 /**
@@ -72,32 +73,6 @@ export interface RuntimeUnderTest {
   cleanUp(): Promise<void>;
 }
 
-interface ProcessInfo {
-  pid: number;
-  ppid: number;
-  uid: number;
-  rss: number;
-  /** The kernel's command name (Name: in /proc/<pid>/status), at most 15 characters. */
-  name: string;
-}
-
-async function processes(): Promise<ProcessInfo[]> {
-  const found: ProcessInfo[] = [];
-  for (const entry of await readdir("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const status = await readFile(`/proc/${entry}/status`, "utf8");
-      if (/^State:\s+[ZX]/m.test(status)) continue;
-      const field = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+)`, "m").exec(status)?.[1] ?? 0);
-      const name = /^Name:\s+(.*)$/m.exec(status)?.[1] ?? "";
-      found.push({ pid: Number(entry), ppid: field("PPid"), uid: field("Uid"), rss: field("VmRSS") * 1024, name });
-    } catch {
-      // gone while we looked
-    }
-  }
-  return found;
-}
-
 async function pss(pid: number): Promise<number> {
   try {
     const rollup = await readFile(`/proc/${pid}/smaps_rollup`, "utf8");
@@ -117,7 +92,7 @@ async function commandLine(pid: number): Promise<string[]> {
 
 const sum = (values: readonly number[]) => values.reduce((total, value) => total + value, 0);
 
-async function pssSum(found: readonly ProcessInfo[]): Promise<number> {
+async function pssSum(found: readonly HostProcess[]): Promise<number> {
   return sum(await Promise.all(found.map((p) => pss(p.pid))));
 }
 
@@ -145,7 +120,7 @@ export function bwrapUnderTest(): RuntimeUnderTest {
     prepare: async () => {},
     baselines: [],
     async memory(servicePid) {
-      const all = await processes();
+      const all = await processTable();
       const owned = all.filter((p) => inRange(p.uid));
       return {
         sums: [
@@ -156,15 +131,15 @@ export function bwrapUnderTest(): RuntimeUnderTest {
         population: `${owned.length} sandbox-uid processes`,
       };
     },
-    leftovers: async () => (await processes()).filter((p) => inRange(p.uid)).length,
+    leftovers: async () => (await processTable()).filter((p) => inRange(p.uid)).length,
     cleanUp: async () => {},
   };
 }
 
-function descendants(all: readonly ProcessInfo[], root: number): ProcessInfo[] {
-  const children = new Map<number, ProcessInfo[]>();
+function descendants(all: readonly HostProcess[], root: number): HostProcess[] {
+  const children = new Map<number, HostProcess[]>();
   for (const p of all) children.set(p.ppid, [...(children.get(p.ppid) ?? []), p]);
-  const tree: ProcessInfo[] = [];
+  const tree: HostProcess[] = [];
   const queue = [...(children.get(root) ?? [])];
   for (let p = queue.shift(); p !== undefined; p = queue.shift()) {
     tree.push(p);
@@ -260,8 +235,8 @@ export function dockerUnderTest(scope: string): RuntimeUnderTest {
           bytes: sum(await Promise.all(containers.map((c) => measure.read(c.Id).catch(() => 0)))),
         })),
       );
-      const all = await processes();
-      const shims: ProcessInfo[] = [];
+      const all = await processTable();
+      const shims: HostProcess[] = [];
       for (const p of all.filter((p) => p.name.startsWith("containerd-shim"))) {
         // A shim runs as `containerd-shim-runc-v2 -namespace moby -id <full container id> …`.
         const argv = await commandLine(p.pid);

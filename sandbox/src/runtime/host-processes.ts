@@ -5,30 +5,37 @@
  */
 import { readdir, readFile } from "node:fs/promises";
 
-export async function processesOwnedBy(isOwned: (uid: number) => boolean): Promise<Array<{ pid: number; uid: number }>> {
-  const found: Array<{ pid: number; uid: number }> = [];
-  for (const name of await readdir("/proc")) {
-    if (!/^\d+$/.test(name)) continue;
-    const uid = await realUidOf(Number(name));
-    if (uid !== null && isOwned(uid)) found.push({ pid: Number(name), uid });
+/** A live process of the host, as /proc/<pid>/status describes it. */
+export interface HostProcess {
+  pid: number;
+  ppid: number;
+  /** Real uid. */
+  uid: number;
+  /** Resident set size, in bytes. */
+  rss: number;
+  /** The kernel's command name, at most 15 characters. */
+  name: string;
+}
+
+/** Every live process (zombies, already dead and only unreaped, are left out). */
+export async function processTable(): Promise<HostProcess[]> {
+  const found: HostProcess[] = [];
+  for (const entry of await readdir("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const status = await readFile(`/proc/${entry}/status`, "utf8").catch(() => undefined); // exited while we looked
+    if (status === undefined || /^State:\s+[ZX]/m.test(status)) continue;
+    const field = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+)`, "m").exec(status)?.[1] ?? 0);
+    found.push({ pid: Number(entry), ppid: field("PPid"), uid: field("Uid"), rss: field("VmRSS") * 1024, name: /^Name:\s+(.*)$/m.exec(status)?.[1] ?? "" });
   }
   return found;
 }
 
-export async function pidsOwnedBy(isOwned: (uid: number) => boolean): Promise<number[]> {
-  return (await processesOwnedBy(isOwned)).map((p) => p.pid);
+export async function processesOwnedBy(isOwned: (uid: number) => boolean): Promise<HostProcess[]> {
+  return (await processTable()).filter((p) => isOwned(p.uid));
 }
 
-/** Real uid of a live process; null for gone or zombie (already dead, just unreaped) ones. */
-async function realUidOf(pid: number): Promise<number | null> {
-  try {
-    const status = await readFile(`/proc/${pid}/status`, "utf8");
-    if (/^State:\s+[ZX]/m.test(status)) return null;
-    const match = /^Uid:\s+(\d+)/m.exec(status);
-    return match?.[1] === undefined ? null : Number(match[1]);
-  } catch {
-    return null; // exited while we looked
-  }
+export async function pidsOwnedBy(isOwned: (uid: number) => boolean): Promise<number[]> {
+  return (await processesOwnedBy(isOwned)).map((p) => p.pid);
 }
 
 /**
