@@ -54,8 +54,11 @@ export class Gateway {
   }
 
   authorizeModel(principal: Principal, model: ResolvedModel): void {
-    if (principal.kind !== "key" || modelAllowed(principal.key.allowed_models, [model.requested, model.modelId])) return;
-    throw new ApiError("permission_error", `This API key may not use model ${model.requested}. Allowed: ${principal.key.allowed_models.join(", ")}`);
+    if (principal.kind !== "key" || modelAllowed(principal.key.allowed_models, model.modelId)) return;
+    throw new ApiError(
+      "permission_error",
+      `This API key may not use model ${model.requested} (${model.modelId}). Allowed: ${principal.key.allowed_models.join(", ")}`,
+    );
   }
 
   /** Reserves the request's estimated tokens; refused → 429 with retry-after and the limit headers. */

@@ -21,7 +21,12 @@ export const usdSchema = z.number().finite().nonnegative();
 const tokenCount = z.number().int().nonnegative();
 /** Requests or tokens per minute; null means no limit. */
 const perMinuteLimit = z.number().int().positive().nullable();
-const modelId = z.string().min(1).max(512);
+/** Longer than any Bedrock model id, inference profile or ARN. */
+export const maxModelIdLength = 512;
+const modelId = z.string().min(1).max(maxModelIdLength);
+/** Bounds on a key's `allowed_models`, so matching them stays cheap (see `allowed-models.ts`). */
+export const maxAllowedModels = 100;
+export const maxGlobLength = 256;
 
 export const keyStatusSchema = z.enum(["active", "disabled", "revoked"]);
 export type KeyStatus = z.infer<typeof keyStatusSchema>;
@@ -41,8 +46,8 @@ const keySettings = {
   tpm: perMinuteLimit,
   monthly_budget_usd: usdSchema.nullable(),
   service_tier: serviceTierSchema,
-  /** Globs over the requested and resolved model names; `["*"]` allows every model, `[]` none. */
-  allowed_models: z.array(z.string().min(1).max(512)).max(200),
+  /** Globs over the resolved Bedrock model id; `["*"]` allows every model, `[]` none. */
+  allowed_models: z.array(z.string().min(1).max(maxGlobLength)).max(maxAllowedModels),
   /** The key's own aliases: requested name → Bedrock model id, applied before the global ones. */
   model_map: z.record(z.string().min(1).max(512), modelId),
 };

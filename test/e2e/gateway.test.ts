@@ -109,11 +109,33 @@ describe("authentication", () => {
 
 describe("models a key may use", () => {
   test("allowed_models globs refuse other models with 403", async () => {
-    const { secret } = await issue({ allowed_models: ["claude-haiku-*", "qwen.*"] });
+    const { secret } = await issue({ allowed_models: ["*anthropic.claude-haiku-*", "qwen.*"] });
     const error = await clientFor(secret).messages.create(hello).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Anthropic.PermissionDeniedError);
-    expect(String(error)).toContain("may not use model claude-sonnet-4-6");
+    expect(String(error)).toContain("may not use model claude-sonnet-4-6 (global.anthropic.claude-sonnet-4-6)");
     expect((await clientFor(secret).messages.create({ ...hello, model: "claude-haiku-4-5" })).type).toBe("message");
+  });
+
+  test("the globs decide on the model served, never on the name sent", async () => {
+    const { key, secret } = await issue({ allowed_models: ["*anthropic.claude-sonnet*"] });
+    // The name matches the glob, but resolves to Opus by its family prefix.
+    const error = await clientFor(secret).messages.create({ ...hello, model: "claude-opus-4-6-anthropic.claude-sonnet" }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Anthropic.PermissionDeniedError);
+    const aliased = await issue({ allowed_models: ["*anthropic.claude-sonnet*"], model_map: { "anthropic.claude-sonnet-cheap": "global.anthropic.claude-opus-4-6-v1" } });
+    expect(await clientFor(aliased.secret).messages.create({ ...hello, model: "anthropic.claude-sonnet-cheap" }).catch((e: unknown) => e)).toBeInstanceOf(
+      Anthropic.PermissionDeniedError,
+    );
+    expect((await clientFor(secret).messages.create(hello)).type).toBe("message");
+    expect((await stack.requests()).map((r) => r.modelId)).toEqual(["global.anthropic.claude-sonnet-4-6"]);
+    expect((await usageOf(key.id, 1)).map((r) => r.resolved_model)).toEqual(["global.anthropic.claude-sonnet-4-6"]);
+  });
+
+  test("a pathological glob does not stall the proxy", async () => {
+    const { secret } = await issue({ allowed_models: ["claude-*-*-*-*-*-v1"] });
+    const started = performance.now();
+    const error = await clientFor(secret).messages.create({ ...hello, model: `claude-${"-".repeat(240)}` }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Anthropic.PermissionDeniedError);
+    expect(performance.now() - started).toBeLessThan(2_000);
   });
 
   test("a key's own aliases come first", async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { modelAllowed } from "../../src/gateway/keys/allowed-models.ts";
+import { maxAllowedModels, maxGlobLength, maxModelIdLength } from "../../src/store/types.ts";
 import { hashKey, issueKey, keyPrefix, looksIssued } from "../../src/gateway/keys/secret.ts";
 
 describe("issued keys", () => {
@@ -19,19 +20,41 @@ describe("issued keys", () => {
 });
 
 describe("allowed_models globs", () => {
-  test("match the client's name or the resolved Bedrock id", () => {
-    expect(modelAllowed(["claude-*"], ["claude-opus-4-8", "global.anthropic.claude-opus-4-6-v1"])).toBe(true);
-    expect(modelAllowed(["*anthropic.claude-sonnet*"], ["sonnet", "global.anthropic.claude-sonnet-4-6"])).toBe(true);
-    expect(modelAllowed(["qwen.*"], ["claude-opus-4-8", "global.anthropic.claude-opus-4-6-v1"])).toBe(false);
-    expect(modelAllowed(["claude-haiku-4-?"], ["claude-haiku-4-5"])).toBe(true);
+  test("match the resolved Bedrock id, what is served and billed", () => {
+    expect(modelAllowed(["*anthropic.claude-opus*"], "global.anthropic.claude-opus-4-6-v1")).toBe(true);
+    expect(modelAllowed(["*anthropic.claude-sonnet*"], "global.anthropic.claude-sonnet-4-6")).toBe(true);
+    expect(modelAllowed(["qwen.*"], "global.anthropic.claude-opus-4-6-v1")).toBe(false);
+    expect(modelAllowed(["global.anthropic.claude-haiku-4-?-*"], "global.anthropic.claude-haiku-4-5-20251001-v1:0")).toBe(true);
+    expect(modelAllowed(["*sonnet"], "global.anthropic.claude-sonnet-4-6")).toBe(false);
   });
 
-  test("dots and other regex characters are literal", () => {
-    expect(modelAllowed(["qwen.qwen3*"], ["qwenXqwen3-coder"])).toBe(false);
+  test("case-insensitive; dots and other regex characters are literal", () => {
+    expect(modelAllowed(["QWEN.*"], "qwen.qwen3-coder")).toBe(true);
+    expect(modelAllowed(["qwen.qwen3*"], "qwenXqwen3-coder")).toBe(false);
+    expect(modelAllowed(["a(b|c)+"], "a(b|c)+")).toBe(true);
+  });
+
+  test("stars match any run, empty included; ? exactly one character", () => {
+    expect(modelAllowed(["a*b*c"], "abc")).toBe(true);
+    expect(modelAllowed(["a*b*c"], "axxbyyc")).toBe(true);
+    expect(modelAllowed(["a*b*c"], "axxbyy")).toBe(false);
+    expect(modelAllowed(["a*bc"], "abcbc")).toBe(true);
+    expect(modelAllowed(["ab*ba"], "aba")).toBe(false);
+    expect(modelAllowed(["a?c"], "ac")).toBe(false);
+    expect(modelAllowed(["*?*"], "")).toBe(false);
+    expect(modelAllowed(["**"], "")).toBe(true);
   });
 
   test("`*` allows everything, an empty list nothing", () => {
-    expect(modelAllowed(["*"], ["x"])).toBe(true);
-    expect(modelAllowed([], ["x"])).toBe(false);
+    expect(modelAllowed(["*"], "x")).toBe(true);
+    expect(modelAllowed([], "x")).toBe(false);
+  });
+
+  test("a pathological glob is decided in linear time, not by backtracking", () => {
+    const started = performance.now();
+    const globs = Array.from({ length: maxAllowedModels }, () => `claude-${"*-".repeat(120)}v1`.slice(0, maxGlobLength));
+    expect(modelAllowed(globs, `claude-${"-".repeat(maxModelIdLength - 7)}`)).toBe(false);
+    expect(modelAllowed(["claude-*-*-*-*-*-v1"], `claude-${"-".repeat(240)}`)).toBe(false);
+    expect(performance.now() - started).toBeLessThan(50);
   });
 });

@@ -8,7 +8,7 @@ import { notFound, renderError } from "../../src/http/errors.ts";
 import { requestId } from "../../src/http/middleware/request-id.ts";
 import { createLogger } from "../../src/log.ts";
 import { createStore } from "../../src/store/create-store.ts";
-import type { Store, UsageRecordInput } from "../../src/store/types.ts";
+import { maxAllowedModels, maxGlobLength, type Store, type UsageRecordInput } from "../../src/store/types.ts";
 import { usageRecord } from "../support/usage-record.ts";
 
 const master = "master-key-for-the-admin-tests";
@@ -152,6 +152,11 @@ describe("keys", () => {
     expectError(await call("POST", "/keys", { body: { name: "x", service_tier: "gold" } }), 400, "invalid_request_error", /^service_tier: /);
     expectError(await call("POST", "/keys", { body: { name: "x", expires_at: "next week" } }), 400, "invalid_request_error", /^expires_at: /);
     expectError(await call("POST", "/keys", { body: { name: "x", allowed_models: "claude-*" } }), 400, "invalid_request_error", /^allowed_models: /);
+    // Matching is linear in the glob and the id; these bounds keep even the worst key cheap.
+    const longGlob = "*".repeat(maxGlobLength + 1);
+    expectError(await call("POST", "/keys", { body: { name: "x", allowed_models: [longGlob] } }), 400, "invalid_request_error", /^allowed_models\.0: /);
+    const manyGlobs = Array.from({ length: maxAllowedModels + 1 }, (_, i) => `model-${i}`);
+    expectError(await call("POST", "/keys", { body: { name: "x", allowed_models: manyGlobs } }), 400, "invalid_request_error", /^allowed_models: /);
     // Identity, secret and status are the service's to choose.
     expectError(await call("POST", "/keys", { body: { name: "x", key_hash: "0".repeat(64) } }), 400, "invalid_request_error", /key_hash/);
     expectError(await call("POST", "/keys", { body: { name: "x", status: "disabled" } }), 400, "invalid_request_error", /status/);
