@@ -1,3 +1,5 @@
+import { ownEntry } from "../own-entry.ts";
+
 /**
  * The `anthropic_beta` values Bedrock accepts, per Claude model: the one place this list lives.
  * The proxy filters the client's `anthropic-beta` header through it, and the emulator rejects
@@ -95,7 +97,7 @@ export function mapBetas(requested: readonly string[], modelId: string): BetaMap
   const forwarded = new Set<string>();
   const dropped: string[] = [];
   for (const beta of requested) {
-    const candidates = renames[beta] ?? [beta];
+    const candidates = ownEntry(renames, beta) ?? [beta];
     const kept = candidates.filter((c) => accepted.has(c));
     kept.forEach((c) => forwarded.add(c));
     if (kept.length === 0) dropped.push(beta);

@@ -2,9 +2,11 @@ import { BedrockClient } from "@aws-sdk/client-bedrock";
 import { BedrockRuntimeClient, type ServiceInputTypes, type ServiceOutputTypes } from "@aws-sdk/client-bedrock-runtime";
 import { HttpRequest } from "@smithy/core/protocols";
 import type { BuildMiddleware } from "@smithy/types";
+import { invalidRequest } from "../anthropic/errors.ts";
 import type { Config } from "../config.ts";
 import packageJson from "../../package.json" with { type: "json" };
 import { BunFetchHandler } from "./fetch-handler.ts";
+import { isDotSegment } from "./model-id.ts";
 
 /**
  * The AWS SDK clients, configured once. The SDK's own retries are off: the proxy retries itself,
@@ -44,4 +46,17 @@ function leanMiddleware(stack: BedrockRuntimeClient["middlewareStack"]): void {
     return next(args);
   };
   stack.add(fixedUserAgent, { step: "build", name: "proxyUserAgent" });
+  stack.add(refuseDotSegments, { step: "build", name: "proxyRefuseDotSegments" });
 }
+
+/**
+ * The last word on the path a model id builds: the resolver already refuses `.` and `..`, and this
+ * holds for every operation and every way an id may arrive. `%2e` counts as a dot, as URLs read it.
+ */
+const refuseDotSegments: BuildMiddleware<ServiceInputTypes, ServiceOutputTypes> = (next) => (args) => {
+  if (HttpRequest.isInstance(args.request)) {
+    const segment = args.request.path.split("/").find((part) => isDotSegment(part.toLowerCase().replaceAll("%2e", ".")));
+    if (segment !== undefined) throw invalidRequest(`model: the Bedrock path ${args.request.path} holds the segment ${segment}`);
+  }
+  return next(args);
+};

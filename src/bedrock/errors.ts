@@ -1,4 +1,5 @@
 import { ApiError, type ErrorType } from "../anthropic/errors.ts";
+import { ownEntry } from "../own-entry.ts";
 
 /**
  * Bedrock's exceptions (thrown by the AWS SDK before a stream, or while iterating one) as Anthropic
@@ -33,7 +34,7 @@ interface AwsLikeError {
 export function fromBedrockError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
   const { name, message, status } = describe(error);
-  const type = byName[name] ?? typeFromStatus(status) ?? fallbackType(name);
+  const type = ownEntry(byName, name) ?? typeFromStatus(status) ?? fallbackType(name);
   const retryAfterSeconds = type === "rate_limit_error" ? throttledRetryAfterSeconds : undefined;
   return new ApiError(type, message || name, { retryAfterSeconds, cause: error });
 }

@@ -1,4 +1,7 @@
+import { invalidRequest } from "../anthropic/errors.ts";
 import type { Config } from "../config.ts";
+import { ownEntry } from "../own-entry.ts";
+import { isDotSegment } from "./model-id.ts";
 
 /**
  * Which Bedrock model a request goes to, and what that model can take.
@@ -79,10 +82,13 @@ export function createModelResolver(modelMap: Record<string, string> = {}, defau
   let table = new Map(configured);
   // Clients send a handful of names over and over; each is resolved once (the cache is bounded).
   const resolved = new Map<string, ResolvedModel>();
-  const toModel = (requested: string, modelId: string): ResolvedModel => ({ requested, modelId, route: routeFor(modelId), profile: profileFor(modelId) });
+  const toModel = (requested: string, modelId: string): ResolvedModel => {
+    if (isDotSegment(modelId)) throw invalidRequest(`model: ${modelId} is not a Bedrock model id`);
+    return { requested, modelId, route: routeFor(modelId), profile: profileFor(modelId) };
+  };
   return {
     resolve(requested, keyAliases) {
-      const own = keyAliases?.[requested] ?? keyAliases?.[stripContextSuffix(requested)];
+      const own = keyAliases && (ownEntry(keyAliases, requested) ?? ownEntry(keyAliases, stripContextSuffix(requested)));
       if (own) return toModel(requested, own);
       let model = resolved.get(requested);
       if (!model) {

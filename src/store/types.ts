@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { isDotSegment } from "../bedrock/model-id.ts";
 
 /**
  * What the gateway keeps: API keys, usage records and their roll-ups, month-to-date spend, prices and
@@ -23,7 +24,11 @@ const tokenCount = z.number().int().nonnegative();
 const perMinuteLimit = z.number().int().positive().nullable();
 /** Longer than any Bedrock model id, inference profile or ARN. */
 export const maxModelIdLength = 512;
-const modelId = z.string().min(1).max(maxModelIdLength);
+const modelId = z
+  .string()
+  .min(1)
+  .max(maxModelIdLength)
+  .refine((id) => !isDotSegment(id), "must be a Bedrock model id, not a path segment");
 /** Bounds on a key's `allowed_models`, so matching them stays cheap (see `allowed-models.ts`). */
 export const maxAllowedModels = 100;
 export const maxGlobLength = 256;

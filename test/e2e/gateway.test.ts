@@ -145,6 +145,66 @@ describe("models a key may use", () => {
   });
 });
 
+describe("names that are also object properties or path segments", () => {
+  const send = (secret: string, body: Record<string, unknown>, headers: Record<string, string> = {}) =>
+    fetch(`${stack.proxyUrl}/v1/messages`, { method: "POST", headers: { "content-type": "application/json", "x-api-key": secret, ...headers }, body: JSON.stringify(body) });
+  const errorOf = async (response: Response) => ((await response.json()) as { type: string; error: { type: string; message: string } });
+
+  test("a model named like a prototype property goes upstream as that name, and its usage is recorded", async () => {
+    const names = ["constructor", "__proto__", "toString", "hasOwnProperty", "valueOf"];
+    const { key, secret } = await issue({ model_map: { own: "qwen.qwen3-coder-480b-a35b-v1:0" } });
+    // Bedrock's answer to an id it does not know.
+    await stack.script(...names.map((name) => ({ match: { model: name }, error: { type: "ValidationException" as const, message: "The provided model identifier is invalid." } })));
+    for (const name of names) {
+      const answer = await send(secret, { ...hello, model: name });
+      expect(answer.status).toBe(400);
+      expect(await errorOf(answer)).toMatchObject({ type: "error", error: { type: "invalid_request_error", message: "The provided model identifier is invalid." } });
+    }
+    expect((await stack.requests()).map((r) => r.modelId)).toEqual(names);
+    const records = await usageOf(key.id, names.length);
+    expect(records.map((r) => r.resolved_model).sort()).toEqual([...names].sort());
+    expect(records.every((r) => r.status === 400 && r.requested_model === r.resolved_model)).toBe(true);
+  });
+
+  test("a model id that is a dot segment is refused with a 400 naming it, and never changes the upstream path", async () => {
+    const { secret } = await issue();
+    for (const name of [".", "..", "..[1m]"]) {
+      const answer = await send(secret, { ...hello, model: name });
+      expect(answer.status).toBe(400);
+      const { error } = await errorOf(answer);
+      expect(error.type).toBe("invalid_request_error");
+      expect(error.message).toContain(`model: ${name.replace("[1m]", "")} is not a Bedrock model id`);
+    }
+    expect(await stack.requests()).toEqual([]);
+    const aliased = await keys.create({ name: "dots", model_map: { up: ".." } }).catch((e: unknown) => e);
+    expect(String(aliased)).toContain("model_map");
+    // A slash is a character of the id (Bedrock's ARNs hold one), encoded: it cannot climb out of /model/{id}/.
+    expect((await send(secret, { ...hello, model: "x/../../converse" })).status).toBe(200);
+    expect((await stack.requests()).map((r) => r.modelId)).toEqual(["x/../../converse"]);
+  });
+
+  test("beta names and tool input keys that are prototype properties are plain strings", async () => {
+    const { secret } = await issue();
+    const withBetas = await send(secret, hello, { "anthropic-beta": "constructor,__proto__,toString" });
+    expect(withBetas.status).toBe(200);
+    expect((await stack.requests()).at(-1)?.body.anthropic_beta).toBeUndefined();
+    const toolTurn = {
+      ...hello,
+      model: "qwen.qwen3-coder-480b-a35b-v1:0",
+      messages: [
+        { role: "user", content: "look it up" },
+        { role: "assistant", content: [{ type: "tool_use", id: "toolu_1", name: "lookup", input: JSON.parse('{"__proto__": {"polluted": true}, "q": "x"}') }] },
+        { role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_1", content: "found" }] },
+      ],
+      tools: [{ name: "lookup", input_schema: { type: "object" } }],
+    };
+    expect((await send(secret, toolTurn)).status).toBe(200);
+    const sent = (await stack.requests()).at(-1)?.body as { messages: { content: { toolUse?: { input: unknown } }[] }[] };
+    const toolUse = sent.messages.flatMap((m) => m.content).find((block) => block.toolUse)?.toolUse;
+    expect(JSON.stringify(toolUse?.input)).toBe('{"__proto__":{"polluted":true},"q":"x"}');
+  });
+});
+
 describe("rate limits", () => {
   test("requests per minute: over the limit is 429 with retry-after; every answer carries the limit headers", async () => {
     const { secret } = await issue({ rpm: 2 });

@@ -34,6 +34,20 @@ describe("model resolution", () => {
     expect(resolver.resolve("fast").modelId).toBe("qwen.qwen3-coder-480b-a35b-v1:0");
   });
 
+  test("names that objects inherit are plain names in every table", () => {
+    for (const name of ["constructor", "__proto__", "toString", "hasOwnProperty"]) {
+      expect(resolver.resolve(name, {}).modelId).toBe(name);
+      expect(resolver.resolve(name, { other: "qwen.qwen3-coder-480b-a35b-v1:0" }).modelId).toBe(name);
+    }
+    expect(resolver.resolve("constructor", JSON.parse('{"constructor": "qwen.qwen3-coder-480b-a35b-v1:0"}')).modelId).toBe("qwen.qwen3-coder-480b-a35b-v1:0");
+  });
+
+  test("a dot segment is refused as a model id, from a client or an alias", () => {
+    expect(() => resolver.resolve("..")).toThrow("model: .. is not a Bedrock model id");
+    expect(() => resolver.resolve(".")).toThrow("model: . is not a Bedrock model id");
+    expect(() => resolver.resolve("up", { up: ".." })).toThrow("model: .. is not a Bedrock model id");
+  });
+
   test("Bedrock ids pass through unchanged", () => {
     expect(resolver.resolve("qwen.qwen3-coder-480b-a35b-v1:0").modelId).toBe("qwen.qwen3-coder-480b-a35b-v1:0");
     expect(resolver.resolve("us.anthropic.claude-3-7-sonnet-20250219-v1:0").modelId).toBe("us.anthropic.claude-3-7-sonnet-20250219-v1:0");

@@ -1,6 +1,7 @@
 import type { ImageBlock, ImageFormat } from "@aws-sdk/client-bedrock-runtime";
 import { invalidRequest } from "../../anthropic/errors.ts";
 import type { ImageBlockParam } from "../../anthropic/schema.ts";
+import { ownEntry } from "../../own-entry.ts";
 import { unsupported, type ConversionContext } from "./context.ts";
 import { bytesFromBase64 } from "./encoding.ts";
 import type { FetchedImage, ImageFetcher } from "../fetch-image.ts";
@@ -18,7 +19,7 @@ const formatByMediaType: Record<string, ImageFormat> = {
 /** The Converse image format for a media type (parameters such as `; charset` ignored). */
 export function imageFormatOf(mediaType: string): ImageFormat | undefined {
   const bare = mediaType.split(";")[0]?.trim().toLowerCase() ?? "";
-  return formatByMediaType[bare];
+  return ownEntry(formatByMediaType, bare);
 }
 
 /**

@@ -21,11 +21,9 @@ export function toJsonDocument(value: unknown): JsonDocument {
 }
 
 export function toJsonObject(value: Record<string, unknown>): JsonObject {
-  const object: JsonObject = {};
-  for (const [key, item] of Object.entries(value)) {
-    if (isJsonValue(item)) object[key] = toJsonDocument(item);
-  }
-  return object;
+  // fromEntries defines each key as an own property: an assignment to `__proto__` would drop the key
+  // and set the object's prototype instead.
+  return Object.fromEntries(Object.entries(value).flatMap(([key, item]) => (isJsonValue(item) ? [[key, toJsonDocument(item)]] : [])));
 }
 
 function isJsonValue(value: unknown): boolean {

@@ -1,5 +1,6 @@
 import type { StopReason as BedrockStopReason } from "@aws-sdk/client-bedrock-runtime";
 import type { StopReason } from "../../anthropic/messages.ts";
+import { ownEntry } from "../../own-entry.ts";
 import { isRecord } from "./json-document.ts";
 
 /** Every Converse stop reason, in the one place it is translated. */
@@ -23,7 +24,7 @@ const stopReasons: Record<BedrockStopReason, StopReason> = {
 /** A reason newer than this table ends the turn, which is what every Converse stop does. */
 export function toStopReason(reason: string | undefined): StopReason | null {
   if (reason === undefined) return null;
-  return Object.hasOwn(stopReasons, reason) ? stopReasons[reason as BedrockStopReason] : "end_turn";
+  return ownEntry(stopReasons, reason) ?? "end_turn";
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { ContentBlockParam, MessageParam, MessagesRequest, ToolParam } from "../../anthropic/schema.ts";
 import type { Logger } from "../../log.ts";
+import { ownEntry } from "../../own-entry.ts";
 import { acceptedBetas } from "../betas.ts";
 import type { PreparedRequest } from "../prepare.ts";
 
@@ -43,7 +44,7 @@ export function toInvokeBody({ request, betas, model }: PreparedRequest, log: Lo
   const admits = betaGate(acceptedBetas(model.modelId), forwarded);
   const body: InvokeBody = { anthropic_version: bedrockAnthropicVersion };
   for (const [key, value] of Object.entries(request)) {
-    const needs = acceptedFields[key as keyof MessagesRequest];
+    const needs = ownEntry(acceptedFields, key);
     if (needs !== undefined && value !== undefined && admits(needs)) body[key] = value;
     else if (value !== undefined) log.debug("field not forwarded to Bedrock", { field: key });
   }

@@ -1,0 +1,38 @@
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { ConverseCommand } from "@aws-sdk/client-bedrock-runtime";
+import { ApiError } from "../../src/anthropic/errors.ts";
+import { type BedrockClients, createBedrockClients } from "../../src/bedrock/client.ts";
+import { loadConfig } from "../../src/config.ts";
+import { type Emulator, startEmulator } from "../../src/emulator/server.ts";
+
+/** The runtime client's own last check: whatever id reaches it, the path stays under /model/{id}/. */
+
+let emulator: Emulator;
+let clients: BedrockClients;
+
+beforeAll(async () => {
+  emulator = await startEmulator({ port: 0 });
+  clients = createBedrockClients(loadConfig({ BEDROCK_ENDPOINT: emulator.url, AWS_BEARER_TOKEN_BEDROCK: "test-token" }));
+});
+afterAll(async () => {
+  clients.runtime.destroy();
+  clients.control.destroy();
+  await emulator.stop();
+});
+
+const converse = (modelId: string) => clients.runtime.send(new ConverseCommand({ modelId, messages: [{ role: "user", content: [{ text: "hi" }] }] }));
+const recorded = async () => (await (await fetch(`${emulator.url}/_emulator/requests`)).json()) as { modelId: string }[];
+
+test("a dot-segment model id never leaves the proxy", async () => {
+  for (const modelId of ["..", "."]) {
+    const error = await converse(modelId).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ApiError);
+    expect((error as ApiError).status).toBe(400);
+  }
+  expect(await recorded()).toEqual([]);
+});
+
+test("ids with slashes and percent signs stay one encoded segment", async () => {
+  for (const modelId of ["arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.amazon.nova-pro-v1:0", "a/../../x", "%2e%2e"]) await converse(modelId);
+  expect((await recorded()).map((r) => r.modelId)).toEqual(["arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.amazon.nova-pro-v1:0", "a/../../x", "%2e%2e"]);
+});
