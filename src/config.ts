@@ -85,6 +85,8 @@ export const configSchema = z.object({
   KEY_CACHE_TTL_MS: nonNegativeInt.max(1_000).default(1_000),
   USAGE_BATCH_SIZE: positiveInt.max(1_000).default(100),
   USAGE_FLUSH_INTERVAL_MS: positiveInt.default(1_000),
+  /** While the store cannot be read, a budgeted key is served from the month spend read at most this long ago; past it, 529. */
+  STORE_OUTAGE_GRACE_S: nonNegativeInt.default(300),
 
   /** A `ping` event is sent after this long without any other event on a stream. */
   STREAM_PING_INTERVAL_MS: positiveInt.default(10_000),

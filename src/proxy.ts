@@ -7,11 +7,13 @@ import { createInvokeUpstream } from "./bedrock/invoke/upstream.ts";
 import { createModelResolver, familyDefaults } from "./bedrock/models.ts";
 import { UpstreamCall } from "./bedrock/upstream.ts";
 import type { Config } from "./config.ts";
+import { Budgets } from "./gateway/budget/budgets.ts";
 import { Gateway } from "./gateway/gateway.ts";
 import { KeyCache } from "./gateway/keys/key-cache.ts";
 import { KeyService } from "./gateway/keys/service.ts";
 import { PriceBook } from "./gateway/pricing/price-book.ts";
 import { createRateLimiter } from "./gateway/rate-limit/create.ts";
+import { StoreOutage } from "./gateway/store-outage.ts";
 import { BatchWriter } from "./gateway/usage/batch-writer.ts";
 import type { ProxyDeps } from "./http/deps.ts";
 import type { Logger } from "./log.ts";
@@ -34,10 +36,12 @@ export async function createProxy(config: Config, log: Logger, options: ProxyOpt
   const clients = createBedrockClients(config);
   const store = await createStore(storeOptionsFrom(config));
   await store.seedPricing(pricingSeed);
+  const outage = new StoreOutage(log);
   const models = createModelResolver(config.MODEL_MAP, familyDefaults(config));
-  const loadAliases = async () => models.setStoredAliases(Object.fromEntries((await store.listAliases()).map((a) => [a.alias, a.model_id])));
+  const loadAliases = async () => models.setStoredAliases(Object.fromEntries((await outage.watch(store.listAliases())).map((a) => [a.alias, a.model_id])));
   await loadAliases();
-  const aliasTimer = setInterval(() => loadAliases().catch((error: unknown) => log.warn("could not refresh model aliases", { error })), aliasRefreshMs);
+  // While the store is out the aliases last read serve; the outage is logged once, by StoreOutage.
+  const aliasTimer = setInterval(() => outage.mayCall() && loadAliases().catch(() => undefined), aliasRefreshMs);
   const limiter = createRateLimiter({ redisUrl: config.REDIS_URL, logger: log });
   const usage = new BatchWriter<UsageRecordInput>((batch) => store.writeUsage(batch).then(() => undefined), {
     maxBatch: config.USAGE_BATCH_SIZE,
@@ -46,9 +50,10 @@ export async function createProxy(config: Config, log: Logger, options: ProxyOpt
     maxRetryDelayMs: 10_000,
     log,
   });
-  const prices = new PriceBook(store, log);
-  const keyCache = new KeyCache(store, config.KEY_CACHE_TTL_MS);
-  const gateway = new Gateway({ store, keys: keyCache, limiter, usage, prices, masterKey: config.MASTER_API_KEY, authMode: config.AUTH_MODE, now, log });
+  const prices = new PriceBook(store, outage, log);
+  const keyCache = new KeyCache(store, outage, config.KEY_CACHE_TTL_MS);
+  const budgets = new Budgets({ store, outage, now, graceMs: config.STORE_OUTAGE_GRACE_S * 1_000 });
+  const gateway = new Gateway({ store, keys: keyCache, limiter, usage, prices, budgets, outage, masterKey: config.MASTER_API_KEY, authMode: config.AUTH_MODE, now, log });
   const fetchImage = createImageFetcher({ timeoutMs: config.IMAGE_FETCH_TIMEOUT_MS, maxBytes: config.IMAGE_FETCH_MAX_BYTES });
   const timeouts = { firstByteMs: config.UPSTREAM_FIRST_BYTE_TIMEOUT_MS, totalMs: config.UPSTREAM_TOTAL_TIMEOUT_MS };
   const retry = { maxRetries: config.UPSTREAM_MAX_RETRIES, baseDelayMs: config.UPSTREAM_RETRY_BASE_MS };

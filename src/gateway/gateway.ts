@@ -2,13 +2,15 @@ import { ApiError } from "../anthropic/errors.ts";
 import type { Usage } from "../anthropic/messages.ts";
 import type { ResolvedModel } from "../bedrock/models.ts";
 import type { Logger } from "../log.ts";
-import { type ApiKey, type ServiceTier, type Store, type UsageRecordInput, usageRecordSchema, utcMonth } from "../store/types.ts";
+import { type ApiKey, type ServiceTier, type Store, type UsageRecordInput, usageRecordSchema } from "../store/types.ts";
+import type { BudgetHold, Budgets } from "./budget/budgets.ts";
 import { modelAllowed } from "./keys/allowed-models.ts";
 import { sameSecret } from "./keys/credentials.ts";
 import type { KeyCache } from "./keys/key-cache.ts";
 import { hashKey } from "./keys/secret.ts";
 import type { PriceBook } from "./pricing/price-book.ts";
 import { type Admission, type RateLimiter, renderRateLimitHeaders } from "./rate-limit/types.ts";
+import type { StoreOutage } from "./store-outage.ts";
 import type { BatchWriter } from "./usage/batch-writer.ts";
 
 /**
@@ -25,6 +27,8 @@ export interface GatewayOptions {
   limiter: RateLimiter;
   usage: BatchWriter<UsageRecordInput>;
   prices: PriceBook;
+  budgets: Budgets;
+  outage: StoreOutage;
   masterKey: string | undefined;
   /** `open`: requests without an issued key pass as anonymous (development); `keys`: they are refused. */
   authMode: "keys" | "open";
@@ -61,15 +65,28 @@ export class Gateway {
     );
   }
 
-  /** Reserves the request's estimated tokens; refused → 429 with retry-after and the limit headers. */
-  async admit(principal: Principal, model: ResolvedModel, reserveTokens: number, requestId: string): Promise<Ticket> {
+  /**
+   * Holds the request's worst-case cost against a budgeted key's budget, then reserves its tokens
+   * (input estimate + `max_tokens`) with the rate limiter; refused → 429 with retry-after and the
+   * limit headers. What was held is given back when the request is refused.
+   */
+  async admit(principal: Principal, model: ResolvedModel, reserve: TokenReservation, requestId: string): Promise<Ticket> {
     const key = principal.kind === "key" ? principal.key : undefined;
-    const limits = { rpm: key?.rpm ?? undefined, tpm: key?.tpm ?? undefined };
-    const admission = key && (limits.rpm || limits.tpm) ? await this.options.limiter.admit(key.id, limits, reserveTokens) : undefined;
-    if (admission && !admission.admitted) {
-      throw new RateLimitError(`This API key's ${admission.limitedBy} per minute limit is exceeded; retry in ${admission.retryAfterSeconds} s`, admission);
+    const tier = key?.service_tier ?? "default";
+    const worstUsd = key?.monthly_budget_usd != null ? await this.options.prices.worstCase(model.modelId, reserve.inputTokens, reserve.maxTokens, tier) : 0;
+    const hold = key && this.options.budgets.hold(key, worstUsd);
+    try {
+      const limits = { rpm: key?.rpm ?? undefined, tpm: key?.tpm ?? undefined };
+      const tokens = reserve.inputTokens + reserve.maxTokens;
+      const admission = key && (limits.rpm || limits.tpm) ? await this.options.limiter.admit(key.id, limits, tokens) : undefined;
+      if (admission && !admission.admitted) {
+        throw new RateLimitError(`This API key's ${admission.limitedBy} per minute limit is exceeded; retry in ${admission.retryAfterSeconds} s`, admission);
+      }
+      return new Ticket(this.options, { principal, model, requestId, admission, hold, tier });
+    } catch (error) {
+      if (hold) this.options.budgets.settle(hold, 0);
+      throw error;
     }
-    return new Ticket(this.options, { principal, model, requestId, admission, tier: key?.service_tier ?? "default" });
   }
 
   private async refuseUnusable(key: ApiKey): Promise<void> {
@@ -78,22 +95,15 @@ export class Gateway {
     }
     const now = this.options.now();
     if (key.expires_at && Date.parse(key.expires_at) <= now.getTime()) throw new ApiError("permission_error", `This API key expired at ${key.expires_at}`);
-    const budget = key.monthly_budget_usd;
-    if (budget === null) return;
-    const month = utcMonth(now);
-    const spent = await this.options.store.getMonthSpend(key.id, month);
-    if (spent < budget) return;
-    throw new ApiError(
-      "permission_error",
-      `This API key has reached its monthly budget of $${budget} (spent $${spent.toFixed(4)} in ${month}); it works again at ${nextMonthStart(now)}`,
-    );
+    await this.options.budgets.check(key);
   }
 
   private touch(key: ApiKey): void {
     const now = this.options.now().getTime();
     if (now - (this.touched.get(key.id) ?? 0) < touchIntervalMs) return;
     this.touched.set(key.id, now);
-    this.options.store.touchKey(key.id, new Date(now).toISOString()).catch((error: unknown) => this.options.log.warn("could not record key use", { error }));
+    // A failure is the outage's to log (once); the next touch a minute later tries again.
+    if (this.options.outage.mayCall()) this.options.outage.watch(this.options.store.touchKey(key.id, new Date(now).toISOString())).catch(() => undefined);
   }
 }
 
@@ -105,6 +115,12 @@ export class RateLimitError extends ApiError {
   ) {
     super("rate_limit_error", message, { retryAfterSeconds: admission.admitted ? undefined : admission.retryAfterSeconds });
   }
+}
+
+/** The tokens a request may use: its input estimate and its `max_tokens`. */
+export interface TokenReservation {
+  inputTokens: number;
+  maxTokens: number;
 }
 
 export interface Outcome {
@@ -124,7 +140,14 @@ export class Ticket {
 
   constructor(
     private readonly options: GatewayOptions,
-    private readonly request: { principal: Principal; model: ResolvedModel; requestId: string; admission: Admission | undefined; tier: ServiceTier },
+    private readonly request: {
+      principal: Principal;
+      model: ResolvedModel;
+      requestId: string;
+      admission: Admission | undefined;
+      hold: BudgetHold | undefined;
+      tier: ServiceTier;
+    },
   ) {
     this.tier = request.tier;
   }
@@ -138,7 +161,7 @@ export class Ticket {
   }
 
   /**
-   * Settles the reservation and records usage and cost; the store adds the cost to the key's month
+   * Settles the reservations and records usage and cost; the store adds the cost to the key's month
    * spend with the record. Only what the next request depends on is awaited: a budgeted key's costly
    * record, so the request after the one that crosses the budget is refused on every replica. The
    * refund of unused tokens and every other record (through the batch writer) may land a moment later.
@@ -146,10 +169,21 @@ export class Ticket {
   async finish(outcome: Outcome): Promise<void> {
     if (this.finished) return;
     this.finished = true;
-    const { principal, model, requestId, admission } = this.request;
+    const { admission, hold, model } = this.request;
     const used = outcome.usage.input_tokens + outcome.usage.cache_creation_input_tokens + outcome.usage.output_tokens;
     if (admission?.admitted) this.options.limiter.settle(admission.reservation, used).catch((error: unknown) => this.options.log.warn("could not settle tokens", { error }));
-    const cost = await this.options.prices.cost(model.modelId, outcome.usage, outcome.servedTier);
+    let cost = 0;
+    try {
+      cost = await this.options.prices.cost(model.modelId, outcome.usage, outcome.servedTier);
+      await this.record(outcome, cost);
+    } finally {
+      // After the record: its cost counts in the spend before the hold that stood for it goes.
+      if (hold) this.options.budgets.settle(hold, cost);
+    }
+  }
+
+  private async record(outcome: Outcome, cost: number): Promise<void> {
+    const { principal, model, requestId } = this.request;
     const keyId = principal.kind === "key" ? principal.key.id : principal.kind;
     const record: UsageRecordInput = {
       request_id: requestId,
@@ -180,21 +214,13 @@ export class Ticket {
   }
 
   /**
-   * Writes one record past the batch writer, for the budget check that reads its spend. A failure
-   * leaves it to the batch writer, which retries until it lands (once: the write is idempotent by
-   * request id).
+   * Writes one record past the batch writer, for the budget check that reads its spend. A failure,
+   * or a store known to be out, leaves it to the batch writer, which retries until it lands (once:
+   * the write is idempotent by request id); the outage itself is logged once, by StoreOutage.
    */
   private async writeNow(record: UsageRecordInput): Promise<void> {
-    try {
-      await this.options.store.writeUsage([record]);
-    } catch (error) {
-      const { request_id, key_id } = record;
-      this.options.log.error("could not write a budgeted key's usage; the batch writer retries it", { request_id, key_id, error });
-      this.options.usage.push(record);
-    }
+    const { outage, store, usage } = this.options;
+    if (!outage.mayCall()) return usage.push(record);
+    await outage.watch(store.writeUsage([record])).catch(() => usage.push(record));
   }
-}
-
-function nextMonthStart(now: Date): string {
-  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1)).toISOString();
 }

@@ -26,7 +26,7 @@ export function messagesRoutes(deps: ProxyDeps) {
       const model = resolveFor(c.var.principal, request.model);
       const log = c.var.log.child({ model: model.modelId });
       const prepared = prepareRequest(request, model, parseBetaHeader(c.req.header("anthropic-beta")), log);
-      const reserve = prepared.estimatedInputTokens + prepared.request.max_tokens;
+      const reserve = { inputTokens: prepared.estimatedInputTokens, maxTokens: prepared.request.max_tokens };
       const ticket = await deps.gateway.admit(c.var.principal, model, reserve, c.var.requestId);
       for (const [name, value] of Object.entries(ticket.headers())) c.header(name, value);
       const call = deps.newCall(c.req.raw.signal, { messageId: newMessageId(), log, serviceTier: ticket.tier });

@@ -3,6 +3,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Anthropic from "@anthropic-ai/sdk";
+import { estimateInputTokens } from "../../src/anthropic/estimate.ts";
 import { type KeySettings, KeyService } from "../../src/gateway/keys/service.ts";
 import { createStore } from "../../src/store/create-store.ts";
 import type { Store, UsageRecord } from "../../src/store/types.ts";
@@ -313,6 +314,34 @@ describe("budgets", () => {
     } finally {
       clock.now = new Date("2026-11-20T12:00:00Z");
     }
+  });
+});
+
+describe("budgets under concurrency", () => {
+  test("32 requests at once on a tiny budget overshoot it by at most one request's worst case", async () => {
+    const budget = 0.0003;
+    const { key, secret } = await issue({ monthly_budget_usd: budget });
+    const request = { ...hello, max_tokens: 10 };
+    // Each answer costs what its reservation allowed for: input within the estimate, output up to max_tokens.
+    const inputTokens = estimateInputTokens(request);
+    await stack.script(...Array.from({ length: 32 }, () => ({ content: [{ text: "ok" }], usage: { inputTokens, outputTokens: 10 }, firstByteDelayMs: 100 })));
+    const price = await store.getPrice("global.anthropic.claude-sonnet-4-6");
+    if (!price) throw new Error("the seed prices Sonnet 4.6");
+    const worstCase = (inputTokens * Math.max(price.input_usd_per_mtok, price.cache_write_usd_per_mtok) + 10 * price.output_usd_per_mtok) / 1_000_000;
+    const statuses = await Promise.all(
+      Array.from({ length: 32 }, async () => {
+        const answer = await fetch(`${stack.proxyUrl}/v1/messages`, { method: "POST", headers: { "content-type": "application/json", "x-api-key": secret }, body: JSON.stringify(request) });
+        await answer.text();
+        return answer.status;
+      }),
+    );
+    // Refused while others hold the budget (429, retry when they end), or once it is spent (403).
+    expect(statuses.filter((s) => s === 200).length).toBeGreaterThan(0);
+    expect(statuses.every((s) => s === 200 || s === 429 || s === 403)).toBe(true);
+    await usageOf(key.id, statuses.filter((s) => s === 200).length);
+    const spent = (await store.listMonthSpend(key.id)).find((m) => m.month === "2026-11")?.spend_usd ?? 0;
+    expect(spent).toBeLessThanOrEqual(budget + worstCase);
+    expect(await clientFor(secret).messages.create(request).catch((e: unknown) => e)).toBeInstanceOf(Anthropic.PermissionDeniedError);
   });
 });
 

@@ -2,8 +2,12 @@ import { describe, expect, test } from "bun:test";
 import { KeyCache } from "../../src/gateway/keys/key-cache.ts";
 import { KeyService } from "../../src/gateway/keys/service.ts";
 import { hashKey } from "../../src/gateway/keys/secret.ts";
+import { StoreOutage } from "../../src/gateway/store-outage.ts";
+import { createLogger } from "../../src/log.ts";
 import { createStore } from "../../src/store/create-store.ts";
 import type { KeyStore } from "../../src/store/types.ts";
+
+const quiet = createLogger("error", {}, () => {});
 
 /** A real SQLite store whose key reads are counted (and can be made to fail). */
 async function countingStore() {
@@ -23,7 +27,7 @@ describe("the key cache", () => {
   test("concurrent lookups of an expired entry make one store read", async () => {
     const { store, keys, state } = await countingStore();
     const { secret } = await new KeyService(store).create({ name: "k" });
-    const cache = new KeyCache(keys, 1_000);
+    const cache = new KeyCache(keys, new StoreOutage(quiet), 1_000);
     const found = await Promise.all(Array.from({ length: 50 }, () => cache.byHash(hashKey(secret))));
     expect(found.every((key) => key?.name === "k")).toBe(true);
     expect(state.reads).toBe(1);
@@ -33,7 +37,7 @@ describe("the key cache", () => {
     let now = 0;
     const { store, keys, state } = await countingStore();
     const { key, secret } = await new KeyService(store).create({ name: "k" });
-    const cache = new KeyCache(keys, 1_000, () => now);
+    const cache = new KeyCache(keys, new StoreOutage(quiet), 1_000, () => now);
     await cache.byHash(hashKey(secret));
     await store.updateKey(key.id, { status: "disabled" });
     now = 999;
@@ -43,21 +47,22 @@ describe("the key cache", () => {
     expect(state.reads).toBe(2);
   });
 
-  test("a key seen before survives a store outage; an unseen one does not", async () => {
+  test("a key seen before survives a store outage; an unseen one is a 529 overloaded_error", async () => {
     let now = 0;
     const { store, keys, state } = await countingStore();
     const { secret } = await new KeyService(store).create({ name: "k" });
-    const cache = new KeyCache(keys, 10, () => now);
+    const cache = new KeyCache(keys, new StoreOutage(quiet), 10, () => now);
     await cache.byHash(hashKey(secret));
     state.failing = true;
     now = 100;
     expect((await cache.byHash(hashKey(secret)))?.name).toBe("k");
-    await expect(cache.byHash(hashKey("sk-abp-never-seen"))).rejects.toThrow("store unavailable");
+    const unseen = await cache.byHash(hashKey("sk-abp-never-seen")).catch((e: unknown) => e);
+    expect(unseen).toMatchObject({ type: "overloaded_error", status: 529, retryAfterSeconds: 5 });
   });
 
   test("a change made through the key service on this replica is seen at once", async () => {
     const { store, keys } = await countingStore();
-    const cache = new KeyCache(keys, 60_000);
+    const cache = new KeyCache(keys, new StoreOutage(quiet), 60_000);
     const service = new KeyService(store, () => cache.forget());
     const { key, secret } = await service.create({ name: "k" });
     await cache.byHash(hashKey(secret));

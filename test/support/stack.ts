@@ -49,6 +49,8 @@ export async function startStack(env: Record<string, string> = {}, options: Prox
     emulatorUrl: emulator.url,
     /** The proxy's access log: one entry per request it answered. */
     accessLog: () => logLines.map((line) => JSON.parse(line) as { message: string; method?: string; path?: string; status?: number }).filter((entry) => entry.message === "request"),
+    /** Every line the proxy logged, parsed. */
+    logEntries: () => logLines.map((line) => JSON.parse(line) as { level: string; message: string } & Record<string, unknown>),
     proxyUrl: proxy.url,
     client: (options: { maxRetries?: number; apiKey?: string } = {}) =>
       new Anthropic({ baseURL: proxy.url, apiKey: options.apiKey ?? "test-key", maxRetries: options.maxRetries ?? 0 }),

@@ -1,4 +1,5 @@
 import type { ApiKey, KeyStore } from "../../store/types.ts";
+import { type StoreOutage, storeUnavailable } from "../store-outage.ts";
 
 /**
  * Key lookups by hash, each trusted for at most `ttlMs`: a key disabled, revoked or rotated on any
@@ -6,7 +7,8 @@ import type { ApiKey, KeyStore } from "../../store/types.ts";
  * Unknown hashes are cached too, so a flood of bad keys does not become a flood of store reads.
  * When an entry expires under load, one read refreshes it and the concurrent requests wait for that
  * one. While the store cannot be read, a key seen before keeps its last known state rather than
- * locking every caller out.
+ * locking every caller out; a key never seen is refused with 529 (its settings are unknown), and
+ * during a known outage the store is only probed (see `StoreOutage`).
  */
 export class KeyCache {
   private readonly entries = new Map<string, { key: ApiKey | undefined; until: number }>();
@@ -14,6 +16,7 @@ export class KeyCache {
 
   constructor(
     private readonly keys: KeyStore,
+    private readonly outage: StoreOutage,
     private readonly ttlMs: number,
     private readonly now: () => number = Date.now,
   ) {}
@@ -30,13 +33,12 @@ export class KeyCache {
   }
 
   private async load(hash: string, stale: ApiKey | undefined): Promise<ApiKey | undefined> {
-    let key: ApiKey | undefined;
-    try {
-      key = await this.keys.getKeyByHash(hash);
-    } catch (error) {
+    const read = this.outage.mayCall() ? await this.outage.watch(this.keys.getKeyByHash(hash)).then((key) => ({ key }), () => undefined) : undefined;
+    if (!read) {
       if (stale) return stale;
-      throw error;
+      throw storeUnavailable("this API key cannot be looked up");
     }
+    const { key } = read;
     if (this.entries.size >= 10_000) this.entries.clear();
     this.entries.set(hash, { key, until: this.now() + this.ttlMs });
     return key;
