@@ -184,6 +184,13 @@ describe("names that are also object properties or path segments", () => {
     expect((await stack.requests()).map((r) => r.modelId)).toEqual(["x/../../converse"]);
   });
 
+  test("a model name past 256 characters is a 400 naming the field, before any glob sees it", async () => {
+    const { secret } = await issue({ allowed_models: ["claude-*-*-*-*-*-v1"] });
+    const answer = await send(secret, { ...hello, model: `claude-${"-".repeat(250)}` });
+    expect(answer.status).toBe(400);
+    expect((await errorOf(answer)).error.message).toStartWith("model: ");
+  });
+
   test("beta names and tool input keys that are prototype properties are plain strings", async () => {
     const { secret } = await issue();
     const withBetas = await send(secret, hello, { "anthropic-beta": "constructor,__proto__,toString" });
