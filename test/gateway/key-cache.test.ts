@@ -53,9 +53,11 @@ describe("the key cache", () => {
     const { secret } = await new KeyService(store).create({ name: "k" });
     const cache = new KeyCache(keys, new StoreOutage(quiet), 10, () => now);
     await cache.byHash(hashKey(secret));
+    await cache.byHash(hashKey("sk-abp-unknown"));
     state.failing = true;
     now = 100;
     expect((await cache.byHash(hashKey(secret)))?.name).toBe("k");
+    expect(await cache.byHash(hashKey("sk-abp-unknown"))).toBeUndefined();
     const unseen = await cache.byHash(hashKey("sk-abp-never-seen")).catch((e: unknown) => e);
     expect(unseen).toMatchObject({ type: "overloaded_error", status: 529, retryAfterSeconds: 5 });
   });

@@ -6,9 +6,9 @@ import { type StoreOutage, storeUnavailable } from "../store-outage.ts";
  * replica is refused by every replica within that time, without a store read on every request.
  * Unknown hashes are cached too, so a flood of bad keys does not become a flood of store reads.
  * When an entry expires under load, one read refreshes it and the concurrent requests wait for that
- * one. While the store cannot be read, a key seen before keeps its last known state rather than
- * locking every caller out; a key never seen is refused with 529 (its settings are unknown), and
- * during a known outage the store is only probed (see `StoreOutage`).
+ * one. While the store cannot be read, a hash looked up before keeps its last known answer (a key,
+ * or no key) rather than locking every caller out; a hash never looked up is refused with 529, as
+ * whether it is a key is unknown. During a known outage the store is only probed (`StoreOutage`).
  */
 export class KeyCache {
   private readonly entries = new Map<string, { key: ApiKey | undefined; until: number }>();
@@ -26,16 +26,17 @@ export class KeyCache {
     if (cached && cached.until > this.now()) return Promise.resolve(cached.key);
     let load = this.loading.get(hash);
     if (!load) {
-      load = this.load(hash, cached?.key).finally(() => this.loading.delete(hash));
+      load = this.load(hash, cached).finally(() => this.loading.delete(hash));
       this.loading.set(hash, load);
     }
     return load;
   }
 
-  private async load(hash: string, stale: ApiKey | undefined): Promise<ApiKey | undefined> {
+  /** `stale`: the expired entry, if any; a hash known to match no key is last known state too. */
+  private async load(hash: string, stale: { key: ApiKey | undefined } | undefined): Promise<ApiKey | undefined> {
     const read = this.outage.mayCall() ? await this.outage.watch(this.keys.getKeyByHash(hash)).then((key) => ({ key }), () => undefined) : undefined;
     if (!read) {
-      if (stale) return stale;
+      if (stale) return stale.key;
       throw storeUnavailable("this API key cannot be looked up");
     }
     const { key } = read;
