@@ -73,7 +73,8 @@ export class Gateway {
   async admit(principal: Principal, model: ResolvedModel, reserve: TokenReservation, requestId: string): Promise<Ticket> {
     const key = principal.kind === "key" ? principal.key : undefined;
     const tier = key?.service_tier ?? "default";
-    const worstUsd = key?.monthly_budget_usd != null ? await this.options.prices.worstCase(model.modelId, reserve.inputTokens, reserve.maxTokens, tier) : 0;
+    const budgeted = key !== undefined && key.monthly_budget_usd !== null;
+    const worstUsd = budgeted ? await this.options.prices.worstCase(model.modelId, reserve.inputTokens, reserve.maxTokens, tier) : 0;
     const hold = key && this.options.budgets.hold(key, worstUsd);
     try {
       const limits = { rpm: key?.rpm ?? undefined, tpm: key?.tpm ?? undefined };
