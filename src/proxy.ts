@@ -38,7 +38,7 @@ export async function createProxy(config: Config, log: Logger, options: ProxyOpt
   const loadAliases = async () => models.setStoredAliases(Object.fromEntries((await store.listAliases()).map((a) => [a.alias, a.model_id])));
   await loadAliases();
   const aliasTimer = setInterval(() => loadAliases().catch((error: unknown) => log.warn("could not refresh model aliases", { error })), aliasRefreshMs);
-  const limiter = createRateLimiter({ redisUrl: config.REDIS_URL, logger: log });
+  const limiter = createRateLimiter({ redis: redisLimiterSettings(config), logger: log });
   const usage = new BatchWriter<UsageRecordInput>((batch) => store.writeUsage(batch).then(() => undefined), {
     maxBatch: config.USAGE_BATCH_SIZE,
     flushIntervalMs: config.USAGE_FLUSH_INTERVAL_MS,
@@ -84,6 +84,11 @@ export async function createProxy(config: Config, log: Logger, options: ProxyOpt
       clients.control.destroy();
     },
   };
+}
+
+function redisLimiterSettings(config: Config) {
+  if (!config.REDIS_URL) return undefined;
+  return { url: config.REDIS_URL, commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS, onRedisError: config.RATE_LIMIT_ON_REDIS_ERROR };
 }
 
 function readinessChecks(config: Config, clients: ReturnType<typeof createBedrockClients>, store: Store): ProxyDeps["readiness"] {
