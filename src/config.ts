@@ -89,6 +89,10 @@ export const configSchema = z.object({
   KEY_CACHE_TTL_MS: nonNegativeInt.max(1_000).default(1_000),
   USAGE_BATCH_SIZE: positiveInt.max(1_000).default(100),
   USAGE_FLUSH_INTERVAL_MS: positiveInt.default(1_000),
+  /** How long shutdown keeps trying the store with the buffered usage; what it has not taken then is spooled. */
+  USAGE_SHUTDOWN_TIMEOUT_MS: positiveInt.default(5_000),
+  /** Usage the store did not take before shutdown is appended here (JSON lines) and written by the next start. */
+  USAGE_SPOOL_PATH: z.string().min(1).default("./data/usage-spool.jsonl"),
 
   /** A `ping` event is sent after this long without any other event on a stream. */
   STREAM_PING_INTERVAL_MS: positiveInt.default(10_000),

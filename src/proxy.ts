@@ -13,12 +13,13 @@ import { KeyService } from "./gateway/keys/service.ts";
 import { PriceBook } from "./gateway/pricing/price-book.ts";
 import { createRateLimiter } from "./gateway/rate-limit/create.ts";
 import { BatchWriter } from "./gateway/usage/batch-writer.ts";
+import { Spool } from "./gateway/usage/spool.ts";
 import type { ProxyDeps } from "./http/deps.ts";
 import type { Logger } from "./log.ts";
 import { createStore } from "./store/create-store.ts";
 import { storeOptionsFrom } from "./store/options.ts";
 import { pricingSeed } from "./store/pricing-seed.ts";
-import type { Store, UsageRecordInput } from "./store/types.ts";
+import { type Store, type UsageRecordInput, usageRecordSchema } from "./store/types.ts";
 
 export interface ProxyOptions {
   /** The gateway's clock (budget months, usage times); tests inject one. */
@@ -44,8 +45,11 @@ export async function createProxy(config: Config, log: Logger, options: ProxyOpt
     flushIntervalMs: config.USAGE_FLUSH_INTERVAL_MS,
     retryDelayMs: 200,
     maxRetryDelayMs: 10_000,
+    shutdownTimeoutMs: config.USAGE_SHUTDOWN_TIMEOUT_MS,
+    spool: new Spool<UsageRecordInput>(config.USAGE_SPOOL_PATH, usageRecordSchema, log),
     log,
   });
+  usage.replaySpool();
   const prices = new PriceBook(store, log);
   const keyCache = new KeyCache(store, config.KEY_CACHE_TTL_MS);
   const gateway = new Gateway({ store, keys: keyCache, limiter, usage, prices, masterKey: config.MASTER_API_KEY, authMode: config.AUTH_MODE, now, log });
@@ -74,7 +78,7 @@ export async function createProxy(config: Config, log: Logger, options: ProxyOpt
   return {
     app: createApp(deps),
     store,
-    /** Writes the usage still buffered, then releases every connection. */
+    /** Writes the usage still buffered (spooling what the store does not take in time), then releases every connection. */
     async close() {
       clearInterval(aliasTimer);
       await usage.close();
