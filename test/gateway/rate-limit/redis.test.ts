@@ -148,6 +148,39 @@ describe("Redis rate limiter", () => {
     });
   });
 
+  test("a Redis that is up but does not answer (paused) costs an admission the command timeout, then the policy", async () => {
+    const limiter = limiterOn(server.url, { commandTimeoutMs: 200 });
+    const pauser = new Redis(server.url);
+    const pauseMs = 800;
+    try {
+      expectAdmitted(await limiter.admit(freshKey(), { rpm: 10 }, 0, t0));
+      await pauser.call("CLIENT", "PAUSE", String(pauseMs), "ALL");
+      const started = performance.now();
+      const refused = await limiter.admit(freshKey(), { rpm: 10 }, 0, t0).catch((error: unknown) => error);
+      expect(performance.now() - started).toBeLessThan(pauseMs);
+      expect(refused).toBeInstanceOf(ApiError);
+      expect((refused as ApiError).type).toBe("overloaded_error");
+    } finally {
+      // The pause ends on its own; the next tests need Redis answering again.
+      await pauser.ping();
+      pauser.disconnect();
+      await limiter.close();
+    }
+  });
+
+  test("a host that accepts connections but never answers is given up on after the command timeout", async () => {
+    const silent = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+    const limiter = limiterOn(`redis://127.0.0.1:${silent.port}`, { commandTimeoutMs: 200 });
+    try {
+      const started = performance.now();
+      await expect(limiter.admit(freshKey(), { rpm: 10 }, 0, t0)).rejects.toMatchObject({ type: "overloaded_error" });
+      expect(performance.now() - started).toBeLessThan(1_000);
+    } finally {
+      await limiter.close();
+      silent.stop(true);
+    }
+  });
+
   test("admissions made while the first connection is still being made wait for it", async () => {
     const limiter = limiterOn(server.url);
     try {
