@@ -81,12 +81,20 @@ export const configSchema = z.object({
   DYNAMODB_CREATE_TABLES: boolean.default(false),
   /** Token buckets and shared caches in Redis; unset, they live in this process's memory. */
   REDIS_URL: z.string().regex(/^rediss?:\/\//, "must be a redis:// or rediss:// URL").optional(),
+  /** Longest a Redis command may take; past it (or at once while Redis is known to be down) RATE_LIMIT_ON_REDIS_ERROR applies. */
+  REDIS_COMMAND_TIMEOUT_MS: positiveInt.max(60_000).default(500),
+  /** A rate-limited request while Redis does not answer: `closed` refuses it (529 overloaded_error, retry-after), `open` admits it without limits. */
+  RATE_LIMIT_ON_REDIS_ERROR: z.enum(["closed", "open"]).default("closed"),
   /** How long a key's record is trusted before it is read again: a key disabled anywhere is refused everywhere after at most this. */
   KEY_CACHE_TTL_MS: nonNegativeInt.max(1_000).default(1_000),
   USAGE_BATCH_SIZE: positiveInt.max(1_000).default(100),
   USAGE_FLUSH_INTERVAL_MS: positiveInt.default(1_000),
   /** While the store cannot be read, a budgeted key is served from the month spend read at most this long ago; past it, 529. */
   STORE_OUTAGE_GRACE_S: nonNegativeInt.default(300),
+  /** How long shutdown keeps trying the store with the buffered usage; what it has not taken then is spooled. */
+  USAGE_SHUTDOWN_TIMEOUT_MS: positiveInt.default(5_000),
+  /** Usage the store did not take before shutdown is appended here (JSON lines) and written by the next start. */
+  USAGE_SPOOL_PATH: z.string().min(1).default("./data/usage-spool.jsonl"),
 
   /** A `ping` event is sent after this long without any other event on a stream. */
   STREAM_PING_INTERVAL_MS: positiveInt.default(10_000),

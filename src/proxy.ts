@@ -15,12 +15,13 @@ import { PriceBook } from "./gateway/pricing/price-book.ts";
 import { createRateLimiter } from "./gateway/rate-limit/create.ts";
 import { StoreOutage } from "./gateway/store-outage.ts";
 import { BatchWriter } from "./gateway/usage/batch-writer.ts";
+import { Spool } from "./gateway/usage/spool.ts";
 import type { ProxyDeps } from "./http/deps.ts";
 import type { Logger } from "./log.ts";
 import { createStore } from "./store/create-store.ts";
 import { storeOptionsFrom } from "./store/options.ts";
 import { pricingSeed } from "./store/pricing-seed.ts";
-import type { Store, UsageRecordInput } from "./store/types.ts";
+import { type Store, type UsageRecordInput, usageRecordSchema } from "./store/types.ts";
 
 export interface ProxyOptions {
   /** The gateway's clock (budget months, usage times); tests inject one. */
@@ -42,14 +43,17 @@ export async function createProxy(config: Config, log: Logger, options: ProxyOpt
   await loadAliases();
   // While the store is out the aliases last read serve; the outage is logged once, by StoreOutage.
   const aliasTimer = setInterval(() => outage.mayCall() && loadAliases().catch(() => undefined), aliasRefreshMs);
-  const limiter = createRateLimiter({ redisUrl: config.REDIS_URL, logger: log });
+  const limiter = createRateLimiter({ redis: redisLimiterSettings(config), logger: log });
   const usage = new BatchWriter<UsageRecordInput>((batch) => store.writeUsage(batch).then(() => undefined), {
     maxBatch: config.USAGE_BATCH_SIZE,
     flushIntervalMs: config.USAGE_FLUSH_INTERVAL_MS,
     retryDelayMs: 200,
     maxRetryDelayMs: 10_000,
+    shutdownTimeoutMs: config.USAGE_SHUTDOWN_TIMEOUT_MS,
+    spool: new Spool<UsageRecordInput>(config.USAGE_SPOOL_PATH, usageRecordSchema, log),
     log,
   });
+  usage.replaySpool();
   const prices = new PriceBook(store, outage, log);
   const keyCache = new KeyCache(store, outage, config.KEY_CACHE_TTL_MS);
   const budgets = new Budgets({ store, outage, now, graceMs: config.STORE_OUTAGE_GRACE_S * 1_000 });
@@ -79,7 +83,7 @@ export async function createProxy(config: Config, log: Logger, options: ProxyOpt
   return {
     app: createApp(deps),
     store,
-    /** Writes the usage still buffered, then releases every connection. */
+    /** Writes the usage still buffered (spooling what the store does not take in time), then releases every connection. */
     async close() {
       clearInterval(aliasTimer);
       await usage.close();
@@ -89,6 +93,11 @@ export async function createProxy(config: Config, log: Logger, options: ProxyOpt
       clients.control.destroy();
     },
   };
+}
+
+function redisLimiterSettings(config: Config) {
+  if (!config.REDIS_URL) return undefined;
+  return { url: config.REDIS_URL, commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS, onRedisError: config.RATE_LIMIT_ON_REDIS_ERROR };
 }
 
 function readinessChecks(config: Config, clients: ReturnType<typeof createBedrockClients>, store: Store): ProxyDeps["readiness"] {

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startEmulator } from "../../src/emulator/server.ts";
 import { createStore } from "../../src/store/create-store.ts";
+import { roundUsd, type Store, utcMonth } from "../../src/store/types.ts";
 import { type DynamoDbLocal, startDynamoDbLocal } from "../support/dynamodb-local.ts";
 import { startProxyProcess } from "../support/proxy-process.ts";
 import { type Stack, startStack } from "../support/stack.ts";
@@ -12,6 +13,8 @@ import { type Stack, startStack } from "../support/stack.ts";
 
 const hello = JSON.stringify({ model: "claude-sonnet-4-6", max_tokens: 20, messages: [{ role: "user", content: "hello" }] });
 const post = (url: string) => fetch(`${url}/v1/messages`, { method: "POST", headers: { "content-type": "application/json", "x-api-key": "k" }, body: hello });
+/** Without a key at all, an open proxy does not look one up: what is tested is the usage path alone, not key lookups in an outage. */
+const postAnonymous = (url: string) => fetch(`${url}/v1/messages`, { method: "POST", headers: { "content-type": "application/json" }, body: hello });
 
 describe("SIGTERM", () => {
   test("a proxy stopped with SIGTERM writes its buffered usage first", async () => {
@@ -92,3 +95,96 @@ describe("a DynamoDB outage during a load", () => {
     }
   }, 60_000);
 });
+
+describe("SIGTERM while DynamoDB is down", () => {
+  let dynamo: DynamoDbLocal;
+  let emulator: Awaited<ReturnType<typeof startEmulator>>;
+  const load = 300;
+
+  beforeAll(async () => {
+    [dynamo, emulator] = await Promise.all([startDynamoDbLocal({ persist: true }), startEmulator({ port: 0 })]);
+  }, 60_000);
+  afterAll(async () => {
+    await emulator?.stop();
+    await dynamo?.dispose();
+  });
+
+  test("the records the store did not take are spooled to a local file and replayed on the next start, each counted once", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "abp-spool-"));
+    const spool = join(dir, "usage-spool.jsonl");
+    const prefix = `spool-${Date.now()}-`;
+    const env = {
+      BEDROCK_ENDPOINT: emulator.url,
+      AWS_BEARER_TOKEN_BEDROCK: "x",
+      AUTH_MODE: "open",
+      STORE: "dynamodb",
+      DYNAMODB_ENDPOINT: dynamo.endpoint,
+      DYNAMODB_TABLE_PREFIX: prefix,
+      DYNAMODB_CREATE_TABLES: "true",
+      AWS_REGION: dynamo.region,
+      AWS_ACCESS_KEY_ID: dynamo.credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: dynamo.credentials.secretAccessKey,
+      USAGE_SPOOL_PATH: spool,
+      // Well inside the test harness's 5 s between SIGTERM and SIGKILL.
+      USAGE_SHUTDOWN_TIMEOUT_MS: "1000",
+    };
+    let proxy = await startProxyProcess(env);
+    try {
+      // One request while the store is up, so the prices are known (serving without them is another matter).
+      expect((await postAnonymous(proxy.url)).status).toBe(200);
+      await dynamo.stop();
+      const statuses: number[] = [];
+      // Bounded: 20 at a time.
+      for (let sent = 0; sent < load; sent += 20) {
+        statuses.push(...(await Promise.all(Array.from({ length: 20 }, () => postAnonymous(proxy.url).then((response) => response.status)))));
+      }
+      expect(statuses.filter((status) => status === 200).length).toBe(load);
+      expect(await proxy.stop()).toBe(0);
+      expect(existsSync(spool)).toBe(true);
+      const spooled = readFileSync(spool, "utf8").split("\n").filter((line) => line.length > 0);
+      // The warm-up request's record may have landed before the outage.
+      expect(new Set(spooled.map((line) => (JSON.parse(line) as { request_id: string }).request_id)).size).toBeGreaterThanOrEqual(load);
+      const copy = `${spool}.copy`;
+      copyFileSync(spool, copy);
+
+      await dynamo.start();
+      proxy = await startProxyProcess(env);
+      const store = await createStore({ kind: "dynamodb", endpoint: dynamo.endpoint, region: dynamo.region, tablePrefix: prefix, createTables: false, credentials: dynamo.credentials });
+      try {
+        await expectCountedOnce(store, load + 1);
+        for (let i = 0; i < 100 && existsSync(spool); i++) await Bun.sleep(50);
+        expect(existsSync(spool)).toBe(false);
+        // The same spool replayed again (a crash after the write, before the removal) counts nothing twice.
+        await proxy.stop();
+        copyFileSync(copy, spool);
+        proxy = await startProxyProcess(env);
+        for (let i = 0; i < 100 && existsSync(spool); i++) await Bun.sleep(50);
+        expect(existsSync(spool)).toBe(false);
+        await expectCountedOnce(store, load + 1);
+      } finally {
+        await store.close();
+      }
+    } finally {
+      await proxy.stop();
+    }
+  }, 120_000);
+});
+
+/** Waits for `count` records of the anonymous key, then checks none is counted twice: records, roll-ups and month spend. */
+async function expectCountedOnce(store: Store, count: number): Promise<void> {
+  let records = await store.latestUsage("anonymous", 1000);
+  for (let i = 0; i < 200 && records.length < count; i++) {
+    await Bun.sleep(50);
+    records = await store.latestUsage("anonymous", 1000);
+  }
+  expect(records.length).toBe(count);
+  expect(new Set(records.map((record) => record.request_id)).size).toBe(count);
+  const [day] = await store.queryRollups({ bucket: "day", key_id: "anonymous" });
+  expect(day?.requests).toBe(count);
+  const months = new Map<string, number>();
+  for (const record of records) months.set(utcMonth(record.created_at), (months.get(utcMonth(record.created_at)) ?? 0) + record.cost_usd);
+  for (const [month, cost] of months) {
+    expect(cost).toBeGreaterThan(0);
+    expect(await store.getMonthSpend("anonymous", month)).toBeCloseTo(roundUsd(cost), 6);
+  }
+}

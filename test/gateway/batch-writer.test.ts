@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { BatchWriter } from "../../src/gateway/usage/batch-writer.ts";
 import { createLogger } from "../../src/log.ts";
 
-const options = { maxBatch: 10, flushIntervalMs: 20, retryDelayMs: 5, maxRetryDelayMs: 40, log: createLogger("error") };
+const options = { maxBatch: 10, flushIntervalMs: 20, retryDelayMs: 5, maxRetryDelayMs: 40, shutdownTimeoutMs: 10_000, log: createLogger("error") };
 
 describe("the batching usage writer", () => {
   test("writes full batches at once and the rest after the flush interval", async () => {
@@ -47,9 +47,9 @@ describe("the batching usage writer", () => {
     const log = createLogger("error", {}, (line) => lines.push(line));
     const writer = new BatchWriter<number>(async () => {
       throw new Error("down");
-    }, { ...options, log });
+    }, { ...options, shutdownTimeoutMs: 50, log });
     writer.push(1);
-    await writer.close(50);
+    await writer.close();
     expect(writer.pending).toBe(1);
     expect(lines.join("")).toContain("not written before shutdown");
   });

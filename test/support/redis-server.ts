@@ -1,8 +1,9 @@
-import { loopback, onFreePort, startServiceProcess } from "./service-process.ts";
+import { loopback, onFreePort, type ServiceProcess, startServiceProcess } from "./service-process.ts";
 
 /**
  * A real `redis-server` for tests, on a free loopback port, with persistence off so it leaves nothing
- * on disk. A missing binary fails the test with how to install it: Redis tests are never skipped.
+ * on disk. It can be stopped and started again on the same port, as an outage test needs (its data
+ * does not survive). A missing binary fails the test with how to install it: Redis tests are never skipped.
  */
 
 const startupTimeoutMs = 10_000;
@@ -10,21 +11,37 @@ const startupTimeoutMs = 10_000;
 export interface RedisServer {
   url: string;
   port: number;
+  /** Stops the process (an outage, or for good); `start()` brings it back, empty, on the same port. */
   stop(): Promise<void>;
+  start(): Promise<void>;
 }
 
 export async function startRedisServer(): Promise<RedisServer> {
   const binary = Bun.which("redis-server");
   if (!binary) throw new Error("redis-server is not on PATH; the Redis tests need a real one: apt-get install redis-server (or brew install redis)");
-  return onFreePort(async (port) => {
-    const service = await startServiceProcess({
+  const launch = (port: number) =>
+    startServiceProcess({
       name: `redis-server on port ${port}`,
       command: [binary, "--port", String(port), "--bind", loopback, "--save", "", "--appendonly", "no"],
       ready: () => answersPing(port),
       startupTimeoutMs,
     });
-    return { url: `redis://${loopback}:${port}`, port, stop: async () => void (await service.stop()) };
+  let port = 0;
+  let service: ServiceProcess | undefined = await onFreePort((candidate) => {
+    port = candidate;
+    return launch(port);
   });
+  return {
+    url: `redis://${loopback}:${port}`,
+    port,
+    async stop() {
+      await service?.stop();
+      service = undefined;
+    },
+    async start() {
+      service ??= await launch(port);
+    },
+  };
 }
 
 /** Sends an inline PING and waits for `+PONG`, so nothing but a ready Redis passes. */

@@ -4,6 +4,7 @@ import { startEmulator } from "../../src/emulator/server.ts";
 import { createLogger } from "../../src/log.ts";
 import type { ProxyOptions } from "../../src/proxy.ts";
 import { startServer } from "../../src/server.ts";
+import { temporarySpoolPath } from "./proxy-process.ts";
 
 /** A scripted turn for the emulator, as its control API takes it. */
 export type EmulatorTurn = Record<string, unknown>;
@@ -34,6 +35,7 @@ export async function startStack(env: Record<string, string> = {}, options: Prox
     SQLITE_PATH: ":memory:",
     AUTH_MODE: "open",
     USAGE_FLUSH_INTERVAL_MS: "20",
+    USAGE_SPOOL_PATH: temporarySpoolPath(),
     ...env,
   });
   const proxy = await startServer(

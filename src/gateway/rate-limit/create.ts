@@ -1,13 +1,13 @@
 import type { Logger } from "../../log.ts";
 import { MemoryRateLimiter } from "./memory.ts";
-import { RedisRateLimiter } from "./redis.ts";
+import { RedisRateLimiter, type RedisRateLimiterOptions } from "./redis.ts";
 import type { RateLimiter } from "./types.ts";
 
 /**
- * With `REDIS_URL` the limits are shared by every proxy process on that Redis; without it each
+ * With Redis settings the limits are shared by every proxy process on that Redis; without them each
  * process counts on its own (exact for a single instance only).
  */
-export function createRateLimiter(options: { redisUrl?: string; logger?: Logger }): RateLimiter {
-  if (options.redisUrl) return new RedisRateLimiter({ url: options.redisUrl, logger: options.logger });
+export function createRateLimiter(options: { redis?: Omit<RedisRateLimiterOptions, "logger"> | undefined; logger?: Logger }): RateLimiter {
+  if (options.redis) return new RedisRateLimiter({ ...options.redis, logger: options.logger });
   return new MemoryRateLimiter();
 }

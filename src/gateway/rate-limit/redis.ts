@@ -1,6 +1,8 @@
 import { createHash } from "node:crypto";
-import Redis from "ioredis";
+import type Redis from "ioredis";
+import { ApiError } from "../../anthropic/errors.ts";
 import type { Logger } from "../../log.ts";
+import { RedisConnection } from "../../redis.ts";
 import { admitScript, settleScript } from "./redis-scripts.ts";
 import {
   type Admission,
@@ -17,34 +19,44 @@ import {
   unitEpsilon,
 } from "./types.ts";
 
+/** What a rate-limited request gets while Redis does not answer: refused (529), or admitted without limits. */
+export type RedisErrorPolicy = "closed" | "open";
+
 export interface RedisRateLimiterOptions {
   url: string;
+  /** Longest an admission waits for Redis before the policy applies. */
+  commandTimeoutMs: number;
+  onRedisError: RedisErrorPolicy;
   /** Prepended to every key, so deployments (or tests) can share one Redis. */
   keyPrefix?: string;
-  /** Where connection errors go; commands fail on their own and reach the caller either way. */
-  logger?: Logger;
+  /** Where an outage is reported: once when it starts, once when it ends. */
+  logger?: Logger | undefined;
 }
+
+/** What a client refused during an outage is told to wait: about how long reconnection takes. */
+const outageRetryAfterSeconds = 1;
 
 /**
  * Rate limits shared by every proxy process that uses the same Redis. Each admission and each
  * settlement is one Lua script (see `redis-scripts.ts`), so concurrent requests on any number of
- * processes never admit more than the limit. Errors (Redis down) reject the returned promise: whether
- * to fail open or closed is the caller's choice.
+ * processes never admit more than the limit. When Redis does not answer within the command timeout,
+ * an admission follows the operator's policy (closed: a 529 overloaded_error with retry-after; open:
+ * admitted without limits) and a settlement is given up (its tokens are not given back): neither
+ * throws nor waits, and the outage is logged once, not per request.
  */
 export class RedisRateLimiter implements RateLimiter {
-  readonly #redis: Redis;
+  readonly #connection: RedisConnection;
+  readonly #options: RedisRateLimiterOptions;
   readonly #keyPrefix: string;
   readonly #settled = new WeakSet<Reservation>();
   readonly #admit = new LuaScript(admitScript);
   readonly #settle = new LuaScript(settleScript);
+  #outage: { since: number; requests: number } | undefined;
 
   constructor(options: RedisRateLimiterOptions) {
+    this.#options = options;
     this.#keyPrefix = options.keyPrefix ?? "abp:rate-limit:";
-    // Many admissions in flight share one round trip; a Redis that is down fails a command after one
-    // reconnection attempt (ioredis waits for twenty by default), so requests are not held waiting.
-    this.#redis = new Redis(options.url, { enableAutoPipelining: true, maxRetriesPerRequest: 1 });
-    const logger = options.logger;
-    this.#redis.on("error", (error: Error) => logger?.warn("rate limiter lost Redis", { error }));
+    this.#connection = new RedisConnection({ url: options.url, commandTimeoutMs: options.commandTimeoutMs, name: "rate limits", log: options.logger });
   }
 
   async admit(keyId: string, limits: RateLimits, reserveTokens: number, now?: number): Promise<Admission> {
@@ -52,7 +64,13 @@ export class RedisRateLimiter implements RateLimiter {
     const { rpm, tpm } = limits;
     if (rpm === undefined && tpm === undefined) return { admitted: true, reservation: { keyId, reservedTokens: 0 } };
     const reservedTokens = tpm === undefined ? 0 : Math.min(reserveTokens, tpm);
-    const reply = await this.#admit.run(this.#redis, this.#keyPrefix + keyId, [...this.#common(now), rpm ?? 0, tpm ?? 0, reservedTokens]);
+    let reply: unknown;
+    try {
+      reply = await this.#admit.run(await this.#connection.client(), this.#keyPrefix + keyId, [...this.#common(now), rpm ?? 0, tpm ?? 0, reservedTokens]);
+    } catch (error) {
+      return this.#withoutRedis(keyId, error);
+    }
+    this.#endOutage();
     const [admitted, at, requestsLevel, tokensLevel, requestsWait, tokensWait] = parseAdmitReply(reply);
     const figures: RateLimitFigures = {};
     if (rpm !== undefined) figures.requests = bucketFigures(rpm, requestsLevel, at);
@@ -69,13 +87,39 @@ export class RedisRateLimiter implements RateLimiter {
     this.#settled.add(reservation);
     if (reservation.tpm === undefined) return;
     const giveBack = reservation.reservedTokens - usedTokens;
-    await this.#settle.run(this.#redis, this.#keyPrefix + reservation.keyId, [...this.#common(now), reservation.tpm, giveBack]);
+    try {
+      await this.#settle.run(await this.#connection.client(), this.#keyPrefix + reservation.keyId, [...this.#common(now), reservation.tpm, giveBack]);
+    } catch (error) {
+      this.#startOutage(error);
+    }
   }
 
-  async close(): Promise<void> {
-    // QUIT waits for replies to what is in flight; a connection that is not up has nothing to wait for.
-    if (this.#redis.status === "ready") await this.#redis.quit();
-    else this.#redis.disconnect();
+  close(): Promise<void> {
+    return this.#connection.close();
+  }
+
+  /** The policy's answer to an admission Redis did not take. */
+  #withoutRedis(keyId: string, error: unknown): Admission {
+    this.#startOutage(error);
+    if (this.#options.onRedisError === "open") return { admitted: true, reservation: { keyId, reservedTokens: 0 } };
+    throw new ApiError("overloaded_error", "Rate limits cannot be checked at the moment; retry shortly", { retryAfterSeconds: outageRetryAfterSeconds, cause: error });
+  }
+
+  #startOutage(error: unknown): void {
+    if (this.#outage) {
+      this.#outage.requests++;
+      return;
+    }
+    this.#outage = { since: Date.now(), requests: 1 };
+    const policy = this.#options.onRedisError === "open" ? "admitted without limits" : "refused with 529";
+    this.#options.logger?.error(`rate limits unavailable (Redis): rate-limited requests are ${policy} until it answers again`, { error });
+  }
+
+  #endOutage(): void {
+    if (!this.#outage) return;
+    const { since, requests } = this.#outage;
+    this.#outage = undefined;
+    this.#options.logger?.info("rate limits apply again", { outage_ms: Date.now() - since, requests_during_outage: requests });
   }
 
   /** ARGV[1..4] of both scripts: the injected clock or "" for Redis `TIME`, window, TTL, epsilon. */

@@ -14,7 +14,7 @@ const [url, keyId, limitsJson, reserve, count] = process.argv.slice(2);
 if (!url || !keyId || !limitsJson || !reserve || !count) throw new Error("usage: admit-worker.ts <redis url> <key id> <limits JSON> <reserve> <admissions>");
 const limits = JSON.parse(limitsJson) as RateLimits;
 
-const limiter = new RedisRateLimiter({ url });
+const limiter = new RedisRateLimiter({ url, commandTimeoutMs: 500, onRedisError: "closed" });
 // A first command proves the connection before the start signal, so connecting is not raced.
 await limiter.admit(`${keyId}:warm-up`, { rpm: 1 }, 0);
 console.log("ready");

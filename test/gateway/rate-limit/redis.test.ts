@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import Redis from "ioredis";
 import { createRateLimiter } from "../../../src/gateway/rate-limit/create.ts";
-import { RedisRateLimiter } from "../../../src/gateway/rate-limit/redis.ts";
+import { ApiError } from "../../../src/anthropic/errors.ts";
+import { RedisRateLimiter, type RedisRateLimiterOptions } from "../../../src/gateway/rate-limit/redis.ts";
 import { idleBucketTtlMs } from "../../../src/gateway/rate-limit/types.ts";
+import { createLogger } from "../../../src/log.ts";
 import { type RedisServer, startRedisServer } from "../../support/redis-server.ts";
 import { expectAdmitted, freshKey, rateLimiterContract, t0 } from "./contract.ts";
 
@@ -14,17 +16,20 @@ afterAll(async () => {
   await server.stop();
 });
 
-rateLimiterContract("Redis", () => new RedisRateLimiter({ url: server.url }));
+const limiterOn = (url: string, options: Partial<RedisRateLimiterOptions> = {}) =>
+  new RedisRateLimiter({ url, commandTimeoutMs: 500, onRedisError: "closed", ...options });
+
+rateLimiterContract("Redis", () => limiterOn(server.url));
 
 describe("Redis rate limiter", () => {
   test("is what createRateLimiter gives with a Redis URL", async () => {
-    const limiter = createRateLimiter({ redisUrl: server.url });
+    const limiter = createRateLimiter({ redis: { url: server.url, commandTimeoutMs: 500, onRedisError: "closed" } });
     expect(limiter).toBeInstanceOf(RedisRateLimiter);
     await limiter.close();
   });
 
   test("keeps one hash per key, expiring once its buckets would be full again", async () => {
-    const limiter = new RedisRateLimiter({ url: server.url, keyPrefix: "ttl-test:" });
+    const limiter = limiterOn(server.url, { keyPrefix: "ttl-test:" });
     const redis = new Redis(server.url);
     try {
       const key = freshKey();
@@ -43,7 +48,7 @@ describe("Redis rate limiter", () => {
   });
 
   test("reloads its scripts when Redis has forgotten them", async () => {
-    const limiter = new RedisRateLimiter({ url: server.url });
+    const limiter = limiterOn(server.url);
     const redis = new Redis(server.url);
     try {
       const key = freshKey();
@@ -59,7 +64,7 @@ describe("Redis rate limiter", () => {
   });
 
   test("without an injected clock, reset times come from Redis's clock", async () => {
-    const limiter = new RedisRateLimiter({ url: server.url });
+    const limiter = limiterOn(server.url);
     const redis = new Redis(server.url);
     try {
       const [seconds, micros] = await redis.time();
@@ -74,15 +79,116 @@ describe("Redis rate limiter", () => {
     }
   });
 
-  test("a Redis that is down makes admissions fail fast, for the caller to decide", async () => {
-    const own = await startRedisServer();
-    const limiter = new RedisRateLimiter({ url: own.url });
-    expectAdmitted(await limiter.admit(freshKey(), { rpm: 10 }, 0, t0));
-    await own.stop();
-    const started = performance.now();
-    await expect(limiter.admit(freshKey(), { rpm: 10 }, 0, t0)).rejects.toThrow();
-    expect(performance.now() - started).toBeLessThan(3_000);
-    await limiter.close();
+  describe("while Redis is down", () => {
+    /** A limiter on its own Redis, which the test stops; its log lines are kept. */
+    async function outage(onRedisError: "closed" | "open") {
+      const own = await startRedisServer();
+      const lines: string[] = [];
+      const limiter = limiterOn(own.url, { onRedisError, logger: createLogger("info", {}, (line) => lines.push(line)) });
+      const key = freshKey();
+      const before = expectAdmitted(await limiter.admit(key, { rpm: 10, tpm: 1000 }, 100, t0));
+      await own.stop();
+      return { own, limiter, key, before, messages: () => lines.map((line) => (JSON.parse(line) as { message: string }).message) };
+    }
+
+    test("closed: admissions are refused at once with a 529 overloaded_error and retry-after; settling neither throws nor waits", async () => {
+      const { own, limiter, key, before, messages } = await outage("closed");
+      try {
+        const started = performance.now();
+        for (let i = 0; i < 20; i++) {
+          const refused = await limiter.admit(key, { rpm: 10 }, 0, t0).catch((error: unknown) => error);
+          expect(refused).toBeInstanceOf(ApiError);
+          expect(refused).toMatchObject({ type: "overloaded_error", status: 529, retryAfterSeconds: 1 });
+        }
+        await limiter.settle(before.reservation, 0, t0);
+        expect(performance.now() - started).toBeLessThan(1_000);
+        // One line for the lost connection, one for the policy: not one per request.
+        expect(messages().filter((message) => message.includes("Redis")).length).toBe(2);
+      } finally {
+        await limiter.close();
+        await own.stop();
+      }
+    });
+
+    test("open: admissions pass without limits (and without limit headers), logged once", async () => {
+      const { own, limiter, key, messages } = await outage("open");
+      try {
+        for (let i = 0; i < 20; i++) {
+          const admitted = expectAdmitted(await limiter.admit(key, { rpm: 10 }, 0, t0));
+          expect(admitted.requests).toBeUndefined();
+        }
+        expect(messages().filter((message) => message.includes("admitted without limits")).length).toBe(1);
+      } finally {
+        await limiter.close();
+        await own.stop();
+      }
+    });
+
+    test("once Redis is back, limits apply again within about a second, and the outage's end is logged once", async () => {
+      const { own, limiter, key, messages } = await outage("closed");
+      try {
+        await expect(limiter.admit(key, { rpm: 10 }, 0, t0)).rejects.toThrow();
+        await own.start();
+        const started = performance.now();
+        let admission = await limiter.admit(key, { rpm: 2 }, 0, t0).catch(() => undefined);
+        while (!admission && performance.now() - started < 3_000) {
+          await Bun.sleep(20);
+          admission = await limiter.admit(key, { rpm: 2 }, 0, t0).catch(() => undefined);
+        }
+        expect(performance.now() - started).toBeLessThan(2_000);
+        // Redis came back empty: a fresh bucket of 2, the first taken above.
+        expect(expectAdmitted(await limiter.admit(key, { rpm: 2 }, 0, t0)).requests?.remaining).toBe(0);
+        expect((await limiter.admit(key, { rpm: 2 }, 0, t0)).admitted).toBe(false);
+        expect(messages()).toContain("rate limits apply again");
+        expect(messages()).toContain("Redis is back");
+      } finally {
+        await limiter.close();
+        await own.stop();
+      }
+    });
+  });
+
+  test("a Redis that is up but does not answer (paused) costs an admission the command timeout, then the policy", async () => {
+    const limiter = limiterOn(server.url, { commandTimeoutMs: 200 });
+    const pauser = new Redis(server.url);
+    const pauseMs = 800;
+    try {
+      expectAdmitted(await limiter.admit(freshKey(), { rpm: 10 }, 0, t0));
+      await pauser.call("CLIENT", "PAUSE", String(pauseMs), "ALL");
+      const started = performance.now();
+      const refused = await limiter.admit(freshKey(), { rpm: 10 }, 0, t0).catch((error: unknown) => error);
+      expect(performance.now() - started).toBeLessThan(pauseMs);
+      expect(refused).toBeInstanceOf(ApiError);
+      expect((refused as ApiError).type).toBe("overloaded_error");
+    } finally {
+      // The pause ends on its own; the next tests need Redis answering again.
+      await pauser.ping();
+      pauser.disconnect();
+      await limiter.close();
+    }
+  });
+
+  test("a host that accepts connections but never answers is given up on after the command timeout", async () => {
+    const silent = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+    const limiter = limiterOn(`redis://127.0.0.1:${silent.port}`, { commandTimeoutMs: 200 });
+    try {
+      const started = performance.now();
+      await expect(limiter.admit(freshKey(), { rpm: 10 }, 0, t0)).rejects.toMatchObject({ type: "overloaded_error" });
+      expect(performance.now() - started).toBeLessThan(1_000);
+    } finally {
+      await limiter.close();
+      silent.stop(true);
+    }
+  });
+
+  test("admissions made while the first connection is still being made wait for it", async () => {
+    const limiter = limiterOn(server.url);
+    try {
+      const admissions = await Promise.all(Array.from({ length: 10 }, () => limiter.admit(freshKey(), { rpm: 10 }, 0, t0)));
+      expect(admissions.every((admission) => admission.admitted)).toBe(true);
+    } finally {
+      await limiter.close();
+    }
   });
 
   for (const scenario of [
