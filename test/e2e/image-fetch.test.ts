@@ -232,7 +232,9 @@ for (const route of routes) {
       const urls = Array.from({ length: 20 }, (_, i) => image(`http://images.test:${port}/slow/${i}`));
       expect((await send(trusting, route.model, urls)).status).toBe(200);
       expect(primary.seen.hits).toHaveLength(20);
-      expect(primary.seen.maxInFlight).toBe(fetchConcurrency);
+      // The bound is what matters; on a loaded machine fewer may overlap.
+      expect(primary.seen.maxInFlight).toBeLessThanOrEqual(fetchConcurrency);
+      expect(primary.seen.maxInFlight).toBeGreaterThan(1);
     });
   });
 }

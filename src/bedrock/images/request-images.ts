@@ -47,14 +47,8 @@ export function createImageLoader(options: ImageLoaderOptions): ImageLoader {
     const budget = new ByteBudget(options.maxRequestBytes, () =>
       invalidRequest(`The request's images hold more than ${options.maxRequestBytes} bytes once decoded (the proxy's MAX_REQUEST_BYTES)`),
     );
-    const urls = new Map<string, number>();
-    images.forEach((image, index) => {
-      if (image.source.type === "url") urls.set(image.source.url, (urls.get(image.source.url) ?? 0) + 1);
-      if (image.source.type !== "base64") return;
-      const size = decodedLength(image.source.data);
-      if (size > limits.maxImageBytes) throw invalidRequest(`Image ${index + 1} holds ${size} bytes; the limit is ${limits.maxImageBytes} bytes per image for this model`);
-      budget.take(size);
-    });
+    drawBase64(images, limits, budget);
+    const urls = urlUses(images);
     if (urls.size === 0) return new Map();
     const fetchImage = options.fetchImage;
     if (!fetchImage) throw invalidRequest("URL image sources are not enabled on this proxy (IMAGE_FETCH=off): send images as base64");
@@ -67,6 +61,23 @@ export function createImageLoader(options: ImageLoaderOptions): ImageLoader {
     });
     return new Map(fetched);
   };
+}
+
+/** Each base64 image against the per-image limit, and all of them against the request's budget. */
+function drawBase64(images: readonly ImageBlockParam[], limits: ImageLimits, budget: ByteBudget): void {
+  images.forEach((image, index) => {
+    if (image.source.type !== "base64") return;
+    const size = decodedLength(image.source.data);
+    if (size > limits.maxImageBytes) throw invalidRequest(`Image ${index + 1} holds ${size} bytes; the limit is ${limits.maxImageBytes} bytes per image for this model`);
+    budget.take(size);
+  });
+}
+
+/** Each URL with the number of blocks that name it. */
+function urlUses(images: readonly ImageBlockParam[]): Map<string, number> {
+  const uses = new Map<string, number>();
+  for (const { source } of images) if (source.type === "url") uses.set(source.url, (uses.get(source.url) ?? 0) + 1);
+  return uses;
 }
 
 /** The bytes a base64 text decodes to (at most), without decoding it. */
