@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { z } from "zod";
+import { parseAllowHosts } from "./bedrock/images/allow-hosts.ts";
 import { ConfigError, parseEnvironment } from "./environment.ts";
 
 /**
@@ -30,6 +31,14 @@ const modelMap = z
     }
   })
   .pipe(z.record(z.string().min(1), modelId));
+
+/** `IMAGE_FETCH_ALLOW_HOSTS`: addresses, CIDR blocks, host names and `*.domain` entries (see allow-hosts.ts). */
+const allowHosts = z.string().transform((raw, ctx) => {
+  const parsed = parseAllowHosts(raw);
+  if ("hosts" in parsed) return parsed.hosts;
+  ctx.addIssue({ code: "custom", message: `has an entry that is neither an address, a CIDR block, a host name nor *.domain: ${parsed.invalid}` });
+  return z.NEVER;
+});
 
 function readModelMapFile(path: string, ctx: z.RefinementCtx): string | undefined {
   if (!existsSync(path)) {
@@ -101,6 +110,10 @@ export const configSchema = z.object({
   MAX_REQUEST_BYTES: positiveInt.default(32 * 1024 * 1024),
   IMAGE_FETCH_TIMEOUT_MS: positiveInt.default(10_000),
   IMAGE_FETCH_MAX_BYTES: positiveInt.default(3_750_000),
+  /** `off`: URL image sources are refused with a 400 and nothing is ever fetched. */
+  IMAGE_FETCH: z.enum(["on", "off"]).default("on"),
+  /** What image URLs may reach although it is not public (an internal image server). */
+  IMAGE_FETCH_ALLOW_HOSTS: allowHosts.prefault(""),
 });
 
 export type Config = z.infer<typeof configSchema>;

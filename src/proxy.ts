@@ -2,7 +2,9 @@ import { createApp } from "./app.ts";
 import { createBedrockClients } from "./bedrock/client.ts";
 import { createModelCatalog } from "./bedrock/catalog.ts";
 import { createConverseUpstream } from "./bedrock/converse/upstream.ts";
-import { createImageFetcher } from "./bedrock/fetch-image.ts";
+import { createImageFetcher } from "./bedrock/images/fetch-image.ts";
+import { createImageLoader } from "./bedrock/images/request-images.ts";
+import { type HostResolver, resolveWithSystem } from "./bedrock/images/resolve-host.ts";
 import { createInvokeUpstream } from "./bedrock/invoke/upstream.ts";
 import { createModelResolver, familyDefaults } from "./bedrock/models.ts";
 import { UpstreamCall } from "./bedrock/upstream.ts";
@@ -26,6 +28,8 @@ import { type Store, type UsageRecordInput, usageRecordSchema } from "./store/ty
 export interface ProxyOptions {
   /** The gateway's clock (budget months, usage times); tests inject one. */
   now?: () => Date;
+  /** How image URL hosts are resolved; tests inject one so no name is ever asked of a real DNS server. */
+  resolveHost?: HostResolver;
 }
 
 /** How often this replica re-reads the aliases operators keep in the store. */
@@ -58,7 +62,11 @@ export async function createProxy(config: Config, log: Logger, options: ProxyOpt
   const keyCache = new KeyCache(store, outage, config.KEY_CACHE_TTL_MS);
   const budgets = new Budgets({ store, outage, now, graceMs: config.STORE_OUTAGE_GRACE_S * 1_000 });
   const gateway = new Gateway({ store, keys: keyCache, limiter, usage, prices, budgets, outage, masterKey: config.MASTER_API_KEY, authMode: config.AUTH_MODE, now, log });
-  const fetchImage = createImageFetcher({ timeoutMs: config.IMAGE_FETCH_TIMEOUT_MS, maxBytes: config.IMAGE_FETCH_MAX_BYTES });
+  const fetchImage =
+    config.IMAGE_FETCH === "on"
+      ? createImageFetcher({ timeoutMs: config.IMAGE_FETCH_TIMEOUT_MS, allowHosts: config.IMAGE_FETCH_ALLOW_HOSTS, resolve: options.resolveHost ?? resolveWithSystem, log })
+      : undefined;
+  const loadImages = createImageLoader({ fetchImage, maxFetchBytes: config.IMAGE_FETCH_MAX_BYTES, maxRequestBytes: config.MAX_REQUEST_BYTES });
   const timeouts = { firstByteMs: config.UPSTREAM_FIRST_BYTE_TIMEOUT_MS, totalMs: config.UPSTREAM_TOTAL_TIMEOUT_MS };
   const retry = { maxRetries: config.UPSTREAM_MAX_RETRIES, baseDelayMs: config.UPSTREAM_RETRY_BASE_MS };
   const deps: ProxyDeps = {
@@ -66,8 +74,8 @@ export async function createProxy(config: Config, log: Logger, options: ProxyOpt
     models,
     catalog: createModelCatalog(models, config.LIST_BEDROCK_MODELS ? { client: clients.control, log } : undefined),
     upstreams: {
-      invoke: createInvokeUpstream(clients.runtime, fetchImage),
-      converse: createConverseUpstream(clients.runtime, fetchImage),
+      invoke: createInvokeUpstream(clients.runtime, loadImages),
+      converse: createConverseUpstream(clients.runtime, loadImages),
     },
     newCall: (signal, context) => new UpstreamCall(signal, timeouts, retry, context),
     gateway,

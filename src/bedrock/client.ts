@@ -31,7 +31,7 @@ export function createBedrockClients(config: Config): BedrockClients {
   return { runtime, control: new BedrockClient({ ...common, ...(controlEndpoint && { endpoint: controlEndpoint }) }) };
 }
 
-const userAgent = `anthropic-bedrock-proxy/${packageJson.version}`;
+export const userAgent = `anthropic-bedrock-proxy/${packageJson.version}`;
 
 /**
  * The runtime client sits on every request's path. Three of its default middlewares do per-call work

@@ -1,8 +1,7 @@
 import { invalidRequest } from "../../anthropic/errors.ts";
 import type { ContentBlockParam, DocumentBlockParam, ImageBlockParam, MessageParam, ToolResultBlockParam } from "../../anthropic/schema.ts";
 
-/** Converse's per-request limits, checked before anything is fetched or sent. */
-export const maxImages = 20;
+/** Converse's per-request document limit (images: `imageLimits` in images/request-images.ts), checked before anything is sent. */
 export const maxDocuments = 5;
 
 export interface RequestMedia {
@@ -25,14 +24,7 @@ export function collectMedia(messages: readonly MessageParam[]): RequestMedia {
 type ToolResultItem = Exclude<NonNullable<ToolResultBlockParam["content"]>, string>[number];
 
 export function enforceMediaLimits(media: RequestMedia): void {
-  if (media.images.length > maxImages) {
-    throw invalidRequest(`Too many images: the request has ${media.images.length}, Bedrock takes at most ${maxImages} per request`);
-  }
   if (media.documents.length > maxDocuments) {
     throw invalidRequest(`Too many documents: the request has ${media.documents.length}, Bedrock takes at most ${maxDocuments} per request`);
   }
-}
-
-export function imageUrls(media: RequestMedia): string[] {
-  return media.images.flatMap((image) => (image.source.type === "url" ? [image.source.url] : []));
 }

@@ -9,10 +9,9 @@ import type {
 import type { CountTokensRequest, MessagesRequest } from "../../anthropic/schema.ts";
 import type { ResolvedModel } from "../models.ts";
 import { createContext, unsupported, type ConversionContext } from "./context.ts";
-import type { ImageFetcher } from "../fetch-image.ts";
-import { fetchImages } from "./images.ts";
+import type { ImageLoader } from "../images/request-images.ts";
 import { additionalModelResponseFieldPaths, toAdditionalModelRequestFields, toInferenceConfig, toRequestMetadata } from "./inference.ts";
-import { collectMedia, enforceMediaLimits, imageUrls } from "./media.ts";
+import { collectMedia, enforceMediaLimits } from "./media.ts";
 import { toConverseMessages } from "./messages.ts";
 import { toSystemBlocks } from "./system.ts";
 import { assertToolResultsFollowToolUses } from "./tool-pairing.ts";
@@ -22,7 +21,8 @@ import { toConverseTools, toToolConfig } from "./tools.ts";
 /** What converting the conversation needs (count_tokens needs no more). */
 export interface ConversationOptions {
   model: ResolvedModel;
-  fetchImage: ImageFetcher;
+  /** Checks the images against Converse's limits and fetches the URL ones. */
+  loadImages: ImageLoader;
   debug(message: string): void;
 }
 
@@ -89,7 +89,7 @@ async function toConversation(
 ): Promise<{ conversation: Conversation; ctx: ConversionContext }> {
   const media = collectMedia(req.messages);
   enforceMediaLimits(media);
-  const images = await fetchImages(imageUrls(media), options.fetchImage);
+  const images = await options.loadImages(media.images, "converse");
   const ctx = createContext({ model: options.model, toolNames: new ToolNameMap(), images, debug: options.debug });
 
   // Tool definitions first, so their names are registered before the history's.

@@ -7,7 +7,7 @@ import {
   type ConverseStreamCommandInput,
 } from "@aws-sdk/client-bedrock-runtime";
 import type { StreamEvent } from "../../anthropic/messages.ts";
-import type { ImageFetcher } from "../fetch-image.ts";
+import type { ImageLoader } from "../images/request-images.ts";
 import type { PreparedRequest } from "../prepare.ts";
 import type { StreamChunk, Upstream, UpstreamCall } from "../upstream.ts";
 import { toConverseRequest, toCountTokensInput } from "./request.ts";
@@ -15,9 +15,9 @@ import { fromConverseResponse } from "./response.ts";
 import { ConverseStreamTranslator } from "./stream.ts";
 
 /** Every model but Claude: the Anthropic request converted to Converse, the answer converted back. */
-export function createConverseUpstream(client: BedrockRuntimeClient, fetchImage: ImageFetcher): Upstream {
+export function createConverseUpstream(client: BedrockRuntimeClient, loadImages: ImageLoader): Upstream {
   const convert = (prepared: PreparedRequest, call: UpstreamCall) =>
-    toConverseRequest(prepared.request, { model: prepared.model, betas: prepared.betas.forwarded, fetchImage, debug: (message) => call.log.debug(message) });
+    toConverseRequest(prepared.request, { model: prepared.model, betas: prepared.betas.forwarded, loadImages, debug: (message) => call.log.debug(message) });
 
   return {
     async complete(prepared, call) {
@@ -47,7 +47,7 @@ export function createConverseUpstream(client: BedrockRuntimeClient, fetchImage:
 
     async countTokens(request, model, call) {
       if (!model.profile.countTokens) return undefined;
-      const input = await toCountTokensInput(request, { model, betas: [], fetchImage, debug: (message) => call.log.debug(message) });
+      const input = await toCountTokensInput(request, { model, betas: [], loadImages, debug: (message) => call.log.debug(message) });
       const output = await call.beforeFirstByte((abortSignal) => client.send(new CountTokensCommand({ modelId: model.modelId, input }), { abortSignal }));
       return output.inputTokens;
     },

@@ -1,22 +1,19 @@
 import type { ContentBlockParam, ImageBlockParam, MessageParam, MessagesRequest } from "../../anthropic/schema.ts";
-import { invalidRequest } from "../../anthropic/errors.ts";
-import { type ImageFetcher, imageMediaType } from "../fetch-image.ts";
+import { base64FromBytes } from "../converse/encoding.ts";
+import type { ImageLoader } from "../images/request-images.ts";
 
 /**
- * Bedrock's Claude takes base64 image sources only: URL images (in messages and inside tool
- * results) are fetched once each and inlined before the body is sent.
+ * Bedrock's Claude takes base64 image sources only: the request's images (in messages and inside
+ * tool results) are checked against Anthropic's limits, and URL images are fetched once each and
+ * inlined before the body is sent.
  */
-export async function inlineUrlImages(request: MessagesRequest, fetchImage: ImageFetcher): Promise<MessagesRequest> {
-  const urls = new Set(request.messages.flatMap((m) => urlImagesOf(m.content)));
-  if (urls.size === 0) return request;
-  const fetched = new Map(await Promise.all([...urls].map(async (url) => [url, await fetchImage(url)] as const)));
-  const inline = (block: ImageBlockParam): ImageBlockParam => {
-    if (block.source.type !== "url") return block;
-    const image = fetched.get(block.source.url);
-    const mediaType = image && imageMediaType(image.mediaType);
-    if (!image || !mediaType) throw invalidRequest(`The image at ${block.source.url} is not a supported image type`);
-    return { ...block, source: { type: "base64", media_type: mediaType, data: Buffer.from(image.bytes).toString("base64") } };
-  };
+export async function inlineUrlImages(request: MessagesRequest, loadImages: ImageLoader): Promise<MessagesRequest> {
+  const fetched = await loadImages(request.messages.flatMap((m) => imagesOf(m.content)), "invoke");
+  if (fetched.size === 0) return request;
+  const sources = new Map<string, ImageBlockParam["source"]>();
+  for (const [url, image] of fetched) sources.set(url, { type: "base64", media_type: image.mediaType, data: base64FromBytes(image.bytes) });
+  const inline = (block: ImageBlockParam): ImageBlockParam =>
+    block.source.type === "url" ? { ...block, source: sources.get(block.source.url) ?? block.source } : block;
   const inlineBlock = (block: ContentBlockParam): ContentBlockParam => {
     if (block.type === "image") return inline(block);
     if (block.type === "tool_result" && Array.isArray(block.content)) return { ...block, content: block.content.map((inner) => (inner.type === "image" ? inline(inner) : inner)) };
@@ -26,11 +23,11 @@ export async function inlineUrlImages(request: MessagesRequest, fetchImage: Imag
   return { ...request, messages };
 }
 
-function urlImagesOf(content: MessageParam["content"]): string[] {
+function imagesOf(content: MessageParam["content"]): ImageBlockParam[] {
   if (typeof content === "string") return [];
   return content.flatMap((block) => {
-    if (block.type === "image") return block.source.type === "url" ? [block.source.url] : [];
-    if (block.type === "tool_result" && Array.isArray(block.content)) return urlImagesOf(block.content.filter((inner) => inner.type === "image"));
+    if (block.type === "image") return [block];
+    if (block.type === "tool_result" && Array.isArray(block.content)) return block.content.filter((inner) => inner.type === "image");
     return [];
   });
 }

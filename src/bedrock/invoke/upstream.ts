@@ -6,7 +6,7 @@ import {
   type ResponseStream,
 } from "@aws-sdk/client-bedrock-runtime";
 import type { CountTokensRequest } from "../../anthropic/schema.ts";
-import type { ImageFetcher } from "../fetch-image.ts";
+import type { ImageLoader } from "../images/request-images.ts";
 import type { ResolvedModel } from "../models.ts";
 import { type PreparedRequest, prepareRequest } from "../prepare.ts";
 import type { Upstream, UpstreamCall } from "../upstream.ts";
@@ -15,10 +15,10 @@ import { toInvokeBody } from "./request.ts";
 import { InvokeStreamRelay, normaliseUsage } from "./stream.ts";
 
 /** Claude natively: InvokeModel with the Anthropic body, its events relayed nearly as they come. */
-export function createInvokeUpstream(client: BedrockRuntimeClient, fetchImage: ImageFetcher): Upstream {
+export function createInvokeUpstream(client: BedrockRuntimeClient, loadImages: ImageLoader): Upstream {
   const decoder = new TextDecoder();
   const serialise = async (prepared: PreparedRequest, call: UpstreamCall) =>
-    JSON.stringify(toInvokeBody({ ...prepared, request: await inlineUrlImages(prepared.request, fetchImage) }, call.log));
+    JSON.stringify(toInvokeBody({ ...prepared, request: await inlineUrlImages(prepared.request, loadImages) }, call.log));
   return {
     async complete(prepared, call) {
       const body = await serialise(prepared, call);

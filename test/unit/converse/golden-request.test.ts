@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { mapBetas, parseBetaHeader } from "../../../src/bedrock/betas.ts";
 import { isAnthropicModel } from "../../../src/bedrock/converse/context.ts";
 import { bytesFromBase64 } from "../../../src/bedrock/converse/encoding.ts";
-import type { FetchedImage } from "../../../src/bedrock/fetch-image.ts";
+import type { FetchedImage, ImageMediaType } from "../../../src/bedrock/images/fetch-image.ts";
 import type { ResolvedModel } from "../../../src/bedrock/models.ts";
 import { anthropicFromConverse, normalisedRecordedBody } from "./support/anthropic-from-converse.ts";
 import { sentConverseBody } from "./support/bedrock-sdk.ts";
@@ -24,7 +24,7 @@ type Json = Record<string, unknown>;
 interface OwnRequestFixture {
   model: { modelId: string; requested: string };
   betas: string[];
-  images?: Record<string, { base64: string; mediaType: string }>;
+  images?: Record<string, { base64: string; mediaType: ImageMediaType }>;
   body: Json;
 }
 

@@ -108,7 +108,7 @@ describe("toConverseRequest: inference settings and model fields", () => {
 });
 
 describe("toCountTokensInput", () => {
-  const options = { model: claudeSonnet45, betas: [], fetchImage: async () => ({ bytes: new Uint8Array(), mediaType: "image/png" }), debug: () => {} };
+  const options = { model: claudeSonnet45, betas: [], loadImages: async () => new Map(), debug: () => {} };
 
   test("shares the conversion: {converse: {messages, system, toolConfig}}", async () => {
     const req = countTokensRequestSchema.parse({

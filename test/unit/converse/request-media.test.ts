@@ -40,16 +40,6 @@ describe("toConverseRequest: images", () => {
     expect(input.messages?.[0]?.content?.[0]).toEqual({ image: { format: "webp", source: { bytes: new Uint8Array([9]) } } });
   });
 
-  test("a fetched image of a type Bedrock cannot take is a 400 naming the URL", async () => {
-    const error = await convert(
-      { messages: [user([{ type: "image", source: { type: "url", url: "https://img.test/s.svg" } }])] },
-      { images: { "https://img.test/s.svg": { bytes: new Uint8Array([1]), mediaType: "image/svg+xml" } } },
-    ).catch((e: unknown) => e);
-    expect((error as ApiError).status).toBe(400);
-    expect((error as ApiError).message).toContain("https://img.test/s.svg");
-    expect((error as ApiError).message).toContain("image/svg+xml");
-  });
-
   test("a file source is a 400", async () => {
     const error = await convert({ messages: [user([{ type: "image", source: { type: "file", file_id: "file_1" } }])] }).catch((e: unknown) => e);
     expect((error as ApiError).status).toBe(400);

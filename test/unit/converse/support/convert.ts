@@ -3,7 +3,8 @@ import type { MessagesRequest } from "../../../../src/anthropic/schema.ts";
 import { messagesRequestSchema } from "../../../../src/anthropic/schema.ts";
 import type { ResolvedModel } from "../../../../src/bedrock/models.ts";
 import { toConverseRequest, type ConverseRequest } from "../../../../src/bedrock/converse/request.ts";
-import type { FetchedImage } from "../../../../src/bedrock/fetch-image.ts";
+import type { FetchedImage } from "../../../../src/bedrock/images/fetch-image.ts";
+import { createImageLoader } from "../../../../src/bedrock/images/request-images.ts";
 import { claudeSonnet45 } from "./models.ts";
 
 export interface Converted extends ConverseRequest {
@@ -26,11 +27,15 @@ export async function convert(body: Record<string, unknown>, options: ConvertOpt
   const result = await toConverseRequest(parseRequest(body), {
     model: options.model ?? claudeSonnet45,
     betas: options.betas ?? [],
-    fetchImage: async (url) => {
-      const image = options.images?.[url];
-      if (!image) throw new Error(`unexpected fetch of ${url}`);
-      return image;
-    },
+    loadImages: createImageLoader({
+      fetchImage: async (url) => {
+        const image = options.images?.[url];
+        if (!image) throw new Error(`unexpected fetch of ${url}`);
+        return image;
+      },
+      maxFetchBytes: 3_750_000,
+      maxRequestBytes: 32 * 1024 * 1024,
+    }),
     debug: (message) => notes.push(message),
   });
   return { ...result, notes };
