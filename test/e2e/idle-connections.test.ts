@@ -90,6 +90,7 @@ describe(`with MAX_CONNECTIONS=${maxConnections}`, () => {
     expect(refused.status).toBe(529);
     expect(refused.headers.get("connection")).toBe("close");
     expect(((await refused.json()) as { error: { type: string } }).error.type).toBe("overloaded_error");
+    expect((await fetch(`${capped.url}/health`)).status).toBe(200);
     expect((await Promise.all(held)).map((response) => response.status)).toEqual(Array(maxConnections).fill(200));
   }, 30_000);
 

@@ -3,9 +3,13 @@ import { ApiError, invalidRequest } from "../../anthropic/errors.ts";
 import type { AppEnv } from "../env.ts";
 import { targetProblem } from "../request-target.ts";
 
-/** Over MAX_CONNECTIONS: a fast 529, and the connection closed with it so it frees its descriptor. */
+/**
+ * Over MAX_CONNECTIONS: a fast 529, and the connection closed with it so it frees its descriptor.
+ * Liveness still answers (it costs nothing, and a busy proxy restarted by its orchestrator would
+ * drop every stream it carries); readiness does not, which takes the replica out of rotation.
+ */
 export const refuseWhenOverloaded = createMiddleware<AppEnv>(async (c, next) => {
-  if (c.env.connection.overloaded) {
+  if (c.env.connection.overloaded && c.req.path !== "/health") {
     c.header("connection", "close");
     throw new ApiError("overloaded_error", "The proxy has too many requests in flight; retry shortly", { retryAfterSeconds: 1 });
   }
