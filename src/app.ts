@@ -8,6 +8,7 @@ import { adminRoutes } from "./http/admin.ts";
 import { healthRoutes } from "./http/health.ts";
 import { accessLog } from "./http/middleware/access-log.ts";
 import { authenticate } from "./http/middleware/authenticate.ts";
+import { plainPathsOnly, refuseWhenOverloaded } from "./http/middleware/connection-limits.ts";
 import { requestId } from "./http/middleware/request-id.ts";
 import { messagesRoutes } from "./http/messages.ts";
 import { modelsRoutes } from "./http/models.ts";
@@ -30,6 +31,8 @@ export function createApp(deps: ProxyDeps) {
   return new Hono<AppEnv>()
     .use(requestId(deps.log))
     .use(accessLog)
+    .use(refuseWhenOverloaded)
+    .use(plainPathsOnly)
     .route("/", healthRoutes(deps))
     .route("/v1", v1)
     .route("/admin/api", adminRoutes(deps))

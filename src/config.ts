@@ -52,6 +52,10 @@ export const configSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   HOST: z.string().min(1).default("0.0.0.0"),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  /** A connection with no request in flight (idle keep-alive, a stalled body) is closed after this; Bun allows at most 255. */
+  HTTP_IDLE_TIMEOUT_S: positiveInt.max(255).default(30),
+  /** Requests in flight past which new ones get a fast 529 (and idle connections are shed): see src/http/connection-gate.ts. */
+  MAX_CONNECTIONS: positiveInt.default(10_000),
 
   AWS_REGION: z.string().min(1).default("us-east-1"),
   /** Overrides the Bedrock Runtime endpoint (e.g. the emulator). */
@@ -80,6 +84,8 @@ export const configSchema = z.object({
   /** Retries of throttling and 5xx answers, only before the first byte reaches the client. */
   UPSTREAM_MAX_RETRIES: nonNegativeInt.max(10).default(2),
   UPSTREAM_RETRY_BASE_MS: positiveInt.default(250),
+  /** Concurrent upstream requests (Bun's fetch queues past this; its own default is 256). Bun takes at most 65535. */
+  UPSTREAM_MAX_CONNECTIONS: positiveInt.max(65_535).default(2_048),
 
   /** Where keys, usage, pricing and aliases live: the embedded SQLite file, or DynamoDB. */
   STORE: z.enum(["sqlite", "dynamodb"]).default("sqlite"),

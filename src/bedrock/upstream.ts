@@ -85,6 +85,11 @@ export class UpstreamCall {
     return this.controller.signal;
   }
 
+  /** Whether the call ended because the client left (whatever error that made the call throw). */
+  get clientLeft(): boolean {
+    return this.cause === "client";
+  }
+
   abort(cause: AbortCause = "client"): void {
     if (this.cause) return;
     this.cause = cause;

@@ -9,6 +9,7 @@ import type { StreamChunk, UpstreamCall } from "../bedrock/upstream.ts";
 import type { Principal, Ticket } from "../gateway/gateway.ts";
 import type { ProxyDeps } from "./deps.ts";
 import type { AppEnv } from "./env.ts";
+import { awaitingModel } from "./middleware/connection-limits.ts";
 import { sseBody, sseHeaders } from "./sse-response.ts";
 import { jsonBody } from "./validate.ts";
 
@@ -21,7 +22,7 @@ export function messagesRoutes(deps: ProxyDeps) {
   };
 
   return new Hono<AppEnv>()
-    .post("/", jsonBody(messagesRequestSchema), async (c) => {
+    .post("/", jsonBody(messagesRequestSchema), awaitingModel, async (c) => {
       const request = c.req.valid("json");
       const model = resolveFor(c.var.principal, request.model);
       const log = c.var.log.child({ model: model.modelId });
@@ -49,6 +50,7 @@ export function messagesRoutes(deps: ProxyDeps) {
           abort: () => call.abort(),
           onEnd: ({ error, clientAborted }) => {
             call.end();
+            c.env.connection.answered();
             // A client that leaves makes the upstream call fail too: the leaving is what happened.
             const status = clientAborted ? clientClosedStatus : (error?.status ?? 200);
             const errorType = clientAborted ? "client_closed" : (error?.type ?? null);
@@ -58,7 +60,7 @@ export function messagesRoutes(deps: ProxyDeps) {
       );
       return c.body(body, 200, sseHeaders);
     })
-    .post("/count_tokens", jsonBody(countTokensRequestSchema), async (c) => {
+    .post("/count_tokens", jsonBody(countTokensRequestSchema), awaitingModel, async (c) => {
       const request = c.req.valid("json");
       const model = resolveFor(c.var.principal, request.model);
       const call = deps.newCall(c.req.raw.signal, { messageId: newMessageId(), log: c.var.log, serviceTier: "default" });
@@ -74,11 +76,15 @@ export function messagesRoutes(deps: ProxyDeps) {
 /** nginx's "client closed request": the client left before the answer was complete. */
 const clientClosedStatus = 499;
 
-/** A request that failed before its answer began is still recorded, with its error and no tokens. */
+/**
+ * A request that failed before its answer began is still recorded, with its error and no tokens;
+ * when the client left first, its leaving is what happened (the upstream call fails because of it).
+ */
 async function finishFailed(call: UpstreamCall, ticket: Ticket, error: unknown): Promise<never> {
   call.end();
   const apiError = toApiError(error);
-  await ticket.finish({ usage: emptyUsage(), status: apiError.status, errorType: apiError.type, servedTier: call.serviceTier });
+  const [status, errorType] = call.clientLeft ? [clientClosedStatus, "client_closed"] : [apiError.status, apiError.type];
+  await ticket.finish({ usage: emptyUsage(), status, errorType, servedTier: call.serviceTier });
   throw error;
 }
 

@@ -1,10 +1,20 @@
 import { zValidator } from "@hono/zod-validator";
+import { validator } from "hono/validator";
 import type { z } from "zod";
 import { invalidRequest } from "../anthropic/errors.ts";
+import { maxJsonDepth, nestsDeeperThan } from "./json-depth.ts";
 
-/** A JSON body validated by its zod schema; a failure is a 400 naming the field, as Anthropic does. */
+/**
+ * A JSON body validated by its zod schema; a failure is a 400 naming the field, as Anthropic does.
+ * Its depth is checked first, before zod or anything else recurses into it.
+ */
 export function jsonBody<T extends z.ZodType>(schema: T) {
-  return zValidator("json", schema, refuseInvalid);
+  return validator("json", async (value): Promise<z.output<T>> => {
+    if (nestsDeeperThan(value, maxJsonDepth)) throw invalidRequest(`body: nested deeper than ${maxJsonDepth} levels, the limit`);
+    const result = await schema.safeParseAsync(value);
+    if (!result.success) throw invalidRequest(describeIssues(result.error.issues));
+    return result.data;
+  });
 }
 
 /** A query string validated the same way. */

@@ -14,6 +14,8 @@ const portAttempts = 3;
 export interface ServiceProcess {
   /** SIGTERM, then SIGKILL if it lingers; resolves with the exit code (null when a signal ended it). */
   stop(): Promise<number | null>;
+  /** The process id, for tests that read /proc/<pid>. */
+  pid: number;
 }
 
 export interface ServiceSpec {
@@ -71,7 +73,7 @@ export async function startServiceProcess(spec: ServiceSpec): Promise<ServicePro
     }
     await Bun.sleep(25);
   }
-  return { stop };
+  return { stop, pid: child.pid };
 }
 
 /** Drains stderr as it comes (a full pipe would block the child) and keeps its last 8 KB. */
