@@ -15,7 +15,7 @@
  */
 import type { ContainerCreateOptions } from "dockerode";
 import { prlimitOptions } from "./rlimits.ts";
-import { SANDBOX_INSIDE_ID, SANDBOX_WORK_DIR, type RuntimeSpec } from "./types.ts";
+import { SANDBOX_ENVIRONMENT, SANDBOX_INSIDE_ID, SANDBOX_WORK_DIR, type RuntimeSpec } from "./types.ts";
 
 /** Label carrying the scope (one per service); its value tells services sharing a daemon apart. */
 export const SCOPE_LABEL = "abp.sandbox.scope";
@@ -32,7 +32,7 @@ export function containerOptions(spec: RuntimeSpec, image: string, scope: string
     Cmd: ["prlimit", ...prlimitOptions(limits), "--", ...spec.command],
     User: `${SANDBOX_INSIDE_ID}:${SANDBOX_INSIDE_ID}`,
     WorkingDir: SANDBOX_WORK_DIR,
-    Env: ["PATH=/usr/local/bin:/usr/bin:/bin", `HOME=${SANDBOX_WORK_DIR}`, "LANG=C.UTF-8"],
+    Env: Object.entries(SANDBOX_ENVIRONMENT).map(([name, value]) => `${name}=${value}`),
     Hostname: "sandbox",
     Labels: { [SCOPE_LABEL]: scope, [ID_LABEL]: spec.id },
     NetworkDisabled: true,

@@ -78,5 +78,15 @@ export interface SandboxRuntime {
 export const SANDBOX_WORK_DIR = "/work";
 /** Where the runner's files appear inside every runtime (read-only). */
 export const SANDBOX_RUNNER_DIR = "/runner";
+/**
+ * The whole environment of everything a runtime starts, inside and out: the runner needs no more,
+ * and nothing of the service's own environment (SANDBOX_TOKEN above all) may reach a process the
+ * code can read /proc/<pid>/environ of.
+ */
+export const SANDBOX_ENVIRONMENT: Readonly<Record<string, string>> = {
+  PATH: "/usr/local/bin:/usr/bin:/bin",
+  HOME: SANDBOX_WORK_DIR,
+  LANG: "C.UTF-8",
+};
 /** uid/gid the program runs as inside every runtime ("nobody"). */
 export const SANDBOX_INSIDE_ID = 65534;
