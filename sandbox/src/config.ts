@@ -26,6 +26,8 @@ export const sandboxConfigSchema = z.object({
   SANDBOX_TOOL_RESULT_TIMEOUT_S: z.coerce.number().positive().default(600),
   SANDBOX_IDLE_TIMEOUT_S: z.coerce.number().positive().default(270),
   SANDBOX_MAX_SESSIONS: positiveInt.default(50),
+  /** Live sessions of one owner at most (429 past it), so one client cannot take the pool from the others. */
+  SANDBOX_MAX_SESSIONS_PER_OWNER: positiveInt.default(10),
   SANDBOX_MAX_OUTPUT_BYTES: positiveInt.default(1024 * 1024),
   /** Size of each session's /work (and of its /tmp and /dev/shm), and its largest file: RAM-backed, gone with the session. */
   SANDBOX_WORK_DIR_MB: positiveInt.default(64),

@@ -66,6 +66,7 @@ export async function createService(config: SandboxConfig, options: ServiceOptio
     toolResultTimeoutMs: config.SANDBOX_TOOL_RESULT_TIMEOUT_S * 1000,
     idleTimeoutMs: config.SANDBOX_IDLE_TIMEOUT_S * 1000,
     maxSessions: config.SANDBOX_MAX_SESSIONS,
+    maxSessionsPerOwner: config.SANDBOX_MAX_SESSIONS_PER_OWNER,
     maxOutputBytes: config.SANDBOX_MAX_OUTPUT_BYTES,
   });
   sessions.startReaper();
