@@ -31,6 +31,11 @@ export const sandboxConfigSchema = z.object({
   SANDBOX_MAX_OUTPUT_BYTES: positiveInt.default(1024 * 1024),
   /** Size of each session's /work (and of its /tmp and /dev/shm), and its largest file: RAM-backed, gone with the session. */
   SANDBOX_WORK_DIR_MB: positiveInt.default(64),
+  /**
+   * Host RAM all sandboxes' /work, /tmp and /dev/shm together may claim (bwrap: 3 × SANDBOX_WORK_DIR_MB
+   * each, warm ones included; docker's count against each container's memory limit instead).
+   */
+  SANDBOX_MAX_TMPFS_MB: positiveInt.default(4096),
 });
 
 export type SandboxConfig = z.infer<typeof sandboxConfigSchema>;

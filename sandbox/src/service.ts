@@ -4,7 +4,7 @@ import type { SandboxConfig } from "./config.ts";
 import { WarmPool } from "./pool.ts";
 import { BwrapRuntime } from "./runtime/bwrap.ts";
 import { DockerRuntime } from "./runtime/docker.ts";
-import type { SandboxRuntime } from "./runtime/types.ts";
+import type { RuntimeLimits, SandboxRuntime } from "./runtime/types.ts";
 import { SessionManager } from "./sessions.ts";
 
 const ORPHAN_SWEEP_MS = 30_000;
@@ -44,22 +44,23 @@ export async function createService(config: SandboxConfig, options: ServiceOptio
     });
   if (reaped > 0) log(`reaped ${reaped} orphaned sandbox(es)`);
 
+  const limits: RuntimeLimits = {
+    memoryMb: config.SANDBOX_MEMORY_MB,
+    cpus: config.SANDBOX_CPUS,
+    // Wall-clock limits are ours; this only stops a runner that burns CPU for an hour.
+    cpuSeconds: 3600,
+    pids: config.SANDBOX_PIDS,
+    fileSizeMb: config.SANDBOX_WORK_DIR_MB,
+    workDirMb: config.SANDBOX_WORK_DIR_MB,
+  };
   const pool = new WarmPool(
-    {
-      runtime,
-      limits: {
-        memoryMb: config.SANDBOX_MEMORY_MB,
-        cpus: config.SANDBOX_CPUS,
-        // Wall-clock limits are ours; this only stops a runner that burns CPU for an hour.
-        cpuSeconds: 3600,
-        pids: config.SANDBOX_PIDS,
-        fileSizeMb: config.SANDBOX_WORK_DIR_MB,
-        workDirMb: config.SANDBOX_WORK_DIR_MB,
-      },
-    },
-    config.SANDBOX_POOL_SIZE,
+    { runtime, limits },
+    { size: config.SANDBOX_POOL_SIZE, maxTmpfsMb: config.SANDBOX_MAX_TMPFS_MB },
     log,
   );
+  if (pool.capacity < 1) {
+    throw new StartupError(`SANDBOX_MAX_TMPFS_MB=${config.SANDBOX_MAX_TMPFS_MB} leaves no room for one ${runtime.kind} sandbox (${runtime.hostTmpfsMb(limits)} MB each)`);
+  }
   pool.fill();
   const sessions = new SessionManager(pool, {
     execTimeoutMs: config.SANDBOX_EXEC_TIMEOUT_S * 1000,

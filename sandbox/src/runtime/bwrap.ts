@@ -25,7 +25,7 @@ import { bwrapArgv, DEFAULT_BINARIES, type BwrapBinaries } from "./bwrap-args.ts
 import { killAllOwnedBy, processesOwnedBy } from "./host-processes.ts";
 import { looksOutOfMemory, StderrTail } from "./oom-detector.ts";
 import { decodeExit } from "./exit-status.ts";
-import { type RuntimeExit, type RuntimeProcess, type RuntimeSpec, SANDBOX_ENVIRONMENT, type SandboxRuntime } from "./types.ts";
+import { type RuntimeExit, type RuntimeLimits, type RuntimeProcess, type RuntimeSpec, SANDBOX_ENVIRONMENT, type SandboxRuntime } from "./types.ts";
 import { UidPool } from "./uid-pool.ts";
 
 /** The runner's files in this repo, bound read-only at /runner. */
@@ -73,6 +73,11 @@ export class BwrapRuntime implements SandboxRuntime {
       this.uids.release(uid);
       throw error;
     }
+  }
+
+  /** /work, /tmp and /dev/shm, each of `workDirMb`, charged to the host with no cgroup around them. */
+  hostTmpfsMb(limits: RuntimeLimits): number {
+    return 3 * limits.workDirMb;
   }
 
   /** A process of a uid in our range that we did not hand out belongs to a sandbox we lost (or an earlier run's). */

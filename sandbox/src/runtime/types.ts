@@ -67,6 +67,11 @@ export interface SandboxRuntime {
   check(): Promise<void>;
   start(spec: RuntimeSpec): Promise<RuntimeProcess>;
   /**
+   * Host RAM one sandbox's RAM-backed file systems may take beyond its memory limit, in MB: what
+   * the service's SANDBOX_MAX_TMPFS_MB budget is counted in (0 where the sandbox's own limit covers them).
+   */
+  hostTmpfsMb(limits: RuntimeLimits): number;
+  /**
    * Removes the sandboxes of this runtime's scope (bwrap: its uid range, docker: its label)
    * that this instance is not running: all of them at start-up (left by a crash), and any
    * lost since. Returns how many sandboxes were removed.

@@ -6,7 +6,8 @@ for (const [index, kind] of RUNTIME_KINDS.entries()) {
   describe(`${kind} runtime`, () => {
     let h: Harness;
     beforeAll(async () => {
-      h = await startHarness(kind, { SANDBOX_POOL_SIZE: "2", SANDBOX_EXEC_TIMEOUT_S: "10" }, 180_000 + index * 100);
+      // Every test here opens sessions as alice and leaves most of them open.
+      h = await startHarness(kind, { SANDBOX_POOL_SIZE: "2", SANDBOX_EXEC_TIMEOUT_S: "10", SANDBOX_MAX_SESSIONS_PER_OWNER: "50" }, 180_000 + index * 100);
     }, 300_000);
     afterAll(async () => {
       await h.close();
@@ -156,7 +157,7 @@ print("survived")`;
         if (kind === "docker") expect(result).toMatchObject({ status: "failed", error_code: "memory_exceeded" });
         else expect(result).toMatchObject({ status: "completed", stdout: "files stopped 28\nsurvived\n" });
         expect((await h.execute(id, "print('still here')")).stdout).toBe("still here\n");
-      });
+      }, 30_000);
 
       test("a fork bomb is contained: the service stays healthy and other sessions work", async () => {
         const bomb = await h.newSession();
