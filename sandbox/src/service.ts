@@ -2,6 +2,7 @@
 import { createApp } from "./app.ts";
 import type { SandboxConfig } from "./config.ts";
 import { WarmPool } from "./pool.ts";
+import { runnerLimits } from "./protocol/limits.ts";
 import { BwrapRuntime } from "./runtime/bwrap.ts";
 import { DockerRuntime } from "./runtime/docker.ts";
 import type { RuntimeLimits, SandboxRuntime } from "./runtime/types.ts";
@@ -54,7 +55,7 @@ export async function createService(config: SandboxConfig, options: ServiceOptio
     workDirMb: config.SANDBOX_WORK_DIR_MB,
   };
   const pool = new WarmPool(
-    { runtime, limits },
+    { runtime, limits, protocol: runnerLimits(config.SANDBOX_MAX_OUTPUT_BYTES) },
     { size: config.SANDBOX_POOL_SIZE, maxTmpfsMb: config.SANDBOX_MAX_TMPFS_MB },
     log,
   );
@@ -68,7 +69,6 @@ export async function createService(config: SandboxConfig, options: ServiceOptio
     idleTimeoutMs: config.SANDBOX_IDLE_TIMEOUT_S * 1000,
     maxSessions: config.SANDBOX_MAX_SESSIONS,
     maxSessionsPerOwner: config.SANDBOX_MAX_SESSIONS_PER_OWNER,
-    maxOutputBytes: config.SANDBOX_MAX_OUTPUT_BYTES,
   });
   sessions.startReaper();
   // Sessions destroy their sandboxes; this catches any a failed kill or a lost daemon call left behind.

@@ -22,7 +22,6 @@ export interface SessionLimits {
   maxSessions: number;
   /** Live sessions one owner may hold, so one client cannot take the whole pool from the others. */
   maxSessionsPerOwner: number;
-  maxOutputBytes: number;
 }
 
 type SessionState = "idle" | "running" | "awaiting_tools" | "dead";
@@ -115,7 +114,7 @@ export class SessionManager {
     if (session.state === "dead") return failed(executionId, "unavailable");
     session.executions.add(executionId);
     session.state = "running";
-    session.instance.send({ type: "execute", execution_id: executionId, code, tools, max_output_bytes: this.limits.maxOutputBytes });
+    session.instance.execute(executionId, code, tools);
     return this.finishStep(session, executionId, await awaitRunner(session.instance, executionId, this.limits.execTimeoutMs));
   }
 

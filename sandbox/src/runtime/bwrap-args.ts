@@ -22,11 +22,10 @@ export const DEFAULT_BINARIES: BwrapBinaries = {
 };
 
 /**
- * bwrap itself takes processes of the uid: its monitor, the pid-namespace
- * init, and the command. They count against RLIMIT_NPROC, so they are added
- * on top of what the caller asked for.
+ * bwrap itself takes processes of the uid: its monitor and the command. They
+ * count against RLIMIT_NPROC, so they are added on top of what the caller asked for.
  */
-const BWRAP_OWN_PROCESSES = 3;
+const BWRAP_OWN_PROCESSES = 2;
 
 const MB = 1024 * 1024;
 
@@ -56,6 +55,10 @@ export function bwrapArgv(spec: RuntimeSpec, hostUid: number, runnerDir: string,
     "--unshare-user",
     "--disable-userns",
     "--die-with-parent",
+    // The command is pid 1 inside: no bwrap init there, which holds the sandbox's stdio (the
+    // service's channel) and, running as the sandbox's uid, would let the code open
+    // /proc/1/fd/1. The command reaps what the code orphans (the runner does).
+    "--as-pid-1",
     // New session: the program cannot push input into our terminal (TIOCSTI).
     "--new-session",
     "--cap-drop", "ALL",
