@@ -5,22 +5,21 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { loadSandboxConfig } from "../../../sandbox/src/config.ts";
+import { runnerLimits } from "../../../sandbox/src/protocol/limits.ts";
 import { createService, type Service } from "../../../sandbox/src/service.ts";
 import type { SandboxRuntime } from "../../../sandbox/src/runtime/types.ts";
 import { scopedRuntime } from "../runtime/runtimes.ts";
 import { TOKEN } from "./harness.ts";
 
-/** Runs each `execute` message's code with `send(message)`, `send_raw(bytes)` and the execution id `eid` in scope. */
+/** Runs each `execute` message's code with `send(message)`, `receive()` and the execution id `eid` in scope. */
 const ROGUE_RUNNER = `import os, sys
 sys.path.insert(0, '/runner')
 from framing import read_frame, write_frame
 def send(message): write_frame(1, message)
-def send_raw(data):
-    view = memoryview(data)
-    while view: view = view[os.write(1, view):]
-while (message := read_frame(0)) is not None:
+def receive(): return read_frame(0)
+while (message := receive()) is not None:
     if message.get('type') == 'execute':
-        exec(message['code'], {'send': send, 'send_raw': send_raw, 'eid': message['execution_id']})`;
+        exec(message['code'], {'send': send, 'receive': receive, 'eid': message['execution_id']})`;
 
 const OUTPUT_CAP = 64 * 1024;
 
@@ -42,8 +41,7 @@ describe("the service's caps on a runner's frames", () => {
 
   async function execute(code: string): Promise<{ status: string; error_code?: string; stdout?: string; calls?: unknown[] }> {
     const session = await service.sessions.create("alice");
-    const result = await service.sessions.execute(session.session_id, "alice", code, [{ name: "t" }]);
-    return result;
+    return service.sessions.execute(session.session_id, "alice", code, [{ name: "t" }]);
   }
 
   test("a 40 MB completed frame is refused from its length prefix: nothing of it comes back, and it is never buffered", async () => {
@@ -62,6 +60,23 @@ describe("the service's caps on a runner's frames", () => {
     const result = await execute("send({'type': 'tool_calls', 'execution_id': eid, 'calls': [{'call_id': f'c{i}', 'name': 't', 'input': {}} for i in range(257)]})");
     expect(result).toMatchObject({ status: "failed", error_code: "unavailable" });
   });
+
+  test("past the bytes one execution may send in all (16 frames of the largest size), the execution fails", async () => {
+    const { maxFrameBytes, maxExecutionBytes } = runnerLimits(OUTPUT_CAP);
+    const code = `for i in range(${Math.ceil(maxExecutionBytes / maxFrameBytes) + 1}):
+    send({'type': 'tool_calls', 'execution_id': eid, 'calls': [{'call_id': f'c{i}', 'name': 't', 'input': {'blob': 'x' * ${maxFrameBytes - 1024}}}]})
+    receive()`;
+    const session = await service.sessions.create("alice");
+    let result = await service.sessions.execute(session.session_id, "alice", code, [{ name: "t" }]);
+    let rounds = 0;
+    while (result.status === "tool_calls") {
+      rounds += 1;
+      const callId = result.calls[0]?.call_id ?? "";
+      result = await service.sessions.submitToolResults(session.session_id, "alice", result.execution_id, [{ call_id: callId, content: "ok" }]);
+    }
+    expect(rounds).toBe(maxExecutionBytes / maxFrameBytes);
+    expect(result).toMatchObject({ status: "failed", error_code: "unavailable" });
+  }, 120_000);
 
   test("a frame nobody asked for ends the session's runtime", async () => {
     const session = await service.sessions.create("alice");
