@@ -15,9 +15,9 @@
  *    cgroup v2 here (the host has cgroup v1 only), so `limits.cpus` is NOT
  *    enforced by this runtime, and memory is per process (RLIMIT_AS), not
  *    per sandbox: the worst case is pids × memoryMb.
- *  - lifetime: --die-with-parent; kill() SIGKILLs bwrap (its pid-1 dies and
- *    the kernel kills the whole pid namespace) and then every process of the
- *    sandbox uid, as a backstop.
+ *  - lifetime: --die-with-parent; kill() SIGKILLs bwrap (the command, pid 1
+ *    inside by --as-pid-1, dies with it and the kernel kills the whole pid
+ *    namespace) and then every process of the sandbox uid, as a backstop.
  */
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
