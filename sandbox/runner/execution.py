@@ -6,10 +6,15 @@ in the code's globals, called with keyword arguments.
 
 Tool calls are batched: a call only creates a Future and records it. A
 dispatcher task waits until nothing else in the event loop is runnable, then
-sends every pending call in ONE `tool_calls` frame and blocks (the whole loop,
-deliberately) reading the matching `tool_results` frame. So calls issued
-together (asyncio.gather, tasks) arrive together, and a call issued after a
-result arrives goes out in a later message.
+sends every pending call (up to the execution's `max_tool_calls`; the rest go
+next) in ONE `tool_calls` frame and blocks (the whole loop, deliberately)
+reading the matching `tool_results` frame. So calls issued together
+(asyncio.gather, tasks) arrive together, and a call issued after a result
+arrives goes out in a later message.
+
+The child never holds the service's channel: its frames go to the runner
+parent over a private pipe pair of this execution only (`calls_out`,
+`results_in`), and the parent checks and forwards them.
 """
 
 import ast
@@ -21,6 +26,7 @@ import sys
 import traceback
 
 from framing import FrameError, read_frame, write_frame
+from limits import ExecutionLimits
 
 # Name of the synthetic coroutine function; shows up in tracebacks.
 _ENTRY_NAME = "__execution__"
@@ -37,7 +43,7 @@ class ToolError(Exception):
     """A tool returned an error result (`is_error`); the message is its content."""
 
 
-def run_child(request: dict, frames_in: int, frames_out: int,
+def run_child(request: dict, limits: ExecutionLimits, results_in: int, calls_out: int,
               stdout_w: int, stderr_w: int, status_w: int) -> None:
     """Run one execution and exit the process; never returns."""
     _capture_output(stdout_w, stderr_w)
@@ -45,11 +51,11 @@ def run_child(request: dict, frames_in: int, frames_out: int,
     # earlier executions), as for `python3 script.py`, not the runner's own dir.
     sys.path[:] = [os.getcwd()] + [entry for entry in sys.path if entry != os.path.dirname(os.path.abspath(__file__))]
     # Likewise the runner's modules: a file the code names `framing.py` must win.
-    for runner_module in ("framing", "execution"):
+    for runner_module in ("framing", "execution", "limits", "supervisor", "processes"):
         sys.modules.pop(runner_module, None)
     return_code = 1
     try:
-        return_code = _run_code(request, frames_in, frames_out)
+        return_code = _run_code(request, _ToolChannel(limits, results_in, calls_out))
     except BaseException:  # The runner's own failure: still report it as code failure.
         traceback.print_exc()
     finally:
@@ -79,7 +85,7 @@ def _flush_standard_streams() -> None:
             pass
 
 
-def _run_code(request: dict, frames_in: int, frames_out: int) -> int:
+def _run_code(request: dict, channel: "_ToolChannel") -> int:
     """Return the execution's return code: 0, 1 for an exception, or sys.exit's code."""
     code = request.get("code")
     if not isinstance(code, str):
@@ -91,7 +97,6 @@ def _run_code(request: dict, frames_in: int, frames_out: int) -> int:
         traceback.print_exc(limit=0)
         return 1
 
-    channel = _ToolChannel(request.get("execution_id"), frames_in, frames_out)
     namespace = {"__name__": "__main__", "__builtins__": __builtins__, "ToolError": ToolError}
     for tool in request.get("tools") or []:
         name = tool.get("name") if isinstance(tool, dict) else None
@@ -153,10 +158,10 @@ def _exit_code(exit_request: SystemExit) -> int:
 class _ToolChannel:
     """Pending tool calls of one execution and the frames that resolve them."""
 
-    def __init__(self, execution_id, frames_in: int, frames_out: int) -> None:
-        self._execution_id = execution_id
-        self._frames_in = frames_in
-        self._frames_out = frames_out
+    def __init__(self, limits: ExecutionLimits, results_in: int, calls_out: int) -> None:
+        self._limits = limits
+        self._results_in = results_in
+        self._calls_out = calls_out
         self._pending: dict[str, tuple[asyncio.Future, str, dict]] = {}
         self._next_call = 0
         self._dispatch_scheduled = False
@@ -185,15 +190,19 @@ class _ToolChannel:
     async def _dispatch_when_idle(self) -> None:
         await _until_idle()
         self._dispatch_scheduled = False
-        batch = {call_id: entry for call_id, entry in self._pending.items() if not entry[0].done()}
-        self._pending.clear()
+        live = [(call_id, entry) for call_id, entry in self._pending.items() if not entry[0].done()]
+        batch = dict(live[:self._limits.max_tool_calls])
+        # Calls past the per-message cap stay pending and go in the next message.
+        self._pending = dict(live[self._limits.max_tool_calls:])
+        if self._pending:
+            self._dispatch_scheduled = True
+            asyncio.get_running_loop().create_task(self._dispatch_when_idle())
         if not batch:
             return  # Every pending call was cancelled before it was sent.
         calls = [{"call_id": call_id, "name": name, "input": arguments}
                  for call_id, (_, name, arguments) in batch.items()]
         try:
-            write_frame(self._frames_out, {"type": "tool_calls",
-                                           "execution_id": self._execution_id, "calls": calls})
+            write_frame(self._calls_out, {"type": "tool_calls", "calls": calls}, self._limits.calls_frame_bytes)
         except (FrameError, TypeError, ValueError) as error:
             # Unsendable input (not JSON-serialisable or too large): fail those calls.
             for future, _, _ in batch.values():
@@ -203,16 +212,12 @@ class _ToolChannel:
         self._resolve(batch, self._read_results())
 
     def _read_results(self) -> dict:
-        """Block until the service answers; the event loop waits with us on purpose."""
-        while True:
-            message = read_frame(self._frames_in)
-            if message is None:
-                os._exit(0)  # The service went away; nobody is left to report to.
-            if (isinstance(message, dict) and message.get("type") == "tool_results"
-                    and message.get("execution_id") == self._execution_id):
-                return {result.get("call_id"): result
-                        for result in message.get("results") or [] if isinstance(result, dict)}
-            # Anything else is out of place mid-execution; ignore it.
+        """Block until the parent passes the service's answer on; the event loop waits with us on purpose."""
+        message = read_frame(self._results_in)
+        if not isinstance(message, dict):
+            os._exit(0)  # The runner went away; nobody is left to report to.
+        return {result.get("call_id"): result
+                for result in message.get("results") or [] if isinstance(result, dict)}
 
     @staticmethod
     def _resolve(batch: dict, results: dict) -> None:

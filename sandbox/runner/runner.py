@@ -7,20 +7,22 @@ child, so every execution starts from the runner's pristine interpreter state
 while files in the working directory persist.
 
 Division of labour (why it is split this way):
-- The child runs the code and talks to the service directly for tool calls
-  (it inherits private duplicates of the framing fds), because only the child
-  knows when its event loop is idle and which calls are pending.
+- The parent alone holds the service's channel, and is unreachable from the
+  code (non-dumpable: see `processes.py`). The child closes the channel before
+  any code runs.
+- The child runs the code and batches its tool calls (only it knows when its
+  event loop is idle), sending them to the parent over a private pipe pair of
+  this execution; the parent checks them, forwards them and passes the results
+  back (`supervisor.py`).
 - The parent owns the captured stdout/stderr pipes, enforces the output cap and
   sends the final `completed`/`failed` message. It learns the code's outcome
   from a private status pipe, so a child that dies in any way (os._exit,
   signal, segfault) still yields a `failed`/`unavailable` answer, and the
-  parent goes on serving the next `execute`.
+  parent goes on serving the next `execute`. Before answering it kills every
+  process the execution left (`end_descendants`).
 """
 
-import json
 import os
-import select
-import signal
 import sys
 
 # The runner's sibling modules; explicit because `python3 -I` (isolated mode,
@@ -32,14 +34,13 @@ sys.dont_write_bytecode = True
 
 from framing import FrameError, read_frame, write_frame  # noqa: E402
 from execution import run_child  # noqa: E402
-
-# Used when an `execute` message does not say; the service normally always does.
-DEFAULT_MAX_OUTPUT_BYTES = 1024 * 1024
-# How often the parent checks whether the child has exited while draining pipes.
-POLL_SECONDS = 0.05
+from limits import ExecutionLimits  # noqa: E402
+from processes import end_descendants, guard_runner  # noqa: E402
+from supervisor import ExecutionPipes, Outcome, Supervisor  # noqa: E402
 
 
 def main() -> None:
+    guard_runner()
     frames_in, frames_out = _take_framing_fds()
     while True:
         try:
@@ -86,36 +87,46 @@ def _take_framing_fds() -> tuple[int, int]:
 
 def _execute(request: dict, frames_in: int, frames_out: int) -> None:
     execution_id = request.get("execution_id")
-    max_output = request.get("max_output_bytes")
-    if not isinstance(max_output, int) or max_output < 0:
-        max_output = DEFAULT_MAX_OUTPUT_BYTES
-
+    limits = ExecutionLimits.of(request)
     oom_kills_before = _oom_kills()
     stdout_r, stdout_w = os.pipe()
     stderr_r, stderr_w = os.pipe()
     status_r, status_w = os.pipe()
+    calls_r, calls_w = os.pipe()
+    results_r, results_w = os.pipe()
+    pipes = ExecutionPipes(stdout_r, stderr_r, status_r, calls_r, results_w)
     pid = os.fork()
     if pid == 0:
         # Child: never returns. Own process group so the parent can kill the
-        # code together with anything it spawned.
+        # code at once; and before any code runs, it lets go of everything
+        # of the parent's: the service's channel above all.
         os.setpgid(0, 0)
-        for fd in (stdout_r, stderr_r, status_r):
+        for fd in (frames_in, frames_out, stdout_r, stderr_r, status_r, calls_r, results_w):
             os.close(fd)
-        run_child(request, frames_in, frames_out, stdout_w, stderr_w, status_w)
+        run_child(request, limits, results_r, calls_w, stdout_w, stderr_w, status_w)
         os._exit(70)  # Unreachable; run_child always exits.
 
-    for fd in (stdout_w, stderr_w, status_w):
+    for fd in (stdout_w, stderr_w, status_w, calls_w, results_r):
         os.close(fd)
-    outcome = _supervise(pid, stdout_r, stderr_r, status_r, max_output)
-    for fd in (stdout_r, stderr_r, status_r):
-        os.close(fd)
+    os.set_blocking(results_w, False)
+    supervisor = Supervisor(pid, request, limits, pipes, frames_in, frames_out)
+    outcome = supervisor.run()
+    # Nothing the execution started outlives it: background processes, daemons, bombs.
+    end_descendants()
+    supervisor.finish()
+    pipes.close()
+    _send(frames_out, _reply(execution_id, outcome, limits, oom_kills_before))
 
+
+def _reply(execution_id, outcome: Outcome, limits: ExecutionLimits, oom_kills_before: int) -> dict:
     reply = {"execution_id": execution_id,
              "stdout": outcome.stdout.decode("utf-8", errors="replace"),
              "stderr": outcome.stderr.decode("utf-8", errors="replace")}
     if outcome.too_large:
         reply.update(type="failed", error_code="output_too_large",
-                     message=f"output exceeded {max_output} bytes; the execution was stopped")
+                     message=f"output exceeded {limits.max_output_bytes} bytes; the execution was stopped")
+    elif outcome.broken is not None:
+        reply.update(type="failed", error_code="unavailable", message=outcome.broken)
     elif outcome.return_code is not None:
         reply.update(type="completed", return_code=outcome.return_code)
     elif _oom_kills() > oom_kills_before:
@@ -124,87 +135,7 @@ def _execute(request: dict, frames_in: int, frames_out: int) -> None:
     else:
         reply.update(type="failed", error_code="unavailable",
                      message=f"the execution process ended unexpectedly ({outcome.exit_description})")
-    _send(frames_out, reply)
-
-
-class _Outcome:
-    """What the parent observed of one child."""
-
-    def __init__(self) -> None:
-        self.stdout = bytearray()
-        self.stderr = bytearray()
-        self.status = bytearray()
-        self.too_large = False
-        self.return_code: int | None = None
-        self.exit_description = ""
-
-
-def _supervise(pid: int, stdout_r: int, stderr_r: int, status_r: int, max_output: int) -> _Outcome:
-    """Drain the child's output until it exits, killing it if output exceeds the cap."""
-    outcome = _Outcome()
-    sinks = {stdout_r: outcome.stdout, stderr_r: outcome.stderr, status_r: outcome.status}
-    open_fds = set(sinks)
-    exit_status: int | None = None
-
-    while exit_status is None:
-        _drain(open_fds, sinks, outcome, max_output, POLL_SECONDS)
-        if outcome.too_large:
-            _kill_group(pid)
-            os.waitpid(pid, 0)
-            return outcome
-        waited, status = os.waitpid(pid, os.WNOHANG)
-        if waited == pid:
-            exit_status = status
-
-    # The child is gone: end anything it left running (so nothing writes on),
-    # then collect what is still in the pipes, including the status it wrote
-    # just before exiting.
-    _kill_group(pid)
-    while open_fds and _drain(open_fds, sinks, outcome, max_output, 0) and not outcome.too_large:
-        pass
-    outcome.exit_description = _describe_exit(exit_status)
-    try:
-        outcome.return_code = int(json.loads(outcome.status.decode("utf-8"))["return_code"])
-    except (ValueError, KeyError, TypeError):
-        outcome.return_code = None  # No status written: the child died abnormally.
-    return outcome
-
-
-def _drain(open_fds: set, sinks: dict, outcome: _Outcome, max_output: int, timeout: float) -> bool:
-    """Read whatever is ready (waiting up to `timeout`); False when nothing was."""
-    readable, _, _ = select.select(list(open_fds), [], [], timeout) if open_fds else ([], [], [])
-    for fd in readable:
-        chunk = os.read(fd, 65536)
-        if not chunk:
-            open_fds.discard(fd)
-            continue
-        sink = sinks[fd]
-        if sink is outcome.status:
-            sink.extend(chunk)
-            continue
-        # The cap covers stdout and stderr together; keep what fits, flag the rest.
-        room = max_output - len(outcome.stdout) - len(outcome.stderr)
-        sink.extend(chunk[:max(room, 0)])
-        if len(chunk) > room:
-            outcome.too_large = True
-    return bool(readable)
-
-
-def _kill_group(pid: int) -> None:
-    try:
-        os.killpg(pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-
-
-def _describe_exit(status: int | None) -> str:
-    if status is None:
-        return "unknown status"
-    if os.WIFSIGNALED(status):
-        return f"killed by signal {os.WTERMSIG(status)}"
-    if os.WIFEXITED(status):
-        return f"exit status {os.WEXITSTATUS(status)}"
-    return f"status {status}"
+    return reply
 
 
 # The kernel's count of out-of-memory kills in this sandbox's memory cgroup

@@ -26,9 +26,16 @@ export const sandboxConfigSchema = z.object({
   SANDBOX_TOOL_RESULT_TIMEOUT_S: z.coerce.number().positive().default(600),
   SANDBOX_IDLE_TIMEOUT_S: z.coerce.number().positive().default(270),
   SANDBOX_MAX_SESSIONS: positiveInt.default(50),
+  /** Live sessions of one owner at most (429 past it), so one client cannot take the pool from the others. */
+  SANDBOX_MAX_SESSIONS_PER_OWNER: positiveInt.default(10),
   SANDBOX_MAX_OUTPUT_BYTES: positiveInt.default(1024 * 1024),
   /** Size of each session's /work (and of its /tmp and /dev/shm), and its largest file: RAM-backed, gone with the session. */
   SANDBOX_WORK_DIR_MB: positiveInt.default(64),
+  /**
+   * Host RAM all sandboxes' /work, /tmp and /dev/shm together may claim (bwrap: 3 × SANDBOX_WORK_DIR_MB
+   * each, warm ones included; docker's count against each container's memory limit instead).
+   */
+  SANDBOX_MAX_TMPFS_MB: positiveInt.default(4096),
 });
 
 export type SandboxConfig = z.infer<typeof sandboxConfigSchema>;

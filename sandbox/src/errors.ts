@@ -5,6 +5,7 @@ export type ServiceErrorType =
   | "not_found_error"
   | "conflict_error"
   | "request_too_large"
+  | "rate_limit_error"
   | "overloaded_error"
   | "api_error";
 
@@ -14,6 +15,7 @@ const statusByType: Record<ServiceErrorType, number> = {
   not_found_error: 404,
   conflict_error: 409,
   request_too_large: 413,
+  rate_limit_error: 429,
   overloaded_error: 503,
   api_error: 500,
 };

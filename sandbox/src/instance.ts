@@ -1,10 +1,14 @@
 /**
- * One started runtime with the runner inside, and the frame channel to it. Every frame the
- * runner writes is untrusted (the code can forge them): it is decoded by FrameReader and
- * validated with `runnerMessage` here, and anything else ends the channel.
+ * One started runtime with the runner inside, and the frame channel to it. The code never holds
+ * that channel (the runner's parent does), yet every frame is still checked as it is read, as if
+ * hostile: the length prefix against the frame cap before any body is buffered, the bytes of an
+ * execution against its total, each message against `runnerMessage` and the caps (output, calls
+ * per message), and exactly one message per message sent. Anything else ends the channel and the
+ * runtime.
  */
-import { encodeFrame, FrameReader } from "./protocol/frames.ts";
-import { type RunnerMessage, runnerMessage, type ServiceMessage } from "./protocol/messages.ts";
+import { encodeFrame, FrameError, FrameReader } from "./protocol/frames.ts";
+import type { RunnerLimits } from "./protocol/limits.ts";
+import { type RunnerMessage, runnerMessage, type ServiceMessage, type ToolDeclaration } from "./protocol/messages.ts";
 import { type RuntimeExit, type RuntimeLimits, type RuntimeProcess, SANDBOX_RUNNER_DIR, type SandboxRuntime } from "./runtime/types.ts";
 
 export type Incoming =
@@ -16,6 +20,7 @@ export type Incoming =
 export interface InstanceOptions {
   runtime: SandboxRuntime;
   limits: RuntimeLimits;
+  protocol: RunnerLimits;
 }
 
 const STDERR_TAIL_CHARS = 4096;
@@ -27,11 +32,16 @@ export class RunnerInstance {
   private stderrTail = "";
   private exit: RuntimeExit | undefined;
   private killing: Promise<void> | undefined;
+  /** The runner owes an answer to the last message sent: a frame when it owes none is refused. */
+  private answerOwed = false;
+  /** Bytes read since the last `execute`. */
+  private executionBytes = 0;
   readonly exited: Promise<RuntimeExit>;
 
   private constructor(
     readonly id: string,
     private readonly proc: RuntimeProcess,
+    private readonly limits: RunnerLimits,
   ) {
     this.exited = proc.exited.then((exit) => {
       this.exit = exit;
@@ -48,7 +58,7 @@ export class RunnerInstance {
       command: ["python3", "-I", `${SANDBOX_RUNNER_DIR}/runner.py`],
       limits: options.limits,
     });
-    return new RunnerInstance(id, proc);
+    return new RunnerInstance(id, proc, options.protocol);
   }
 
   get alive(): boolean {
@@ -64,9 +74,14 @@ export class RunnerInstance {
     return this.stderrTail;
   }
 
+  execute(executionId: string, code: string, tools: ToolDeclaration[]): void {
+    const { maxOutputBytes, maxFrameBytes, maxToolCalls } = this.limits;
+    this.executionBytes = 0;
+    this.send({ type: "execute", execution_id: executionId, code, tools, max_output_bytes: maxOutputBytes, max_frame_bytes: maxFrameBytes, max_tool_calls: maxToolCalls });
+  }
+
   send(message: ServiceMessage): void {
-    // Anything left over (a frame forged by the previous execution's code) is stale now.
-    this.queue.length = 0;
+    this.answerOwed = true;
     try {
       this.proc.stdin.write(encodeFrame(message));
       void Promise.resolve(this.proc.stdin.flush()).catch(() => this.close("the runtime's stdin is closed"));
@@ -119,20 +134,47 @@ export class RunnerInstance {
 
   private async readFrames(): Promise<void> {
     try {
-      for await (const raw of new FrameReader().messages(this.proc.stdout)) {
+      for await (const raw of new FrameReader(this.limits.maxFrameBytes).messages(this.counted(this.proc.stdout))) {
         const parsed = runnerMessage.safeParse(raw);
-        if (!parsed.success) {
-          this.close("the runner sent an invalid message");
-          void this.proc.kill().catch(() => {});
-          return;
-        }
+        if (!parsed.success) return this.refuse("the runner sent an invalid message");
+        const refusal = this.refusal(parsed.data);
+        if (refusal !== undefined) return this.refuse(refusal);
+        this.answerOwed = false;
         this.deliver({ kind: "message", message: parsed.data });
       }
       await this.exited;
       this.close("the runtime exited");
     } catch (error) {
-      this.close(`broken frame stream: ${error instanceof Error ? error.message : String(error)}`);
-      void this.proc.kill().catch(() => {});
+      this.refuse(`broken frame stream: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  private refuse(reason: string): void {
+    this.close(reason);
+    void this.proc.kill().catch(() => {});
+  }
+
+  /** Why a well-formed message is still refused, if it is. */
+  private refusal(message: RunnerMessage): string | undefined {
+    if (!this.answerOwed) return "the runner sent a frame nobody asked for";
+    if (message.type === "tool_calls" && message.calls.length > this.limits.maxToolCalls) {
+      return `the runner sent ${message.calls.length} calls in one message (limit ${this.limits.maxToolCalls})`;
+    }
+    // Output is counted in bytes of the code's output; a UTF-16 unit of its decoded form is never more than one.
+    if (message.type !== "tool_calls" && message.stdout.length + message.stderr.length > this.limits.maxOutputBytes) {
+      return `the runner sent more than ${this.limits.maxOutputBytes} bytes of output`;
+    }
+    return undefined;
+  }
+
+  /** The runner's bytes as they come, counted against the execution's total before they are buffered. */
+  private async *counted(source: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
+    for await (const chunk of source) {
+      this.executionBytes += chunk.byteLength;
+      if (this.executionBytes > this.limits.maxExecutionBytes) {
+        throw new FrameError(`the runner sent more than ${this.limits.maxExecutionBytes} bytes in one execution`);
+      }
+      yield chunk;
     }
   }
 

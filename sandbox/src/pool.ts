@@ -1,9 +1,20 @@
 /**
  * Warm runtimes: `size` runners already started, each in its own sandbox with a fresh work
  * dir, so a new session gets one at once. Taking one starts a replacement in the background.
+ *
+ * Every sandbox alive (warm, in a session, starting or being destroyed) claims the host RAM its
+ * file systems may take (SandboxRuntime.hostTmpfsMb); the claims together stay within
+ * `maxTmpfsMb`, and a start past it is refused (a session gets 503) rather than made.
  */
 import type { InstanceOptions } from "./instance.ts";
 import { RunnerInstance } from "./instance.ts";
+
+export interface PoolOptions {
+  /** Runtimes kept started and ready. */
+  size: number;
+  /** Host RAM, in MB, all sandboxes' RAM-backed file systems together may claim (SANDBOX_MAX_TMPFS_MB). */
+  maxTmpfsMb: number;
+}
 
 export class WarmPool {
   private readonly idle: RunnerInstance[] = [];
@@ -11,13 +22,23 @@ export class WarmPool {
   /** Starts in flight: close() waits for them, or a runtime started during shutdown would outlive the service. */
   private readonly starting = new Set<Promise<void>>();
   private closed = false;
+  /** Sandboxes started and not yet gone, each claiming `tmpfsMbEach`. */
+  private alive = 0;
+  private readonly size: number;
+  private readonly tmpfsMbEach: number;
+  /** Sandboxes the tmpfs budget allows at once. */
+  readonly capacity: number;
   lastError: string | undefined;
 
   constructor(
     private readonly options: InstanceOptions,
-    private readonly size: number,
+    pool: PoolOptions,
     private readonly log: (message: string) => void = () => {},
-  ) {}
+  ) {
+    this.size = pool.size;
+    this.tmpfsMbEach = options.runtime.hostTmpfsMb(options.limits);
+    this.capacity = this.tmpfsMbEach > 0 ? Math.floor(pool.maxTmpfsMb / this.tmpfsMbEach) : Number.POSITIVE_INFINITY;
+  }
 
   stats(): { idle: number; busy: number; starting: number } {
     return { idle: this.idle.length, busy: this.busy.size, starting: this.starting.size };
@@ -25,8 +46,8 @@ export class WarmPool {
 
   /** Starts runtimes until `size` are idle or starting. */
   fill(): void {
-    while (!this.closed && this.idle.length + this.starting.size < this.size) {
-      const start: Promise<void> = RunnerInstance.start(this.options)
+    while (!this.closed && this.idle.length + this.starting.size < this.size && this.alive < this.capacity) {
+      const start: Promise<void> = this.launch()
         .then((instance) => {
           if (this.closed) return instance.destroy();
           this.lastError = undefined;
@@ -49,7 +70,7 @@ export class WarmPool {
   async take(): Promise<RunnerInstance> {
     let instance: RunnerInstance | undefined;
     while ((instance = this.idle.shift()) !== undefined && !instance.alive) void instance.destroy();
-    instance ??= await RunnerInstance.start(this.options);
+    instance ??= await this.launch();
     if (this.closed) {
       await instance.destroy();
       throw new Error("the service is shutting down");
@@ -59,10 +80,12 @@ export class WarmPool {
     return instance;
   }
 
-  /** Destroys a runtime handed out by take(). */
+  /** Destroys a runtime handed out by take(); its tmpfs claim is free when this resolves. */
   async release(instance: RunnerInstance): Promise<void> {
     this.busy.delete(instance);
     await instance.destroy();
+    await instance.exited;
+    this.fill();
   }
 
   async close(): Promise<void> {
@@ -71,6 +94,25 @@ export class WarmPool {
     this.idle.length = 0;
     this.busy.clear();
     await Promise.all([...all.map((instance) => instance.destroy()), ...this.starting]);
+  }
+
+  /** Starts a runtime if the tmpfs budget has room; its claim lasts until the runtime has exited. */
+  private async launch(): Promise<RunnerInstance> {
+    if (this.alive >= this.capacity) {
+      throw new Error(`the sandboxes' RAM-backed file systems would pass SANDBOX_MAX_TMPFS_MB (${this.capacity} sandboxes of ${this.tmpfsMbEach} MB are running)`);
+    }
+    this.alive += 1;
+    try {
+      const instance = await RunnerInstance.start(this.options);
+      // Registered first, so whoever awaits `exited` later sees the claim already given back.
+      void instance.exited.then(() => {
+        this.alive -= 1;
+      });
+      return instance;
+    } catch (error) {
+      this.alive -= 1;
+      throw error;
+    }
   }
 
   private dropIdle(instance: RunnerInstance): void {

@@ -2,9 +2,10 @@
 import { createApp } from "./app.ts";
 import type { SandboxConfig } from "./config.ts";
 import { WarmPool } from "./pool.ts";
+import { runnerLimits } from "./protocol/limits.ts";
 import { BwrapRuntime } from "./runtime/bwrap.ts";
 import { DockerRuntime } from "./runtime/docker.ts";
-import type { SandboxRuntime } from "./runtime/types.ts";
+import type { RuntimeLimits, SandboxRuntime } from "./runtime/types.ts";
 import { SessionManager } from "./sessions.ts";
 
 const ORPHAN_SWEEP_MS = 30_000;
@@ -44,29 +45,30 @@ export async function createService(config: SandboxConfig, options: ServiceOptio
     });
   if (reaped > 0) log(`reaped ${reaped} orphaned sandbox(es)`);
 
+  const limits: RuntimeLimits = {
+    memoryMb: config.SANDBOX_MEMORY_MB,
+    cpus: config.SANDBOX_CPUS,
+    // Wall-clock limits are ours; this only stops a runner that burns CPU for an hour.
+    cpuSeconds: 3600,
+    pids: config.SANDBOX_PIDS,
+    fileSizeMb: config.SANDBOX_WORK_DIR_MB,
+    workDirMb: config.SANDBOX_WORK_DIR_MB,
+  };
   const pool = new WarmPool(
-    {
-      runtime,
-      limits: {
-        memoryMb: config.SANDBOX_MEMORY_MB,
-        cpus: config.SANDBOX_CPUS,
-        // Wall-clock limits are ours; this only stops a runner that burns CPU for an hour.
-        cpuSeconds: 3600,
-        pids: config.SANDBOX_PIDS,
-        fileSizeMb: config.SANDBOX_WORK_DIR_MB,
-        workDirMb: config.SANDBOX_WORK_DIR_MB,
-      },
-    },
-    config.SANDBOX_POOL_SIZE,
+    { runtime, limits, protocol: runnerLimits(config.SANDBOX_MAX_OUTPUT_BYTES) },
+    { size: config.SANDBOX_POOL_SIZE, maxTmpfsMb: config.SANDBOX_MAX_TMPFS_MB },
     log,
   );
+  if (pool.capacity < 1) {
+    throw new StartupError(`SANDBOX_MAX_TMPFS_MB=${config.SANDBOX_MAX_TMPFS_MB} leaves no room for one ${runtime.kind} sandbox (${runtime.hostTmpfsMb(limits)} MB each)`);
+  }
   pool.fill();
   const sessions = new SessionManager(pool, {
     execTimeoutMs: config.SANDBOX_EXEC_TIMEOUT_S * 1000,
     toolResultTimeoutMs: config.SANDBOX_TOOL_RESULT_TIMEOUT_S * 1000,
     idleTimeoutMs: config.SANDBOX_IDLE_TIMEOUT_S * 1000,
     maxSessions: config.SANDBOX_MAX_SESSIONS,
-    maxOutputBytes: config.SANDBOX_MAX_OUTPUT_BYTES,
+    maxSessionsPerOwner: config.SANDBOX_MAX_SESSIONS_PER_OWNER,
   });
   sessions.startReaper();
   // Sessions destroy their sandboxes; this catches any a failed kill or a lost daemon call left behind.

@@ -20,7 +20,8 @@ export interface SessionLimits {
   toolResultTimeoutMs: number;
   idleTimeoutMs: number;
   maxSessions: number;
-  maxOutputBytes: number;
+  /** Live sessions one owner may hold, so one client cannot take the whole pool from the others. */
+  maxSessionsPerOwner: number;
 }
 
 type SessionState = "idle" | "running" | "awaiting_tools" | "dead";
@@ -70,8 +71,12 @@ export class SessionManager {
 
   async create(owner: string): Promise<{ session_id: string; expires_at: string }> {
     if (this.closed) throw new ServiceError("overloaded_error", "the service is shutting down");
-    const live = [...this.sessions.values()].filter((s) => s.state !== "dead").length;
-    if (live >= this.limits.maxSessions) throw new ServiceError("overloaded_error", `too many sessions (limit ${this.limits.maxSessions})`);
+    const live = [...this.sessions.values()].filter((s) => s.state !== "dead");
+    const owned = live.filter((s) => s.owner === owner).length;
+    if (owned >= this.limits.maxSessionsPerOwner) {
+      throw new ServiceError("rate_limit_error", `owner ${owner} has ${owned} live sessions (limit ${this.limits.maxSessionsPerOwner} per owner)`);
+    }
+    if (live.length >= this.limits.maxSessions) throw new ServiceError("overloaded_error", `too many sessions (limit ${this.limits.maxSessions})`);
     let instance: RunnerInstance;
     try {
       instance = await this.pool.take();
@@ -109,7 +114,7 @@ export class SessionManager {
     if (session.state === "dead") return failed(executionId, "unavailable");
     session.executions.add(executionId);
     session.state = "running";
-    session.instance.send({ type: "execute", execution_id: executionId, code, tools, max_output_bytes: this.limits.maxOutputBytes });
+    session.instance.execute(executionId, code, tools);
     return this.finishStep(session, executionId, await awaitRunner(session.instance, executionId, this.limits.execTimeoutMs));
   }
 

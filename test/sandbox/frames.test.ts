@@ -103,7 +103,7 @@ describe("FrameReader", () => {
 describe("message schemas", () => {
   test("accept each protocol message", () => {
     expect(serviceMessage.parse({
-      type: "execute", execution_id: "e", code: "print(1)", tools: [{ name: "t" }], max_output_bytes: 10,
+      type: "execute", execution_id: "e", code: "print(1)", tools: [{ name: "t" }], max_output_bytes: 10, max_frame_bytes: 100, max_tool_calls: 2,
     }).type).toBe("execute");
     expect(serviceMessage.parse({
       type: "tool_results", execution_id: "e", results: [{ call_id: "c", content: "ok", is_error: true }],

@@ -1,7 +1,8 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { encodeFrame, FrameReader } from "../../sandbox/src/protocol/frames.ts";
+import { runnerLimits } from "../../sandbox/src/protocol/limits.ts";
 import {
   type CompletedMessage,
   type ExecuteMessage,
@@ -25,10 +26,15 @@ export class RunnerProcess {
   private readonly incoming: AsyncGenerator<unknown>;
   private executions = 0;
 
-  constructor() {
+  /** `asUid`: run as this uid (as a sandbox does) rather than the test's own, which may be root and pass every check. */
+  constructor(options: { asUid?: number } = {}) {
     // A private cwd per runner, as a session's working directory will be.
     this.workDir = mkdtempSync(join(tmpdir(), "sandbox-runner-"));
-    this.child = Bun.spawn(["python3", RUNNER_PATH], {
+    const dropTo = options.asUid === undefined ? [] : ["setpriv", `--reuid=${options.asUid}`, `--regid=${options.asUid}`, "--clear-groups", "--"];
+    if (options.asUid !== undefined) chmodSync(this.workDir, 0o777);
+    // The system python a sandbox runs, not a per-user one the uid may not reach.
+    const python = options.asUid === undefined ? "python3" : "/usr/bin/python3";
+    this.child = Bun.spawn([...dropTo, python, RUNNER_PATH], {
       cwd: this.workDir,
       stdin: "pipe",
       stdout: "pipe",
@@ -57,12 +63,15 @@ export class RunnerProcess {
   /** Starts an execution with a fresh id and returns that id. */
   execute(code: string, options: { tools?: ToolDeclaration[]; maxOutputBytes?: number } = {}): string {
     this.executions += 1;
+    const limits = runnerLimits(options.maxOutputBytes ?? 64 * 1024);
     const request: ExecuteMessage = {
       type: "execute",
       execution_id: `exec_${this.executions}`,
       code,
       tools: options.tools ?? [],
-      max_output_bytes: options.maxOutputBytes ?? 64 * 1024,
+      max_output_bytes: limits.maxOutputBytes,
+      max_frame_bytes: limits.maxFrameBytes,
+      max_tool_calls: limits.maxToolCalls,
     };
     this.send(request);
     return request.execution_id;

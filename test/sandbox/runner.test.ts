@@ -98,6 +98,21 @@ describe("runner", () => {
     expect(done.stdout).toBe("['Paris:20', 'Oslo:20', 'Rome:20']\nmild\n");
   });
 
+  test("past max_tool_calls, gathered calls go in more than one message", async () => {
+    const id = runner.execute(py("import asyncio", "r = await asyncio.gather(*(t(n=i) for i in range(300)))", "print(sum(r))"), { tools: [{ name: "t" }] });
+    const sizes: number[] = [];
+    for (;;) {
+      const message = await runner.receive();
+      if (message.type !== "tool_calls") {
+        expect(message).toMatchObject({ type: "completed", stdout: `${(299 * 300) / 2}\n` });
+        break;
+      }
+      sizes.push(message.calls.length);
+      runner.send({ type: "tool_results", execution_id: id, results: message.calls.map((c) => ({ call_id: c.call_id, content: c.input.n })) });
+    }
+    expect(sizes).toEqual([256, 44]);
+  });
+
   test("calls from concurrent tasks are batched too", async () => {
     const id = runner.execute(
       py(

@@ -30,6 +30,9 @@ export function encodeFrame(message: unknown): Uint8Array {
  * arrives in many small pieces costs linear, not quadratic, time.
  */
 export class FrameReader {
+  /** `maxFrameBytes`: a length prefix above it throws before any of its body is buffered. */
+  constructor(private readonly maxFrameBytes = MAX_FRAME_BYTES) {}
+
   private readonly chunks: Uint8Array[] = [];
   private buffered = 0;
   /** Payload length of the frame being assembled, once its header has arrived. */
@@ -70,8 +73,8 @@ export class FrameReader {
     if (this.buffered < HEADER_BYTES) return undefined;
     const header = this.peek(HEADER_BYTES);
     const length = new DataView(header.buffer, header.byteOffset, HEADER_BYTES).getUint32(0, false);
-    if (length > MAX_FRAME_BYTES) {
-      throw new FrameError(`frame of ${length} bytes exceeds the ${MAX_FRAME_BYTES}-byte limit`);
+    if (length > this.maxFrameBytes) {
+      throw new FrameError(`frame of ${length} bytes exceeds the ${this.maxFrameBytes}-byte limit`);
     }
     return length;
   }

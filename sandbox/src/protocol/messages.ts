@@ -15,13 +15,18 @@ export type ToolDeclaration = z.infer<typeof toolDeclaration>;
 
 // ── service → runner ─────────────────────────────────────────────────────────
 
-/** Run `code` in fresh interpreter state; output beyond `max_output_bytes` fails the execution. */
+/**
+ * Run `code` in fresh interpreter state; output beyond `max_output_bytes` fails the execution. The
+ * runner sends no frame above `max_frame_bytes` and no more than `max_tool_calls` calls in one message.
+ */
 export const executeMessage = z.object({
   type: z.literal("execute"),
   execution_id: z.string().min(1),
   code: z.string(),
   tools: z.array(toolDeclaration),
   max_output_bytes: z.number().int().nonnegative(),
+  max_frame_bytes: z.number().int().positive(),
+  max_tool_calls: z.number().int().positive(),
 });
 export type ExecuteMessage = z.infer<typeof executeMessage>;
 

@@ -7,7 +7,7 @@
  * process, and killing it tears the whole sandbox down.
  */
 import { prlimitOptions } from "./rlimits.ts";
-import { SANDBOX_INSIDE_ID, SANDBOX_RUNNER_DIR, SANDBOX_WORK_DIR, type RuntimeSpec } from "./types.ts";
+import { SANDBOX_ENVIRONMENT, SANDBOX_INSIDE_ID, SANDBOX_RUNNER_DIR, SANDBOX_WORK_DIR, type RuntimeSpec } from "./types.ts";
 
 export interface BwrapBinaries {
   prlimit: string;
@@ -22,11 +22,10 @@ export const DEFAULT_BINARIES: BwrapBinaries = {
 };
 
 /**
- * bwrap itself takes processes of the uid: its monitor, the pid-namespace
- * init, and the command. They count against RLIMIT_NPROC, so they are added
- * on top of what the caller asked for.
+ * bwrap itself takes processes of the uid: its monitor and the command. They
+ * count against RLIMIT_NPROC, so they are added on top of what the caller asked for.
  */
-const BWRAP_OWN_PROCESSES = 3;
+const BWRAP_OWN_PROCESSES = 2;
 
 const MB = 1024 * 1024;
 
@@ -51,7 +50,15 @@ export function bwrapArgv(spec: RuntimeSpec, hostUid: number, runnerDir: string,
   const isolation: string[] = [
     // Every namespace, network included: the sandbox has only its own loopback.
     "--unshare-all",
+    // No user namespace of its own inside (where the code would be root and reach more of the
+    // kernel); bwrap needs the user namespace asked for explicitly to lock it.
+    "--unshare-user",
+    "--disable-userns",
     "--die-with-parent",
+    // The command is pid 1 inside: no bwrap init there, which holds the sandbox's stdio (the
+    // service's channel) and, running as the sandbox's uid, would let the code open
+    // /proc/1/fd/1. The command reaps what the code orphans (the runner does).
+    "--as-pid-1",
     // New session: the program cannot push input into our terminal (TIOCSTI).
     "--new-session",
     "--cap-drop", "ALL",
@@ -73,12 +80,8 @@ export function bwrapArgv(spec: RuntimeSpec, hostUid: number, runnerDir: string,
   // After all mounts: the root and --dev's (unsized) tmpfs become read-only, so writes outside
   // /work, /tmp and /dev/shm fail; writing to device nodes such as /dev/null still works.
   isolation.push("--remount-ro", "/", "--remount-ro", "/dev");
-  isolation.push(
-    "--clearenv",
-    "--setenv", "PATH", "/usr/local/bin:/usr/bin:/bin",
-    "--setenv", "HOME", SANDBOX_WORK_DIR,
-    "--setenv", "LANG", "C.UTF-8",
-  );
+  isolation.push("--clearenv");
+  for (const [name, value] of Object.entries(SANDBOX_ENVIRONMENT)) isolation.push("--setenv", name, value);
 
   return [bins.prlimit, ...rlimits, "--", bins.setpriv, ...dropPrivileges, "--", bins.bwrap, ...isolation, "--", ...spec.command];
 }

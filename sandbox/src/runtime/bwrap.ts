@@ -2,7 +2,10 @@
  * SandboxRuntime on bubblewrap. What isolates and limits (verified by
  * test/sandbox/runtime):
  *  - namespaces: --unshare-all (no network, not even the host's loopback),
- *    private pid/ipc/uts/mount/user/cgroup namespaces;
+ *    private pid/ipc/uts/mount/user/cgroup namespaces, and no further user
+ *    namespace inside (--disable-userns);
+ *  - environment: bwrap and everything in the sandbox get SANDBOX_ENVIRONMENT
+ *    only, never the service's (pid 1 inside is bwrap, its environ readable);
  *  - filesystem: read-only /usr (+ a few /etc files) and runner at /runner,
  *    private /proc and a read-only private /dev, private sized tmpfs at /work,
  *    /tmp and /dev/shm, and the root remounted read-only;
@@ -12,9 +15,9 @@
  *    cgroup v2 here (the host has cgroup v1 only), so `limits.cpus` is NOT
  *    enforced by this runtime, and memory is per process (RLIMIT_AS), not
  *    per sandbox: the worst case is pids × memoryMb.
- *  - lifetime: --die-with-parent; kill() SIGKILLs bwrap (its pid-1 dies and
- *    the kernel kills the whole pid namespace) and then every process of the
- *    sandbox uid, as a backstop.
+ *  - lifetime: --die-with-parent; kill() SIGKILLs bwrap (the command, pid 1
+ *    inside by --as-pid-1, dies with it and the kernel kills the whole pid
+ *    namespace) and then every process of the sandbox uid, as a backstop.
  */
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
@@ -22,7 +25,7 @@ import { bwrapArgv, DEFAULT_BINARIES, type BwrapBinaries } from "./bwrap-args.ts
 import { killAllOwnedBy, processesOwnedBy } from "./host-processes.ts";
 import { looksOutOfMemory, StderrTail } from "./oom-detector.ts";
 import { decodeExit } from "./exit-status.ts";
-import type { RuntimeExit, RuntimeProcess, RuntimeSpec, SandboxRuntime } from "./types.ts";
+import { type RuntimeExit, type RuntimeLimits, type RuntimeProcess, type RuntimeSpec, SANDBOX_ENVIRONMENT, type SandboxRuntime } from "./types.ts";
 import { UidPool } from "./uid-pool.ts";
 
 /** The runner's files in this repo, bound read-only at /runner. */
@@ -58,6 +61,9 @@ export class BwrapRuntime implements SandboxRuntime {
     const uid = this.uids.allocate();
     try {
       const child = Bun.spawn(bwrapArgv(spec, uid, this.runnerDir, this.bins), {
+        // bwrap's own processes (its pid-namespace init is pid 1 inside, readable by the code) get
+        // this and nothing of the service's environment.
+        env: { ...SANDBOX_ENVIRONMENT },
         stdin: "pipe",
         stdout: "pipe",
         stderr: "pipe",
@@ -67,6 +73,11 @@ export class BwrapRuntime implements SandboxRuntime {
       this.uids.release(uid);
       throw error;
     }
+  }
+
+  /** /work, /tmp and /dev/shm, each of `workDirMb`, charged to the host with no cgroup around them. */
+  hostTmpfsMb(limits: RuntimeLimits): number {
+    return 3 * limits.workDirMb;
   }
 
   /** A process of a uid in our range that we did not hand out belongs to a sandbox we lost (or an earlier run's). */

@@ -8,14 +8,16 @@
  *  - uid/gid 65534, every capability dropped, no-new-privileges, private IPC
  *    (a sized /dev/shm), Docker's default seccomp profile, first to go when the
  *    host runs out of memory;
- *  - an init (docker-init) as pid 1 that reaps what the code orphans and passes
- *    stdin EOF on: when the service's attach connection closes, stdin closes
- *    (StdinOnce), the runner exits, and the container ends with it.
+ *  - the command as pid 1, no init: docker-init would hold the container's
+ *    stdio (the service's channel) as the sandbox's uid, so the code could
+ *    open /proc/1/fd/1. The runner reaps what the code orphans; when the
+ *    service's attach connection closes, stdin closes (StdinOnce), the runner
+ *    exits, and the container ends with it.
  * Labels mark it as ours, so a restarted service can find and remove it.
  */
 import type { ContainerCreateOptions } from "dockerode";
 import { prlimitOptions } from "./rlimits.ts";
-import { SANDBOX_INSIDE_ID, SANDBOX_WORK_DIR, type RuntimeSpec } from "./types.ts";
+import { SANDBOX_ENVIRONMENT, SANDBOX_INSIDE_ID, SANDBOX_WORK_DIR, type RuntimeSpec } from "./types.ts";
 
 /** Label carrying the scope (one per service); its value tells services sharing a daemon apart. */
 export const SCOPE_LABEL = "abp.sandbox.scope";
@@ -32,7 +34,7 @@ export function containerOptions(spec: RuntimeSpec, image: string, scope: string
     Cmd: ["prlimit", ...prlimitOptions(limits), "--", ...spec.command],
     User: `${SANDBOX_INSIDE_ID}:${SANDBOX_INSIDE_ID}`,
     WorkingDir: SANDBOX_WORK_DIR,
-    Env: ["PATH=/usr/local/bin:/usr/bin:/bin", `HOME=${SANDBOX_WORK_DIR}`, "LANG=C.UTF-8"],
+    Env: Object.entries(SANDBOX_ENVIRONMENT).map(([name, value]) => `${name}=${value}`),
     Hostname: "sandbox",
     Labels: { [SCOPE_LABEL]: scope, [ID_LABEL]: spec.id },
     NetworkDisabled: true,
@@ -61,7 +63,7 @@ export function containerOptions(spec: RuntimeSpec, image: string, scope: string
       ShmSize: limits.workDirMb * MB,
       // If the host itself runs short of memory, a sandbox goes first.
       OomScoreAdj: 1000,
-      Init: true,
+      Init: false,
       // Output travels over the attach stream only; nothing is kept in the daemon's logs.
       LogConfig: { Type: "none", Config: {} },
     },

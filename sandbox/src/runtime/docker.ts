@@ -62,6 +62,11 @@ export class DockerRuntime implements SandboxRuntime {
     }
   }
 
+  /** The container's tmpfs mounts count against its memory cgroup (SANDBOX_MEMORY_MB): nothing beyond it. */
+  hostTmpfsMb(): number {
+    return 0;
+  }
+
   /** A container with our scope label that this instance is not running was lost, or left by an earlier run. */
   async reapOrphans(): Promise<number> {
     const found = await this.daemonCall(() => this.docker.listContainers({ all: true, filters: { label: [`${SCOPE_LABEL}=${this.scope}`] } }));

@@ -67,6 +67,11 @@ export interface SandboxRuntime {
   check(): Promise<void>;
   start(spec: RuntimeSpec): Promise<RuntimeProcess>;
   /**
+   * Host RAM one sandbox's RAM-backed file systems may take beyond its memory limit, in MB: what
+   * the service's SANDBOX_MAX_TMPFS_MB budget is counted in (0 where the sandbox's own limit covers them).
+   */
+  hostTmpfsMb(limits: RuntimeLimits): number;
+  /**
    * Removes the sandboxes of this runtime's scope (bwrap: its uid range, docker: its label)
    * that this instance is not running: all of them at start-up (left by a crash), and any
    * lost since. Returns how many sandboxes were removed.
@@ -78,5 +83,15 @@ export interface SandboxRuntime {
 export const SANDBOX_WORK_DIR = "/work";
 /** Where the runner's files appear inside every runtime (read-only). */
 export const SANDBOX_RUNNER_DIR = "/runner";
+/**
+ * The whole environment of everything a runtime starts, inside and out: the runner needs no more,
+ * and nothing of the service's own environment (SANDBOX_TOKEN above all) may reach a process the
+ * code can read /proc/<pid>/environ of.
+ */
+export const SANDBOX_ENVIRONMENT: Readonly<Record<string, string>> = {
+  PATH: "/usr/local/bin:/usr/bin:/bin",
+  HOME: SANDBOX_WORK_DIR,
+  LANG: "C.UTF-8",
+};
 /** uid/gid the program runs as inside every runtime ("nobody"). */
 export const SANDBOX_INSIDE_ID = 65534;

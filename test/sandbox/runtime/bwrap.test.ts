@@ -29,9 +29,9 @@ describe("bwrap host identity", () => {
       await Promise.all([waitForOutput(a.stdout, "up"), waitForOutput(b.stdout, "up")]);
       const uidsA = await pidsOwnedBy((uid) => uid === 195_000);
       const uidsB = await pidsOwnedBy((uid) => uid === 195_001);
-      // bwrap monitor + pid-namespace init + python, for each sandbox.
-      expect(uidsA.length).toBe(3);
-      expect(uidsB.length).toBe(3);
+      // bwrap monitor + python (pid 1 inside), for each sandbox.
+      expect(uidsA.length).toBe(2);
+      expect(uidsB.length).toBe(2);
     } finally {
       await Promise.all([a.kill(), b.kill()]);
     }

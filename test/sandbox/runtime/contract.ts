@@ -66,7 +66,7 @@ try:
     open('/runner/evil', 'w')
 except OSError as e: print('denied', e.errno)`;
       const run = await runPython(runtime, code);
-      expect(run.stdout).toMatch(/^\['execution.py', 'framing.py', 'runner.py'\]\ndenied (30|13)\n$/); // EROFS or EACCES
+      expect(run.stdout).toMatch(/^\['execution.py', 'framing.py', 'limits.py', 'processes.py', 'runner.py', 'supervisor.py'\]\ndenied (30|13)\n$/); // EROFS or EACCES
     });
 
     test("two sandboxes cannot see each other's files or processes", async () => {

@@ -18,8 +18,10 @@ describe("sandbox config", () => {
       SANDBOX_TOOL_RESULT_TIMEOUT_S: 600,
       SANDBOX_IDLE_TIMEOUT_S: 270,
       SANDBOX_MAX_SESSIONS: 50,
+      SANDBOX_MAX_SESSIONS_PER_OWNER: 10,
       SANDBOX_MAX_OUTPUT_BYTES: 1024 * 1024,
       SANDBOX_WORK_DIR_MB: 64,
+      SANDBOX_MAX_TMPFS_MB: 4096,
       SANDBOX_IMAGE: "abp-sandbox:latest",
       SANDBOX_SCOPE: "sandbox-service",
     });

@@ -1,11 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import type { Subprocess } from "bun";
-import { resolve } from "node:path";
-import { freshScope, prepareRuntime, type RuntimeKind, RUNTIME_KINDS, scopedRuntime, TEST_IMAGE } from "../runtime/runtimes.ts";
-
-const MAIN = resolve(import.meta.dir, "../../../sandbox/src/main.ts");
-const TOKEN = "main-test-token";
-const headers = { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" };
+import { freshScope, prepareRuntime, RUNTIME_KINDS, scopedRuntime } from "../runtime/runtimes.ts";
+import { MAIN, runInNewSession, startService } from "./real-service.ts";
 
 test("docker runtime without a daemon: a start-up error that says what to do", async () => {
   const env = { ...process.env, SANDBOX_TOKEN: "t", SANDBOX_RUNTIME: "docker", DOCKER_HOST: "unix:///nonexistent/docker.sock" };
@@ -20,30 +15,6 @@ test("docker runtime without its image: a start-up error that names the image an
   expect(await proc.exited).toBe(1);
   expect(await new Response(proc.stderr).text()).toContain("sandbox image abp-sandbox:not-built not found: build it with `bun run sandbox:image`");
 });
-
-/** The real service process; bwrap uses the service's default uid range (100000+), docker a label of the test's own. */
-async function startService(kind: RuntimeKind, scope: string): Promise<{ proc: Subprocess<"ignore", "ignore", "pipe">; base: string }> {
-  const env = { ...process.env, SANDBOX_TOKEN: TOKEN, SANDBOX_PORT: "0", SANDBOX_POOL_SIZE: "1", SANDBOX_RUNTIME: kind, SANDBOX_IMAGE: TEST_IMAGE, SANDBOX_SCOPE: kind === "docker" ? scope : "sandbox-service" };
-  const proc = Bun.spawn(["bun", MAIN], { env, stdin: "ignore", stderr: "pipe", stdout: "ignore" });
-  const reader = proc.stderr.getReader();
-  let seen = "";
-  let match: RegExpExecArray | null = null;
-  while (!(match = /listening on (http:\/\/[^ ]+)/.exec(seen))) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`service ended: ${seen}`);
-    seen += new TextDecoder().decode(value);
-  }
-  reader.releaseLock();
-  return { proc, base: match[1] ?? "" };
-}
-
-async function runInNewSession(base: string, code: string): Promise<unknown> {
-  const created = await fetch(`${base}/v1/sessions`, { method: "POST", headers, body: JSON.stringify({ owner: "o" }) });
-  expect(created.status).toBe(201);
-  const { session_id } = (await created.json()) as { session_id: string };
-  const run = await fetch(`${base}/v1/sessions/${session_id}/executions`, { method: "POST", headers, body: JSON.stringify({ owner: "o", code }) });
-  return run.json();
-}
 
 for (const kind of RUNTIME_KINDS) {
   describe(`${kind}: the real server`, () => {

@@ -31,7 +31,7 @@ for (const [index, kind] of RUNTIME_KINDS.entries()) {
         await Bun.sleep(2500); // longer than the 2 s execution timeout
         const done = await h.toolResults(id, first.execution_id, [{ call_id: first.calls[0]?.call_id, content: "late but fine" }]);
         expect(done).toMatchObject({ status: "completed", stdout: "late but fine\n" });
-      });
+      }, 15_000);
 
       test("results that never come → tool_result_timeout, then unavailable", async () => {
         const id = await h.newSession();
@@ -41,7 +41,7 @@ for (const [index, kind] of RUNTIME_KINDS.entries()) {
         const late = await h.toolResults(id, first.execution_id, [{ call_id: first.calls[0]?.call_id, content: "x" }]);
         expect(late).toMatchObject({ status: "failed", error_code: "tool_result_timeout" });
         expect(await h.execute(id, "print(1)")).toMatchObject({ status: "failed", error_code: "unavailable" });
-      });
+      }, 15_000);
 
       test("tool results for an unknown execution are 404, with unknown call ids 400", async () => {
         const id = await h.newSession();
