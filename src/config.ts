@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { z } from "zod";
 import { parseAllowHosts } from "./bedrock/images/allow-hosts.ts";
 import { ConfigError, parseEnvironment } from "./environment.ts";
+import { modelIdSchema as modelId } from "./bedrock/model-id.ts";
 
 /**
  * The proxy's whole configuration, read from the environment once at start-up.
@@ -15,7 +16,6 @@ const boolean = z
 const positiveInt = z.coerce.number().int().positive();
 const nonNegativeInt = z.coerce.number().int().nonnegative();
 const optionalUrl = z.url().optional();
-const modelId = z.string().min(1);
 
 /** `MODEL_MAP` is JSON or the path of a JSON file: `{ "alias": "bedrock-model-id" }`. */
 const modelMap = z

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { isDotSegment } from "../bedrock/model-id.ts";
+import { modelIdSchema } from "../bedrock/model-id.ts";
 
 /**
  * What the gateway keeps: API keys, usage records and their roll-ups, month-to-date spend, prices and
@@ -22,13 +22,6 @@ export const usdSchema = z.number().finite().nonnegative();
 const tokenCount = z.number().int().nonnegative();
 /** Requests or tokens per minute; null means no limit. */
 const perMinuteLimit = z.number().int().positive().nullable();
-/** Longer than any Bedrock model id, inference profile or ARN. */
-export const maxModelIdLength = 512;
-const modelId = z
-  .string()
-  .min(1)
-  .max(maxModelIdLength)
-  .refine((id) => !isDotSegment(id), "must be a Bedrock model id, not a path segment");
 /** Bounds on a key's `allowed_models`, so matching them stays cheap (see `allowed-models.ts`). */
 export const maxAllowedModels = 100;
 export const maxGlobLength = 256;
@@ -54,7 +47,7 @@ const keySettings = {
   /** Globs over the resolved Bedrock model id; `["*"]` allows every model, `[]` none. */
   allowed_models: z.array(z.string().min(1).max(maxGlobLength)).max(maxAllowedModels),
   /** The key's own aliases: requested name → Bedrock model id, applied before the global ones. */
-  model_map: z.record(z.string().min(1).max(512), modelId),
+  model_map: z.record(z.string().min(1).max(512), modelIdSchema),
 };
 
 /** A key as stored. The secret itself is never stored: only its SHA-256 and a prefix to recognise it by. */
@@ -117,7 +110,7 @@ export const usageRecordSchema = z.strictObject({
   /** The model name the client sent. */
   requested_model: z.string().max(512),
   /** The Bedrock model id the request went to; roll-ups are per this id. */
-  resolved_model: modelId,
+  resolved_model: modelIdSchema,
   input_tokens: tokenCount,
   output_tokens: tokenCount,
   cache_read_input_tokens: tokenCount,
@@ -188,7 +181,7 @@ export type TierMultipliers = z.infer<typeof tierMultipliersSchema>;
 
 /** Prices of one Bedrock model id, in USD per million tokens. */
 export const modelPriceSchema = z.strictObject({
-  model_id: modelId,
+  model_id: modelIdSchema,
   input_usd_per_mtok: usdSchema,
   output_usd_per_mtok: usdSchema,
   cache_read_usd_per_mtok: usdSchema,
@@ -231,7 +224,7 @@ export interface SeedResult {
 
 export const modelAliasSchema = z.strictObject({
   alias: z.string().min(1).max(512),
-  model_id: modelId,
+  model_id: modelIdSchema,
 });
 export type ModelAliasInput = z.input<typeof modelAliasSchema>;
 

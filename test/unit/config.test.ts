@@ -33,6 +33,11 @@ describe("configuration", () => {
     expect(loadConfig({ MODEL_MAP: path }).MODEL_MAP).toEqual({ big: "deepseek.r1-v1:0" });
   });
 
+  test("a model id that is a path segment stops start-up, in MODEL_MAP and the family defaults", () => {
+    expect(() => loadConfig({ MODEL_MAP: '{"up": ".."}' })).toThrow(/MODEL_MAP/);
+    expect(() => loadConfig({ DEFAULT_SONNET_MODEL: "." })).toThrow(/DEFAULT_SONNET_MODEL/);
+  });
+
   test("a MODEL_MAP that is neither JSON nor a file is named", () => {
     expect(() => loadConfig({ MODEL_MAP: "/no/such/file.json" })).toThrow(/MODEL_MAP/);
     expect(() => loadConfig({ MODEL_MAP: '{"a": 1}' })).toThrow(/MODEL_MAP/);
