@@ -4,7 +4,7 @@ import { configSchema } from "../src/config.ts";
 import type { KeyWithSecret } from "../src/gateway/keys/service.ts";
 import { KeyService } from "../src/gateway/keys/service.ts";
 import { type CreateKeyBody, createKeyBodySchema, issuedKeyView, type KeyView, keyView, revokedMessage, usageQuerySchema, usageView } from "../src/http/admin.ts";
-import { describeIssues } from "../src/http/validate.ts";
+import { describeIssues } from "../lib/zod-issues.ts";
 import { createStore } from "../src/store/create-store.ts";
 import { storeOptionsFrom } from "../src/store/options.ts";
 import { type ApiKey, type KeyPatch, type Store, StoreConflictError } from "../src/store/types.ts";

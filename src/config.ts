@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { z } from "zod";
 import { parseAllowHosts } from "./bedrock/images/allow-hosts.ts";
-import { ConfigError, parseEnvironment } from "./environment.ts";
+import { ConfigError, parseEnvironment } from "../lib/environment.ts";
 import { modelIdSchema as modelId } from "./bedrock/model-id.ts";
 
 /**

@@ -1,5 +1,5 @@
 import { ConfigError, loadConfig } from "./config.ts";
-import { createLogger } from "./log.ts";
+import { createLogger } from "../lib/log.ts";
 import { startServer, stopOnSignals } from "./server.ts";
 import { sizeUpstreamPool } from "./upstream-pool.ts";
 

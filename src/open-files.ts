@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import type { Config } from "./config.ts";
-import type { Logger } from "./log.ts";
+import type { Logger } from "../lib/log.ts";
 
 /**
  * Every client connection, upstream connection and file holds a descriptor. Bun raises its own soft

@@ -19,7 +19,7 @@ import { StoreOutage } from "./gateway/store-outage.ts";
 import { BatchWriter } from "./gateway/usage/batch-writer.ts";
 import { Spool } from "./gateway/usage/spool.ts";
 import type { ProxyDeps } from "./http/deps.ts";
-import type { Logger } from "./log.ts";
+import type { Logger } from "../lib/log.ts";
 import { createStore } from "./store/create-store.ts";
 import { storeOptionsFrom } from "./store/options.ts";
 import { pricingSeed } from "./store/pricing-seed.ts";

@@ -1,5 +1,5 @@
 import Redis from "ioredis";
-import type { Logger } from "./log.ts";
+import type { Logger } from "../lib/log.ts";
 
 /**
  * The one way the proxy connects to Redis (rate limits now, shared caches later), so every user

@@ -3,7 +3,7 @@ import type { Config } from "./config.ts";
 import { ConnectionGate } from "./http/connection-gate.ts";
 import type { RequestConnection } from "./http/env.ts";
 import { segmentPatterns, segmentsOf } from "./http/request-target.ts";
-import type { Logger } from "./log.ts";
+import type { Logger } from "../lib/log.ts";
 import { checkOpenFilesLimit } from "./open-files.ts";
 import { createProxy, type ProxyOptions } from "./proxy.ts";
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { parseEnvironment } from "../../src/environment.ts";
+import { parseEnvironment } from "../../lib/environment.ts";
 
 /**
  * The sandbox service's configuration, read from the environment once at start-up.

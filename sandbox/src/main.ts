@@ -1,5 +1,5 @@
 /** Entry point of the sandbox service: `bun sandbox/src/main.ts` (or `bun run sandbox`). */
-import { ConfigError } from "../../src/environment.ts";
+import { ConfigError } from "../../lib/environment.ts";
 import { loadSandboxConfig } from "./config.ts";
 import { createService, StartupError } from "./service.ts";
 

@@ -73,7 +73,7 @@ export function stopper(child: Subprocess): () => Promise<void> {
 /** The emulator picks its own free port and prints its URL as its first stdout line. */
 export async function startEmulator(): Promise<Service> {
   // --max-recorded 0: the request log would otherwise keep 10 000 bodies and grow the emulator's heap.
-  const command = [process.execPath, "src/emulator/main.ts", "--port", "0", "--host", loopback, "--max-recorded", "0"];
+  const command = [process.execPath, "emulator/main.ts", "--port", "0", "--host", loopback, "--max-recorded", "0"];
   const { child, tail } = spawnService(command, {});
   const url = await withTimeout(firstLine(child.stdout), startupTimeoutMs, () => `emulator did not start:\n${tail()}`);
   return { name: "emulator", url: url.trim(), pid: child.pid, stderrTail: tail, stop: stopper(child) };

@@ -1,5 +1,5 @@
 import { type BedrockClient, ListFoundationModelsCommand, ListInferenceProfilesCommand } from "@aws-sdk/client-bedrock";
-import type { Logger } from "../log.ts";
+import type { Logger } from "../../lib/log.ts";
 import type { ModelResolver } from "./models.ts";
 
 /**

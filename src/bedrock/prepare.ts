@@ -1,6 +1,6 @@
 import { estimateInputTokens } from "../anthropic/estimate.ts";
 import type { ContentBlockParam, MessageParam, MessagesRequest, SystemParam, ThinkingConfig } from "../anthropic/schema.ts";
-import type { Logger } from "../log.ts";
+import type { Logger } from "../../lib/log.ts";
 import { type BetaMapping, mapBetas } from "./betas.ts";
 import type { ResolvedModel } from "./models.ts";
 

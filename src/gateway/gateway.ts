@@ -1,11 +1,11 @@
 import { ApiError } from "../anthropic/errors.ts";
 import type { Usage } from "../anthropic/messages.ts";
 import type { ResolvedModel } from "../bedrock/models.ts";
-import type { Logger } from "../log.ts";
+import type { Logger } from "../../lib/log.ts";
 import { type ApiKey, type ServiceTier, type Store, type UsageRecordInput, usageRecordSchema } from "../store/types.ts";
 import type { BudgetHold, Budgets } from "./budget/budgets.ts";
 import { modelAllowed } from "./keys/allowed-models.ts";
-import { sameSecret } from "./keys/credentials.ts";
+import { sameSecret } from "../../lib/credentials.ts";
 import type { KeyCache } from "./keys/key-cache.ts";
 import { hashKey } from "./keys/secret.ts";
 import type { PriceBook } from "./pricing/price-book.ts";

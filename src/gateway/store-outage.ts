@@ -1,5 +1,5 @@
 import { ApiError } from "../anthropic/errors.ts";
-import type { Logger } from "../log.ts";
+import type { Logger } from "../../lib/log.ts";
 
 /** While the store is known to be out, one call in this long may try it (the others use what they know). */
 const probeIntervalMs = 1_000;

@@ -19,7 +19,8 @@ import {
 } from "../store/types.ts";
 import type { AppEnv } from "./env.ts";
 import { masterKeyOnly } from "./middleware/master-key.ts";
-import { describeIssues, jsonBody, queryParams } from "./validate.ts";
+import { describeIssues } from "../../lib/zod-issues.ts";
+import { jsonBody, queryParams } from "./validate.ts";
 
 /**
  * The operator's API (mounted at /admin/api): keys, usage, spend, prices and aliases. The master key

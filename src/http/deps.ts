@@ -4,7 +4,7 @@ import type { Upstream, UpstreamCall } from "../bedrock/upstream.ts";
 import type { Gateway } from "../gateway/gateway.ts";
 import type { KeyService } from "../gateway/keys/service.ts";
 import type { ServiceTier, Store } from "../store/types.ts";
-import type { Logger } from "../log.ts";
+import type { Logger } from "../../lib/log.ts";
 
 /** What the HTTP layer needs from the rest of the proxy, built once in `createProxy`. */
 export interface ProxyDeps {

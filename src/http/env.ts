@@ -1,5 +1,5 @@
 import type { Principal } from "../gateway/gateway.ts";
-import type { Logger } from "../log.ts";
+import type { Logger } from "../../lib/log.ts";
 
 /** What every handler finds in `c.var`, and in `c.env` what the server tells it about the connection. */
 export interface AppEnv {

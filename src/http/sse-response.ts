@@ -1,6 +1,6 @@
 import { type ApiError, toApiError } from "../anthropic/errors.ts";
 import { encodeSse, encodeSseRaw } from "../anthropic/sse.ts";
-import type { Logger } from "../log.ts";
+import type { Logger } from "../../lib/log.ts";
 import type { UpstreamStream } from "../bedrock/upstream.ts";
 
 export interface SseOptions {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { loadConfig } from "../../src/config.ts";
-import { eventFrame } from "../../src/emulator/eventstream.ts";
-import { createLogger } from "../../src/log.ts";
+import { eventFrame } from "../../emulator/eventstream.ts";
+import { createLogger } from "../../lib/log.ts";
 import { type RunningProxy, startServer } from "../../src/server.ts";
 
 /**

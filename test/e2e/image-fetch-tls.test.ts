@@ -2,7 +2,7 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Emulator, startEmulator } from "../../src/emulator/server.ts";
+import { type Emulator, startEmulator } from "../../emulator/server.ts";
 import { startProxyProcess } from "../support/proxy-process.ts";
 
 /**

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startEmulator } from "../../src/emulator/server.ts";
+import { startEmulator } from "../../emulator/server.ts";
 import { KeyService } from "../../src/gateway/keys/service.ts";
 import { createStore } from "../../src/store/create-store.ts";
 import type { Store } from "../../src/store/types.ts";

@@ -4,7 +4,7 @@ import { basename } from "node:path";
 import Anthropic from "@anthropic-ai/sdk";
 import { MessageStream } from "@anthropic-ai/sdk/lib/MessageStream";
 import { loadConfig } from "../../src/config.ts";
-import { createLogger } from "../../src/log.ts";
+import { createLogger } from "../../lib/log.ts";
 import { type RunningProxy, startServer } from "../../src/server.ts";
 import { sharedFixtureFiles } from "../support/fixtures.ts";
 
@@ -161,7 +161,7 @@ describe("cut and corrupted streams are errors, never answers that look complete
   });
 
   test("a Converse stream cut before messageStop", async () => {
-    const { eventFrame } = await import("../../src/emulator/eventstream.ts");
+    const { eventFrame } = await import("../../emulator/eventstream.ts");
     replayBody = new Uint8Array(Buffer.concat([eventFrame("messageStart", { role: "assistant" }), eventFrame("contentBlockDelta", { contentBlockIndex: 0, delta: { text: "half an ans" } })]));
     expect(String(await ask("converse-replay").catch((e: unknown) => e))).toContain("before the message was complete");
   });

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Emulator, startEmulator } from "../../src/emulator/server.ts";
+import { type Emulator, startEmulator } from "../../emulator/server.ts";
 import { KeyService } from "../../src/gateway/keys/service.ts";
 import { createStore } from "../../src/store/create-store.ts";
 import { startProxyProcess } from "../support/proxy-process.ts";

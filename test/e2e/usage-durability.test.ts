@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { copyFileSync, existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startEmulator } from "../../src/emulator/server.ts";
+import { startEmulator } from "../../emulator/server.ts";
 import { createStore } from "../../src/store/create-store.ts";
 import { roundUsd, type Store, utcMonth } from "../../src/store/types.ts";
 import { type DynamoDbLocal, startDynamoDbLocal } from "../support/dynamodb-local.ts";

@@ -15,7 +15,7 @@ import {
   ThrottlingException,
   ValidationException,
 } from "@aws-sdk/client-bedrock-runtime";
-import type { ExceptionName, StreamExceptionMember } from "../../src/emulator/errors.ts";
+import type { ExceptionName, StreamExceptionMember } from "../../emulator/errors.ts";
 import { invokeBody, sonnet, userText, useEmulator } from "./helpers.ts";
 
 const emulator = useEmulator();

@@ -6,9 +6,9 @@ import { BedrockRuntimeClient } from "@aws-sdk/client-bedrock-runtime";
 import { EventStreamCodec } from "@smithy/eventstream-codec";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { fromUtf8, toUtf8 } from "@smithy/util-utf8";
-import type { RecordedRequest } from "../../src/emulator/request-log.ts";
-import type { Turn } from "../../src/emulator/script.ts";
-import { startEmulator, type Emulator } from "../../src/emulator/server.ts";
+import type { RecordedRequest } from "../../emulator/request-log.ts";
+import type { Turn } from "../../emulator/script.ts";
+import { startEmulator, type Emulator } from "../../emulator/server.ts";
 
 /** One emulator per test file, reset before each test; clients built the way the proxy builds them. */
 

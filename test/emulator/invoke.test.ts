@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { InvokeModelCommand, InvokeModelWithResponseStreamCommand, ValidationException } from "@aws-sdk/client-bedrock-runtime";
-import { anthropicModelName } from "../../src/emulator/render-invoke.ts";
+import { anthropicModelName } from "../../emulator/render-invoke.ts";
 import { chunkEvent, decodeFrames, decoder, invokeBody, qwen, sonnet, useEmulator } from "./helpers.ts";
 
 const emulator = useEmulator();

@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
-import { resolveAnswer } from "../../src/emulator/answer.ts";
-import { eventStreamResponse, type Frame } from "../../src/emulator/stream-response.ts";
+import { resolveAnswer } from "../../emulator/answer.ts";
+import { eventStreamResponse, type Frame } from "../../emulator/stream-response.ts";
 
 const frames: Frame[] = Array.from({ length: 50 }, (_, index) => ({ bytes: Uint8Array.of(index), paced: true }));
 const slowAnswer = resolveAnswer({ chunkDelayMs: 20 }, { lastUserText: "", inputTokens: 1, stopSequences: [] }, () => "id");

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { ConverseCommand, ValidationException } from "@aws-sdk/client-bedrock-runtime";
-import { checkConverse } from "../../src/emulator/validate-converse.ts";
+import { checkConverse } from "../../emulator/validate-converse.ts";
 import { qwen, sharedFixtures, sonnet, useEmulator } from "./helpers.ts";
 
 const emulator = useEmulator();

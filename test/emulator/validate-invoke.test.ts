@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { InvokeModelWithResponseStreamCommand, ValidationException } from "@aws-sdk/client-bedrock-runtime";
-import { checkInvoke } from "../../src/emulator/validate-invoke.ts";
+import { checkInvoke } from "../../emulator/validate-invoke.ts";
 import { invokeBody, qwen, sharedFixtures, sonnet, useEmulator } from "./helpers.ts";
 
 const emulator = useEmulator();

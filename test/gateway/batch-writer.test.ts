@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { BatchWriter } from "../../src/gateway/usage/batch-writer.ts";
-import { createLogger } from "../../src/log.ts";
+import { createLogger } from "../../lib/log.ts";
 
 const options = { maxBatch: 10, flushIntervalMs: 20, retryDelayMs: 5, maxRetryDelayMs: 40, shutdownTimeoutMs: 10_000, log: createLogger("error") };
 

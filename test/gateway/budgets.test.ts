@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { Budgets } from "../../src/gateway/budget/budgets.ts";
 import { KeyService } from "../../src/gateway/keys/service.ts";
 import { StoreOutage } from "../../src/gateway/store-outage.ts";
-import { createLogger } from "../../src/log.ts";
+import { createLogger } from "../../lib/log.ts";
 import { createStore } from "../../src/store/create-store.ts";
 import type { UsageStore } from "../../src/store/types.ts";
 

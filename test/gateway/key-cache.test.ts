@@ -3,7 +3,7 @@ import { KeyCache } from "../../src/gateway/keys/key-cache.ts";
 import { KeyService } from "../../src/gateway/keys/service.ts";
 import { hashKey } from "../../src/gateway/keys/secret.ts";
 import { StoreOutage } from "../../src/gateway/store-outage.ts";
-import { createLogger } from "../../src/log.ts";
+import { createLogger } from "../../lib/log.ts";
 import { createStore } from "../../src/store/create-store.ts";
 import type { KeyStore } from "../../src/store/types.ts";
 

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { z } from "zod";
 import { BatchWriter } from "../../src/gateway/usage/batch-writer.ts";
 import { Spool } from "../../src/gateway/usage/spool.ts";
-import { createLogger } from "../../src/log.ts";
+import { createLogger } from "../../lib/log.ts";
 import { createStore } from "../../src/store/create-store.ts";
 import { type UsageRecordInput, usageRecordSchema } from "../../src/store/types.ts";
 import { usageRecord } from "../support/usage-record.ts";

@@ -6,7 +6,7 @@ import { adminRoutes } from "../../src/http/admin.ts";
 import type { AppEnv } from "../../src/http/env.ts";
 import { notFound, renderError } from "../../src/http/errors.ts";
 import { requestId } from "../../src/http/middleware/request-id.ts";
-import { createLogger } from "../../src/log.ts";
+import { createLogger } from "../../lib/log.ts";
 import { createStore } from "../../src/store/create-store.ts";
 import { maxAllowedModels, maxGlobLength, type Store, type UsageRecordInput } from "../../src/store/types.ts";
 import { usageRecord } from "../support/usage-record.ts";

@@ -1,7 +1,7 @@
 import Anthropic from "@anthropic-ai/sdk";
 import { loadConfig } from "../../src/config.ts";
-import { startEmulator } from "../../src/emulator/server.ts";
-import { createLogger } from "../../src/log.ts";
+import { startEmulator } from "../../emulator/server.ts";
+import { createLogger } from "../../lib/log.ts";
 import type { ProxyOptions } from "../../src/proxy.ts";
 import { startServer } from "../../src/server.ts";
 import { temporarySpoolPath } from "./proxy-process.ts";

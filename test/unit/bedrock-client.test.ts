@@ -3,7 +3,7 @@ import { ConverseCommand } from "@aws-sdk/client-bedrock-runtime";
 import { ApiError } from "../../src/anthropic/errors.ts";
 import { type BedrockClients, createBedrockClients } from "../../src/bedrock/client.ts";
 import { loadConfig } from "../../src/config.ts";
-import { type Emulator, startEmulator } from "../../src/emulator/server.ts";
+import { type Emulator, startEmulator } from "../../emulator/server.ts";
 
 /** The runtime client's own last check: whatever id reaches it, the path stays under /model/{id}/. */
 

@@ -5,8 +5,8 @@ import { parseBetaHeader } from "../../src/bedrock/betas.ts";
 import { toInvokeBody } from "../../src/bedrock/invoke/request.ts";
 import { createModelResolver } from "../../src/bedrock/models.ts";
 import { prepareRequest } from "../../src/bedrock/prepare.ts";
-import { checkInvoke } from "../../src/emulator/validate-invoke.ts";
-import { createLogger } from "../../src/log.ts";
+import { checkInvoke } from "../../emulator/validate-invoke.ts";
+import { createLogger } from "../../lib/log.ts";
 import { type CapturedRequest, readJson, sharedFixtureFiles } from "../support/fixtures.ts";
 
 const log = createLogger("error");

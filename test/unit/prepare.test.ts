@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { type MessagesRequest, messagesRequestSchema } from "../../src/anthropic/schema.ts";
 import { createModelResolver } from "../../src/bedrock/models.ts";
 import { foldSystemMessages, prepareRequest } from "../../src/bedrock/prepare.ts";
-import { createLogger } from "../../src/log.ts";
+import { createLogger } from "../../lib/log.ts";
 
 const log = createLogger("error");
 const resolver = createModelResolver({}, { opus: "global.anthropic.claude-opus-4-6-v1", sonnet: "global.anthropic.claude-sonnet-4-5-20250929-v1:0", haiku: "global.anthropic.claude-haiku-4-5-20251001-v1:0" });

@@ -2,7 +2,7 @@ import type { IncomingMessage } from "node:http";
 import { isIP } from "node:net";
 import { ApiError, invalidRequest } from "../../anthropic/errors.ts";
 import { imageMediaTypes } from "../../anthropic/schema.ts";
-import type { Logger } from "../../log.ts";
+import type { Logger } from "../../../lib/log.ts";
 import { isPublicAddress } from "./address-policy.ts";
 import type { AllowHosts } from "./allow-hosts.ts";
 import type { ByteBudget } from "./byte-budget.ts";

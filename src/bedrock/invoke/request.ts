@@ -1,5 +1,5 @@
 import type { ContentBlockParam, MessageParam, MessagesRequest, ToolParam } from "../../anthropic/schema.ts";
-import type { Logger } from "../../log.ts";
+import type { Logger } from "../../../lib/log.ts";
 import { ownEntry } from "../../own-entry.ts";
 import { acceptedBetas } from "../betas.ts";
 import type { PreparedRequest } from "../prepare.ts";

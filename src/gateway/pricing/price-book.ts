@@ -1,5 +1,5 @@
 import type { Usage } from "../../anthropic/messages.ts";
-import type { Logger } from "../../log.ts";
+import type { Logger } from "../../../lib/log.ts";
 import type { ModelPrice, PricingStore, ServiceTier } from "../../store/types.ts";
 import type { StoreOutage } from "../store-outage.ts";
 

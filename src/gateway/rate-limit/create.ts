@@ -1,4 +1,4 @@
-import type { Logger } from "../../log.ts";
+import type { Logger } from "../../../lib/log.ts";
 import { MemoryRateLimiter } from "./memory.ts";
 import { RedisRateLimiter, type RedisRateLimiterOptions } from "./redis.ts";
 import type { RateLimiter } from "./types.ts";

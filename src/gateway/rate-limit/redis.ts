@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type Redis from "ioredis";
 import { ApiError } from "../../anthropic/errors.ts";
-import type { Logger } from "../../log.ts";
+import type { Logger } from "../../../lib/log.ts";
 import { RedisConnection } from "../../redis.ts";
 import { admitScript, settleScript } from "./redis-scripts.ts";
 import {

@@ -1,4 +1,4 @@
-import type { Logger } from "../../log.ts";
+import type { Logger } from "../../../lib/log.ts";
 import type { Spool } from "./spool.ts";
 
 export interface BatchWriterOptions<T> {

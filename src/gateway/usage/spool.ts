@@ -1,7 +1,7 @@
 import { closeSync, existsSync, fsyncSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, rmSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
 import type { z } from "zod";
-import type { Logger } from "../../log.ts";
+import type { Logger } from "../../../lib/log.ts";
 
 /**
  * The usage writer's last resort: records the store has not taken when the shutdown deadline comes

@@ -1,7 +1,7 @@
 import { createMiddleware } from "hono/factory";
 import type { Gateway } from "../../gateway/gateway.ts";
 import type { AppEnv } from "../env.ts";
-import { presentedKey } from "../../gateway/keys/credentials.ts";
+import { presentedKey } from "../../../lib/credentials.ts";
 
 /** Every /v1 request names its caller: an issued key, the operator's master key, or (open mode) no one. */
 export function authenticate(gateway: Gateway) {

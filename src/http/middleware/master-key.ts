@@ -1,6 +1,6 @@
 import { createMiddleware } from "hono/factory";
 import { ApiError } from "../../anthropic/errors.ts";
-import { presentedKey, sameSecret } from "../../gateway/keys/credentials.ts";
+import { presentedKey, sameSecret } from "../../../lib/credentials.ts";
 import type { AppEnv } from "../env.ts";
 
 /**

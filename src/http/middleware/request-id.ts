@@ -1,5 +1,5 @@
 import { createMiddleware } from "hono/factory";
-import type { Logger } from "../../log.ts";
+import type { Logger } from "../../../lib/log.ts";
 import type { AppEnv } from "../env.ts";
 
 /** Every response carries a `request-id`, and every log line of the request names it. */

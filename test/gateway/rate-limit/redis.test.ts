@@ -4,7 +4,7 @@ import { createRateLimiter } from "../../../src/gateway/rate-limit/create.ts";
 import { ApiError } from "../../../src/anthropic/errors.ts";
 import { RedisRateLimiter, type RedisRateLimiterOptions } from "../../../src/gateway/rate-limit/redis.ts";
 import { idleBucketTtlMs } from "../../../src/gateway/rate-limit/types.ts";
-import { createLogger } from "../../../src/log.ts";
+import { createLogger } from "../../../lib/log.ts";
 import { type RedisServer, startRedisServer } from "../../support/redis-server.ts";
 import { expectAdmitted, freshKey, rateLimiterContract, t0 } from "./contract.ts";
 

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { ConfigError } from "../../../src/environment.ts";
+import { ConfigError } from "../../../lib/environment.ts";
 import { loadSandboxConfig } from "../../../sandbox/src/config.ts";
 import { makeRuntime } from "../../../sandbox/src/service.ts";
 

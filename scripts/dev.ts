@@ -1,10 +1,10 @@
 import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { ConfigError, loadConfig } from "./config.ts";
-import { startEmulator } from "./emulator/server.ts";
-import { createLogger } from "./log.ts";
-import { startServer, stopOnSignals } from "./server.ts";
+import { ConfigError, loadConfig } from "../src/config.ts";
+import { startEmulator } from "../emulator/server.ts";
+import { createLogger } from "../lib/log.ts";
+import { startServer, stopOnSignals } from "../src/server.ts";
 
 /**
  * `bun run dev`: the proxy in watch mode. On a machine with no AWS configuration at all it serves

@@ -1,4 +1,4 @@
-import { profileFor } from "../bedrock/models.ts";
+import { profileFor } from "../src/bedrock/models.ts";
 import { firstViolation, type Check } from "./check.ts";
 import { malformedRequest } from "./json.ts";
 import { invokeBodySchema, invokeKeys, requiredInvokeKeys, type InvokeBody, type InvokeMessage } from "./invoke-schema.ts";

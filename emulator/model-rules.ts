@@ -1,5 +1,5 @@
-import { acceptedBetas } from "../bedrock/betas.ts";
-import { profileFor } from "../bedrock/models.ts";
+import { acceptedBetas } from "../src/bedrock/betas.ts";
+import { profileFor } from "../src/bedrock/models.ts";
 
 /**
  * What Bedrock allows per model. The limits and capabilities come from the proxy's own model table

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { profileFor } from "../bedrock/models.ts";
+import { profileFor } from "../src/bedrock/models.ts";
 import type { Check } from "./check.ts";
 import { validationError } from "./errors.ts";
 import { malformedRequest, notJson, parseJson } from "./json.ts";
