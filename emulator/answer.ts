@@ -48,7 +48,7 @@ export function defaultAnswerText(lastUserText: string): string {
 }
 
 export function resolveAnswer(turn: Turn | undefined, facts: RequestFacts, newToolUseId: () => string): Answer {
-  const content = (turn?.content ?? [{ text: defaultAnswerText(facts.lastUserText) }]).map((block) => completeBlock(block, newToolUseId));
+  const content = possibleContent(turn, facts).map((block) => completeBlock(block, newToolUseId));
   const hasToolUse = content.some((block) => "toolUse" in block);
   const stopReason = turn?.stopReason ?? (hasToolUse ? "tool_use" : "end_turn");
   return {
@@ -68,6 +68,17 @@ export function resolveAnswer(turn: Turn | undefined, facts: RequestFacts, newTo
     },
     streamError: turn?.streamError,
   };
+}
+
+/**
+ * A model calls only the tools its request offers, so a scripted call of any other cannot happen: it is
+ * left out, and a turn left with nothing answers as the default does.
+ */
+function possibleContent(turn: Turn | undefined, facts: RequestFacts): TurnContent[] {
+  const fallback = [{ text: defaultAnswerText(facts.lastUserText) }];
+  const scripted = turn?.content ?? fallback;
+  const possible = scripted.filter((block) => !("toolUse" in block) || facts.callableTools.has(block.toolUse.name));
+  return possible.length === 0 && scripted.length > 0 ? fallback : possible;
 }
 
 function completeBlock(block: TurnContent, newToolUseId: () => string): AnswerBlock {

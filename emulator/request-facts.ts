@@ -13,6 +13,8 @@ export interface RequestFacts {
   inputTokens: number;
   /** What a `stop_sequence` stop reports as matched: the request's first stop sequence. */
   stopSequences: readonly string[];
+  /** The tools the model may call: those the request declares, none under InvokeModel's `tool_choice: none`. */
+  callableTools: ReadonlySet<string>;
 }
 
 const jsonLength = (value: unknown): number => JSON.stringify(value ?? null).length;
@@ -29,6 +31,8 @@ export function converseFacts(request: ConverseWireRequest): RequestFacts {
     lastUserText: lastUser ? converseLastText(lastUser.content) : "",
     inputTokens: estimateTokens(lengths),
     stopSequences: request.inferenceConfig?.stopSequences ?? [],
+    // Converse has no "none" choice: what toolConfig declares can be called.
+    callableTools: new Set((request.toolConfig?.tools ?? []).flatMap((tool) => (tool.toolSpec ? [tool.toolSpec.name] : []))),
   };
 }
 
@@ -60,7 +64,8 @@ export function invokeFacts(body: InvokeBody): RequestFacts {
   ];
   const lastUser = body.messages.findLast((message) => message.role === "user");
   const lastUserText = lastUser === undefined ? "" : typeof lastUser.content === "string" ? lastUser.content : invokeLastText(lastUser.content);
-  return { lastUserText, inputTokens: estimateTokens(lengths), stopSequences: body.stop_sequences ?? [] };
+  const callableTools = new Set(body.tool_choice?.type === "none" ? [] : (body.tools ?? []).map((tool) => tool.name));
+  return { lastUserText, inputTokens: estimateTokens(lengths), stopSequences: body.stop_sequences ?? [], callableTools };
 }
 function invokeBlockLength(block: InvokeBlock): number {
   switch (block.type) {

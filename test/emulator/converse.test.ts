@@ -1,11 +1,11 @@
 import { describe, expect, test } from "bun:test";
 import { ConverseCommand, ConverseStreamCommand, type ConverseStreamOutput } from "@aws-sdk/client-bedrock-runtime";
-import { qwen, sonnet, userText, useEmulator } from "./helpers.ts";
+import { qwen, sonnet, toolConfigOf, userText, useEmulator } from "./helpers.ts";
 
 const emulator = useEmulator();
 
-async function streamEvents(auth: "sigv4" | "bearer" = "sigv4", modelId = sonnet, text = "Hello there"): Promise<ConverseStreamOutput[]> {
-  const response = await emulator.runtime(auth).send(new ConverseStreamCommand({ modelId, messages: [userText(text)] }));
+async function streamEvents(auth: "sigv4" | "bearer" = "sigv4", modelId = sonnet, text = "Hello there", toolConfig?: ReturnType<typeof toolConfigOf>): Promise<ConverseStreamOutput[]> {
+  const response = await emulator.runtime(auth).send(new ConverseStreamCommand({ modelId, messages: [userText(text)], toolConfig }));
   const events: ConverseStreamOutput[] = [];
   for await (const event of response.stream ?? []) events.push(event);
   return events;
@@ -103,7 +103,7 @@ const scripted = [
 describe("Converse scripted answers", () => {
   test("reasoning, redacted reasoning, text and toolUse come back as Converse blocks", async () => {
     await emulator.queue({ content: scripted, usage: { inputTokens: 10, outputTokens: 20, cacheReadInputTokens: 5, cacheWriteInputTokens: 7 } });
-    const response = await emulator.runtime().send(new ConverseCommand({ modelId: sonnet, messages: [userText("hi")] }));
+    const response = await emulator.runtime().send(new ConverseCommand({ modelId: sonnet, messages: [userText("hi")], toolConfig: toolConfigOf("get_weather") }));
     const content = response.output?.message?.content ?? [];
     expect(content[0]?.reasoningContent?.reasoningText).toEqual({ text: "The user greets me. I should greet back.", signature: "sig-123" });
     expect(Buffer.from(content[1]?.reasoningContent?.redactedContent ?? new Uint8Array()).toString()).toBe("opaque");
@@ -121,7 +121,7 @@ describe("Converse scripted answers", () => {
 
   test("the stream follows real captures: reasoning deltas then signature, toolUse start then input fragments", async () => {
     await emulator.queue({ content: scripted, chunkChars: 8, usage: { cacheReadInputTokens: 5 } });
-    const events = await streamEvents();
+    const events = await streamEvents("sigv4", sonnet, "Hello there", toolConfigOf("get_weather"));
     const deltas = (index: number) => events.filter((event) => event.contentBlockDelta?.contentBlockIndex === index).map((event) => event.contentBlockDelta?.delta);
 
     const reasoning = deltas(0);
@@ -145,8 +145,17 @@ describe("Converse scripted answers", () => {
 
   test("a toolUse without an id gets a tooluse_ id; a scripted stopReason wins", async () => {
     await emulator.queue({ content: [{ toolUse: { name: "f", input: {} } }], stopReason: "max_tokens" });
-    const response = await emulator.runtime().send(new ConverseCommand({ modelId: sonnet, messages: [userText("hi")] }));
+    const response = await emulator.runtime().send(new ConverseCommand({ modelId: sonnet, messages: [userText("hi")], toolConfig: toolConfigOf("f") }));
     expect(response.output?.message?.content?.[0]?.toolUse?.toolUseId).toMatch(/^tooluse_[A-Za-z0-9]{22}$/);
     expect(response.stopReason).toBe("max_tokens");
+  });
+
+  test("a model calls only the tools its toolConfig declares: a scripted call of any other is left out", async () => {
+    await emulator.queue({ content: [{ text: "Let me look." }, { toolUse: { name: "lookup", input: {} } }] }, { content: [{ toolUse: { name: "lookup", input: {} } }] });
+    const undeclared = await emulator.runtime().send(new ConverseCommand({ modelId: qwen, messages: [userText("hi")], toolConfig: toolConfigOf("other") }));
+    expect(undeclared.output?.message?.content).toEqual([{ text: "Let me look." }]);
+    expect(undeclared.stopReason).toBe("end_turn");
+    const none = await emulator.runtime().send(new ConverseCommand({ modelId: qwen, messages: [userText("hi")] }));
+    expect(none.output?.message?.content).toEqual([{ text: 'You said: "hi"' }]);
   });
 });

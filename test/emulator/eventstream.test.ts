@@ -102,6 +102,7 @@ describe("golden: real tool-use captures", () => {
       anthropic_version: "bedrock-2023-05-31",
       max_tokens: 100,
       messages: [{ role: "user", content: "weather?" }],
+      tools: [{ name: "get_current_weather", input_schema: { type: "object" } }],
     });
     const emulated = decodeFrames(new Uint8Array(await response.arrayBuffer())).map(chunkEvent);
     const real = read(invokeCapture).map(chunkEvent);

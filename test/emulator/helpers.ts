@@ -117,6 +117,16 @@ export function userText(text: string) {
   return { role: "user" as const, content: [{ text }] };
 }
 
+/** A Converse toolConfig declaring `names`: a model calls only the tools its request offers. */
+export function toolConfigOf(...names: string[]) {
+  return { tools: names.map((name) => ({ toolSpec: { name, inputSchema: { json: { type: "object" } } } })) };
+}
+
+/** InvokeModel `tools` declaring `names`. */
+export function invokeToolsOf(...names: string[]) {
+  return names.map((name) => ({ name, input_schema: { type: "object" } }));
+}
+
 export function invokeBody(fields: Record<string, unknown> = {}): Record<string, unknown> {
   return { anthropic_version: "bedrock-2023-05-31", max_tokens: 256, messages: [{ role: "user", content: "Hello" }], ...fields };
 }

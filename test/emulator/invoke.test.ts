@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { InvokeModelCommand, InvokeModelWithResponseStreamCommand, ValidationException } from "@aws-sdk/client-bedrock-runtime";
 import { anthropicModelName } from "../../emulator/render-invoke.ts";
-import { chunkEvent, decodeFrames, decoder, invokeBody, qwen, sonnet, useEmulator } from "./helpers.ts";
+import { chunkEvent, decodeFrames, decoder, invokeBody, invokeToolsOf, qwen, sonnet, useEmulator } from "./helpers.ts";
 
 const emulator = useEmulator();
 
@@ -50,7 +50,7 @@ describe("InvokeModel", () => {
       ],
       usage: { cacheWriteInputTokens: 100 },
     });
-    const { message } = await invoke(invokeBody());
+    const { message } = await invoke(invokeBody({ tools: invokeToolsOf("get_weather") }));
     expect(message["content"]).toEqual([
       { type: "thinking", thinking: "hmm", signature: "sig" },
       { type: "redacted_thinking", data: "opaque" },
@@ -59,6 +59,13 @@ describe("InvokeModel", () => {
     ]);
     expect(message["stop_reason"]).toBe("tool_use");
     expect(message["usage"]).toMatchObject({ cache_creation_input_tokens: 100 });
+  });
+
+  test("tool_choice none: a scripted tool call cannot happen", async () => {
+    await emulator.queue({ content: [{ toolUse: { name: "lookup", input: {} } }] });
+    const { message } = await invoke(invokeBody({ tools: invokeToolsOf("lookup"), tool_choice: { type: "none" } }));
+    expect(message["content"]).toEqual([{ type: "text", text: 'You said: "Hello"' }]);
+    expect(message["stop_reason"]).toBe("end_turn");
   });
 
   test("a stop_sequence stop reports the request's stop sequence, streamed and not", async () => {
@@ -113,7 +120,7 @@ describe("InvokeModelWithResponseStream", () => {
       ],
       chunkChars: 10,
     });
-    const events = await invokeStreamEvents(invokeBody());
+    const events = await invokeStreamEvents(invokeBody({ tools: invokeToolsOf("lookup") }));
     const ofBlock = (index: number) => events.filter((event) => event["index"] === index);
 
     const thinking = ofBlock(0);

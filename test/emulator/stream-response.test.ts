@@ -3,7 +3,7 @@ import { resolveAnswer } from "../../emulator/answer.ts";
 import { eventStreamResponse, type Frame } from "../../emulator/stream-response.ts";
 
 const frames: Frame[] = Array.from({ length: 50 }, (_, index) => ({ bytes: Uint8Array.of(index), paced: true }));
-const slowAnswer = resolveAnswer({ chunkDelayMs: 20 }, { lastUserText: "", inputTokens: 1, stopSequences: [] }, () => "id");
+const slowAnswer = resolveAnswer({ chunkDelayMs: 20 }, { lastUserText: "", inputTokens: 1, stopSequences: [], callableTools: new Set() }, () => "id");
 
 test("when the client goes away the paced stream ends at once instead of running its delays out", async () => {
   const client = new AbortController();

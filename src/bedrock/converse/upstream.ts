@@ -10,9 +10,9 @@ import type { StreamEvent } from "../../anthropic/messages.ts";
 import type { ImageLoader } from "../images/request-images.ts";
 import type { PreparedRequest } from "../prepare.ts";
 import type { StreamChunk, Upstream, UpstreamCall } from "../upstream.ts";
-import { toConverseRequest, toCountTokensInput } from "./request.ts";
-import { fromConverseResponse } from "./response.ts";
-import { ConverseStreamTranslator } from "./stream.ts";
+import { toConverseRequest, toCountTokensInput } from "./request/index.ts";
+import { fromConverseResponse } from "./response/message.ts";
+import { ConverseStreamTranslator } from "./response/stream.ts";
 
 /** Every model but Claude: the Anthropic request converted to Converse, the answer converted back. */
 export function createConverseUpstream(client: BedrockRuntimeClient, loadImages: ImageLoader): Upstream {

@@ -2,7 +2,7 @@
 import type { MessagesRequest } from "../../../../src/anthropic/schema.ts";
 import { messagesRequestSchema } from "../../../../src/anthropic/schema.ts";
 import type { ResolvedModel } from "../../../../src/bedrock/models.ts";
-import { toConverseRequest, type ConverseRequest } from "../../../../src/bedrock/converse/request.ts";
+import { toConverseRequest, type ConverseRequest } from "../../../../src/bedrock/converse/request/index.ts";
 import type { FetchedImage } from "../../../../src/bedrock/images/fetch-image.ts";
 import { createImageLoader } from "../../../../src/bedrock/images/request-images.ts";
 import { claudeSonnet45 } from "./models.ts";

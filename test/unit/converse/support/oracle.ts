@@ -4,7 +4,7 @@
  * SDK reconstructs from our translation.
  */
 import type { ConverseStreamOutput } from "@aws-sdk/client-bedrock-runtime";
-import { toAnthropicCitation } from "../../../../src/bedrock/converse/citations.ts";
+import { toAnthropicCitation } from "../../../../src/bedrock/converse/response/citations.ts";
 import type { ToolNameMap } from "../../../../src/bedrock/converse/tool-names.ts";
 
 interface Accumulated {

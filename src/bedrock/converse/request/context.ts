@@ -1,8 +1,8 @@
-import { invalidRequest, type ApiError } from "../../anthropic/errors.ts";
-import { routeFor, type ResolvedModel } from "../models.ts";
+import { invalidRequest, type ApiError } from "../../../anthropic/errors.ts";
+import { routeFor, type ResolvedModel } from "../../models.ts";
 import { DocumentNamer } from "./documents.ts";
-import type { FetchedImage } from "../images/fetch-image.ts";
-import type { ToolNameMap } from "./tool-names.ts";
+import type { FetchedImage } from "../../images/fetch-image.ts";
+import type { ToolNameMap } from "../tool-names.ts";
 
 /** What every conversion step of one request needs to know and share. */
 export interface ConversionContext {

@@ -1,5 +1,5 @@
 import type { SearchResultBlock } from "@aws-sdk/client-bedrock-runtime";
-import type { ContentBlockParam } from "../../anthropic/schema.ts";
+import type { ContentBlockParam } from "../../../anthropic/schema.ts";
 import type { ConversionContext } from "./context.ts";
 
 type SearchResultBlockParam = Extract<ContentBlockParam, { type: "search_result" }>;

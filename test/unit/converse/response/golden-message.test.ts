@@ -6,11 +6,11 @@
 import { describe, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import type { Message } from "../../../src/anthropic/messages.ts";
-import { fromConverseResponse } from "../../../src/bedrock/converse/response.ts";
-import { ToolNameMap } from "../../../src/bedrock/converse/tool-names.ts";
-import { converseThroughSdk } from "./support/bedrock-sdk.ts";
-import { expectGolden, listFiles, ownFixtures, readJson, sharedDir } from "./support/fixtures.ts";
+import type { Message } from "../../../../src/anthropic/messages.ts";
+import { fromConverseResponse } from "../../../../src/bedrock/converse/response/message.ts";
+import { ToolNameMap } from "../../../../src/bedrock/converse/tool-names.ts";
+import { converseThroughSdk } from "../support/bedrock-sdk.ts";
+import { expectGolden, listFiles, ownFixtures, readJson, sharedDir } from "../support/fixtures.ts";
 
 interface FixtureMeta {
   clientToolNames?: string[];

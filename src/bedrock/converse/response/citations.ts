@@ -1,5 +1,5 @@
 import type { CitationLocation } from "@aws-sdk/client-bedrock-runtime";
-import type { Citation } from "../../anthropic/messages.ts";
+import type { Citation } from "../../../anthropic/messages.ts";
 
 /** What non-stream `Citation`s and streamed `CitationsDelta`s share. */
 export interface BedrockCitation {

@@ -1,8 +1,8 @@
 import type { Message, Tool, ToolChoice as BedrockToolChoice, ToolConfiguration } from "@aws-sdk/client-bedrock-runtime";
-import type { CustomToolParam, ToolChoice, ToolParam } from "../../anthropic/schema.ts";
+import type { CustomToolParam, ToolChoice, ToolParam } from "../../../anthropic/schema.ts";
 import { cachePointFor } from "./cache-points.ts";
 import { unsupported, type ConversionContext } from "./context.ts";
-import { toJsonObject } from "./json-document.ts";
+import { toJsonObject } from "../json-document.ts";
 
 /** The client's tools as Converse tools (registering their names first, so definitions win the plain names). */
 export function toConverseTools(tools: readonly ToolParam[] | undefined, ctx: ConversionContext): Tool[] {

@@ -7,17 +7,17 @@
  */
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { mapBetas, parseBetaHeader } from "../../../src/bedrock/betas.ts";
-import { isAnthropicModel } from "../../../src/bedrock/converse/context.ts";
-import { bytesFromBase64 } from "../../../src/bedrock/converse/encoding.ts";
-import type { FetchedImage, ImageMediaType } from "../../../src/bedrock/images/fetch-image.ts";
-import type { ResolvedModel } from "../../../src/bedrock/models.ts";
-import { anthropicFromConverse, normalisedRecordedBody } from "./support/anthropic-from-converse.ts";
-import { sentConverseBody } from "./support/bedrock-sdk.ts";
-import { countCacheControl, expectBedrockRules } from "./support/bedrock-rules.ts";
-import { convert } from "./support/convert.ts";
-import { expectGolden, listFiles, ownFixtures, readJson, sharedDir } from "./support/fixtures.ts";
-import { claudeSonnet45, claudeSonnet46, converseModel, qwen } from "./support/models.ts";
+import { mapBetas, parseBetaHeader } from "../../../../src/bedrock/betas.ts";
+import { isAnthropicModel } from "../../../../src/bedrock/converse/request/context.ts";
+import { bytesFromBase64 } from "../../../../src/bedrock/converse/encoding.ts";
+import type { FetchedImage, ImageMediaType } from "../../../../src/bedrock/images/fetch-image.ts";
+import type { ResolvedModel } from "../../../../src/bedrock/models.ts";
+import { anthropicFromConverse, normalisedRecordedBody } from "../support/anthropic-from-converse.ts";
+import { sentConverseBody } from "../support/bedrock-sdk.ts";
+import { countCacheControl, expectBedrockRules } from "../support/bedrock-rules.ts";
+import { convert } from "../support/convert.ts";
+import { expectGolden, listFiles, ownFixtures, readJson, sharedDir } from "../support/fixtures.ts";
+import { claudeSonnet45, claudeSonnet46, converseModel, qwen } from "../support/models.ts";
 
 type Json = Record<string, unknown>;
 

@@ -1,9 +1,9 @@
 import type { ContentBlock as BedrockContentBlock, ConverseCommandOutput } from "@aws-sdk/client-bedrock-runtime";
-import type { Citation, ContentBlock, Message } from "../../anthropic/messages.ts";
+import type { Citation, ContentBlock, Message } from "../../../anthropic/messages.ts";
 import { toAnthropicCitation } from "./citations.ts";
-import { dataFromRedactedContent } from "./redacted-thinking.ts";
+import { dataFromRedactedContent } from "../redacted-thinking.ts";
 import { toStopReason, toStopSequence } from "./stop-reason.ts";
-import type { ToolNameMap } from "./tool-names.ts";
+import type { ToolNameMap } from "../tool-names.ts";
 import { fromBedrockUsage } from "./usage.ts";
 
 export interface ResponseContext {

@@ -1,8 +1,8 @@
 import type { ToolResultBlock, ToolResultContentBlock } from "@aws-sdk/client-bedrock-runtime";
-import type { ToolResultBlockParam } from "../../anthropic/schema.ts";
+import type { ToolResultBlockParam } from "../../../anthropic/schema.ts";
 import type { ConversionContext } from "./context.ts";
 import { toDocumentBlock } from "./documents.ts";
-import { toBedrockIdentifier } from "./identifiers.ts";
+import { toBedrockIdentifier } from "../identifiers.ts";
 import { toImageBlock } from "./images.ts";
 import { toSearchResultBlock } from "./search-results.ts";
 

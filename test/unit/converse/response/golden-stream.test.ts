@@ -8,15 +8,15 @@ import { describe, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
 import { basename, join } from "node:path";
 import type { ConverseStreamOutput } from "@aws-sdk/client-bedrock-runtime";
-import type { StreamEvent } from "../../../src/anthropic/messages.ts";
-import { ConverseStreamTranslator } from "../../../src/bedrock/converse/stream.ts";
-import { ToolNameMap } from "../../../src/bedrock/converse/tool-names.ts";
-import { finalMessageFromSdk } from "./support/anthropic-sdk.ts";
-import { streamThroughSdk } from "./support/bedrock-sdk.ts";
-import { expectGolden, listFiles, ownFixtures, readJson, sharedDir, upstreamBytes } from "./support/fixtures.ts";
-import { expectedContent } from "./support/oracle.ts";
-import { outline } from "./support/skeleton.ts";
-import { expectWellFormedStream } from "./support/stream-invariants.ts";
+import type { StreamEvent } from "../../../../src/anthropic/messages.ts";
+import { ConverseStreamTranslator } from "../../../../src/bedrock/converse/response/stream.ts";
+import { ToolNameMap } from "../../../../src/bedrock/converse/tool-names.ts";
+import { finalMessageFromSdk } from "../support/anthropic-sdk.ts";
+import { streamThroughSdk } from "../support/bedrock-sdk.ts";
+import { expectGolden, listFiles, ownFixtures, readJson, sharedDir, upstreamBytes } from "../support/fixtures.ts";
+import { expectedContent } from "../support/oracle.ts";
+import { outline } from "../support/skeleton.ts";
+import { expectWellFormedStream } from "../support/stream-invariants.ts";
 
 interface FixtureMeta {
   clientToolNames?: string[];

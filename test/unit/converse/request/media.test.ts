@@ -1,9 +1,9 @@
 import { describe, expect, test } from "bun:test";
-import { ApiError } from "../../../src/anthropic/errors.ts";
-import { imageFormatOf } from "../../../src/bedrock/converse/images.ts";
-import { legalDocumentName } from "../../../src/bedrock/converse/documents.ts";
-import { assistant, convert, user } from "./support/convert.ts";
-import { novaPro } from "./support/models.ts";
+import { ApiError } from "../../../../src/anthropic/errors.ts";
+import { imageFormatOf } from "../../../../src/bedrock/converse/request/images.ts";
+import { legalDocumentName } from "../../../../src/bedrock/converse/request/documents.ts";
+import { assistant, convert, user } from "../support/convert.ts";
+import { novaPro } from "../support/models.ts";
 
 const png = (data = "iVBORw0K") => ({ type: "image", source: { type: "base64", media_type: "image/png", data } });
 const pdf = (title?: string, extra: Record<string, unknown> = {}) => ({

@@ -1,7 +1,7 @@
 import type { StopReason as BedrockStopReason } from "@aws-sdk/client-bedrock-runtime";
-import type { StopReason } from "../../anthropic/messages.ts";
-import { ownEntry } from "../../own-entry.ts";
-import { isRecord } from "./json-document.ts";
+import type { StopReason } from "../../../anthropic/messages.ts";
+import { ownEntry } from "../../../own-entry.ts";
+import { isRecord } from "../json-document.ts";
 
 /** Every Converse stop reason, in the one place it is translated. */
 const stopReasons: Record<BedrockStopReason, StopReason> = {

@@ -1,10 +1,10 @@
 import { describe, expect, test } from "bun:test";
-import { ApiError } from "../../../src/anthropic/errors.ts";
-import { toCountTokensInput } from "../../../src/bedrock/converse/request.ts";
-import { countTokensRequestSchema } from "../../../src/anthropic/schema.ts";
-import { sentCountTokensBody } from "./support/bedrock-sdk.ts";
-import { assistant, convert, user } from "./support/convert.ts";
-import { claudeSonnet45, novaPro, qwen } from "./support/models.ts";
+import { ApiError } from "../../../../src/anthropic/errors.ts";
+import { toCountTokensInput } from "../../../../src/bedrock/converse/request/index.ts";
+import { countTokensRequestSchema } from "../../../../src/anthropic/schema.ts";
+import { sentCountTokensBody } from "../support/bedrock-sdk.ts";
+import { assistant, convert, user } from "../support/convert.ts";
+import { claudeSonnet45, novaPro, qwen } from "../support/models.ts";
 
 const ephemeral = { type: "ephemeral" } as const;
 

@@ -1,5 +1,5 @@
 import type { CachePointBlock } from "@aws-sdk/client-bedrock-runtime";
-import type { CacheControl } from "../../anthropic/schema.ts";
+import type { CacheControl } from "../../../anthropic/schema.ts";
 import type { ConversionContext } from "./context.ts";
 
 /**

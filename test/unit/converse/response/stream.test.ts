@@ -1,11 +1,11 @@
 import { describe, expect, test } from "bun:test";
 import { InternalServerException, ThrottlingException, type ContentBlockDelta, type ConverseStreamOutput, type TokenUsage } from "@aws-sdk/client-bedrock-runtime";
-import type { StreamEvent } from "../../../src/anthropic/messages.ts";
-import { ConverseStreamTranslator } from "../../../src/bedrock/converse/stream.ts";
-import type { JsonDocument } from "../../../src/bedrock/converse/json-document.ts";
-import { ToolNameMap } from "../../../src/bedrock/converse/tool-names.ts";
-import { finalMessageFromSdk } from "./support/anthropic-sdk.ts";
-import { expectWellFormedStream } from "./support/stream-invariants.ts";
+import type { StreamEvent } from "../../../../src/anthropic/messages.ts";
+import { ConverseStreamTranslator } from "../../../../src/bedrock/converse/response/stream.ts";
+import type { JsonDocument } from "../../../../src/bedrock/converse/json-document.ts";
+import { ToolNameMap } from "../../../../src/bedrock/converse/tool-names.ts";
+import { finalMessageFromSdk } from "../support/anthropic-sdk.ts";
+import { expectWellFormedStream } from "../support/stream-invariants.ts";
 
 const delta = (index: number, d: ContentBlockDelta): ConverseStreamOutput => ({ contentBlockDelta: { contentBlockIndex: index, delta: d } });
 const text = (index: number, value: string) => delta(index, { text: value });

@@ -1,7 +1,7 @@
 import type { InferenceConfiguration } from "@aws-sdk/client-bedrock-runtime";
-import type { MessagesRequest } from "../../anthropic/schema.ts";
+import type { MessagesRequest } from "../../../anthropic/schema.ts";
 import type { ConversionContext } from "./context.ts";
-import { toJsonObject, type JsonObject } from "./json-document.ts";
+import { toJsonObject, type JsonObject } from "../json-document.ts";
 
 /** The sampling settings every Converse model takes. */
 export function toInferenceConfig(req: MessagesRequest, ctx: ConversionContext): InferenceConfiguration {

@@ -1,5 +1,5 @@
 import type { TokenUsage } from "@aws-sdk/client-bedrock-runtime";
-import type { Usage } from "../../anthropic/messages.ts";
+import type { Usage } from "../../../anthropic/messages.ts";
 
 /**
  * Bedrock's usage in Anthropic's terms. Bedrock's `inputTokens` already excludes cached tokens, as

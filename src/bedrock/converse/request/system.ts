@@ -1,5 +1,5 @@
 import type { SystemContentBlock } from "@aws-sdk/client-bedrock-runtime";
-import type { SystemParam } from "../../anthropic/schema.ts";
+import type { SystemParam } from "../../../anthropic/schema.ts";
 import { cachePointFor, withoutStrayCachePoints } from "./cache-points.ts";
 import type { ConversionContext } from "./context.ts";
 import { isBlank } from "./tool-results.ts";

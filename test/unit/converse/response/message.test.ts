@@ -1,9 +1,9 @@
 import { describe, expect, test } from "bun:test";
 import type { ConverseCommandOutput } from "@aws-sdk/client-bedrock-runtime";
-import { fromConverseResponse } from "../../../src/bedrock/converse/response.ts";
-import { toStopReason, toStopSequence } from "../../../src/bedrock/converse/stop-reason.ts";
-import { ToolNameMap } from "../../../src/bedrock/converse/tool-names.ts";
-import { fromBedrockUsage } from "../../../src/bedrock/converse/usage.ts";
+import { fromConverseResponse } from "../../../../src/bedrock/converse/response/message.ts";
+import { toStopReason, toStopSequence } from "../../../../src/bedrock/converse/response/stop-reason.ts";
+import { ToolNameMap } from "../../../../src/bedrock/converse/tool-names.ts";
+import { fromBedrockUsage } from "../../../../src/bedrock/converse/response/usage.ts";
 
 const output = (content: unknown[], extra: Partial<ConverseCommandOutput> = {}): ConverseCommandOutput =>
   ({

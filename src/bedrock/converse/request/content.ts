@@ -1,13 +1,13 @@
 import type { ContentBlock } from "@aws-sdk/client-bedrock-runtime";
-import { invalidRequest } from "../../anthropic/errors.ts";
-import type { CacheControl, ContentBlockParam } from "../../anthropic/schema.ts";
+import { invalidRequest } from "../../../anthropic/errors.ts";
+import type { CacheControl, ContentBlockParam } from "../../../anthropic/schema.ts";
 import { cachePointFor } from "./cache-points.ts";
 import { unsupported, type ConversionContext } from "./context.ts";
 import { toDocumentBlock } from "./documents.ts";
-import { toBedrockIdentifier } from "./identifiers.ts";
+import { toBedrockIdentifier } from "../identifiers.ts";
 import { toImageBlock } from "./images.ts";
-import { toJsonDocument } from "./json-document.ts";
-import { redactedContentFromData } from "./redacted-thinking.ts";
+import { toJsonDocument } from "../json-document.ts";
+import { redactedContentFromData } from "../redacted-thinking.ts";
 import { toSearchResultBlock } from "./search-results.ts";
 import { isBlank, toolResultCacheControl, toToolResultBlock } from "./tool-results.ts";
 

@@ -1,6 +1,6 @@
 import type { ContentBlock, Message } from "@aws-sdk/client-bedrock-runtime";
-import { invalidRequest } from "../../anthropic/errors.ts";
-import type { ContentBlockParam, MessageParam } from "../../anthropic/schema.ts";
+import { invalidRequest } from "../../../anthropic/errors.ts";
+import type { ContentBlockParam, MessageParam } from "../../../anthropic/schema.ts";
 import { isCachePoint, withoutStrayCachePoints } from "./cache-points.ts";
 import { toConverseContent, type Role } from "./content.ts";
 import type { ConversionContext } from "./context.ts";

@@ -8,12 +8,12 @@ import {
   type ContentBlockStartEvent,
   type ConverseStreamOutput,
 } from "@aws-sdk/client-bedrock-runtime";
-import { ApiError } from "../../anthropic/errors.ts";
-import type { ContentBlock, ContentBlockDelta, StopReason, StreamEvent, Usage } from "../../anthropic/messages.ts";
+import { ApiError } from "../../../anthropic/errors.ts";
+import type { ContentBlock, ContentBlockDelta, StopReason, StreamEvent, Usage } from "../../../anthropic/messages.ts";
 import { toAnthropicCitation } from "./citations.ts";
-import { dataFromRedactedContent } from "./redacted-thinking.ts";
+import { dataFromRedactedContent } from "../redacted-thinking.ts";
 import { toStopReason, toStopSequence } from "./stop-reason.ts";
-import type { ToolNameMap } from "./tool-names.ts";
+import type { ToolNameMap } from "../tool-names.ts";
 import { fromBedrockUsage } from "./usage.ts";
 
 export interface ConverseStreamInit {

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
-import { redactedContentFromData } from "../../../src/bedrock/converse/redacted-thinking.ts";
-import { assistant, convert, user } from "./support/convert.ts";
-import { claude3Haiku, claudeSonnet45, claudeSonnet46, novaPro } from "./support/models.ts";
+import { redactedContentFromData } from "../../../../src/bedrock/converse/redacted-thinking.ts";
+import { assistant, convert, user } from "../support/convert.ts";
+import { claude3Haiku, claudeSonnet45, claudeSonnet46, novaPro } from "../support/models.ts";
 
 const history = [
   user("What is the largest city in the user country?"),

@@ -1,8 +1,8 @@
 import type { ImageBlock, ImageFormat } from "@aws-sdk/client-bedrock-runtime";
-import type { ImageBlockParam } from "../../anthropic/schema.ts";
-import { ownEntry } from "../../own-entry.ts";
+import type { ImageBlockParam } from "../../../anthropic/schema.ts";
+import { ownEntry } from "../../../own-entry.ts";
 import { unsupported, type ConversionContext } from "./context.ts";
-import { bytesFromBase64 } from "./encoding.ts";
+import { bytesFromBase64 } from "../encoding.ts";
 
 /** Bedrock names formats by bare subtype, and only `jpeg`: a `jpg` anywhere would be refused (pitfall 6). */
 const formatByMediaType: Record<string, ImageFormat> = {

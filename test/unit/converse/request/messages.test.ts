@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { ApiError } from "../../../src/anthropic/errors.ts";
-import { assistant, convert, user } from "./support/convert.ts";
+import { ApiError } from "../../../../src/anthropic/errors.ts";
+import { assistant, convert, user } from "../support/convert.ts";
 
 describe("toConverseRequest: messages", () => {
   test("string content and text blocks become text members", async () => {

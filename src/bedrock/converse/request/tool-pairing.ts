@@ -1,5 +1,5 @@
 import type { Message } from "@aws-sdk/client-bedrock-runtime";
-import { invalidRequest } from "../../anthropic/errors.ts";
+import { invalidRequest } from "../../../anthropic/errors.ts";
 
 /**
  * Every toolUse must be answered by a toolResult in the very next (user) message, and every toolResult

@@ -1,7 +1,7 @@
 import type { DocumentBlock, DocumentContentBlock } from "@aws-sdk/client-bedrock-runtime";
-import type { DocumentBlockParam } from "../../anthropic/schema.ts";
+import type { DocumentBlockParam } from "../../../anthropic/schema.ts";
 import { unsupported, type ConversionContext } from "./context.ts";
-import { bytesFromBase64, utf8Bytes } from "./encoding.ts";
+import { bytesFromBase64, utf8Bytes } from "../encoding.ts";
 
 const maxNameLength = 100;
 

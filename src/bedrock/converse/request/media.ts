@@ -1,5 +1,5 @@
-import { invalidRequest } from "../../anthropic/errors.ts";
-import type { ContentBlockParam, DocumentBlockParam, ImageBlockParam, MessageParam, ToolResultBlockParam } from "../../anthropic/schema.ts";
+import { invalidRequest } from "../../../anthropic/errors.ts";
+import type { ContentBlockParam, DocumentBlockParam, ImageBlockParam, MessageParam, ToolResultBlockParam } from "../../../anthropic/schema.ts";
 
 /** Converse's per-request document limit (images: `imageLimits` in images/request-images.ts), checked before anything is sent. */
 export const maxDocuments = 5;

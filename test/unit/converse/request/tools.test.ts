@@ -1,9 +1,9 @@
 import { describe, expect, test } from "bun:test";
-import { ApiError } from "../../../src/anthropic/errors.ts";
-import { toBedrockIdentifier } from "../../../src/bedrock/converse/identifiers.ts";
-import { emptyToolResultText } from "../../../src/bedrock/converse/tool-results.ts";
-import { assistant, convert, user } from "./support/convert.ts";
-import { novaPro } from "./support/models.ts";
+import { ApiError } from "../../../../src/anthropic/errors.ts";
+import { toBedrockIdentifier } from "../../../../src/bedrock/converse/identifiers.ts";
+import { emptyToolResultText } from "../../../../src/bedrock/converse/request/tool-results.ts";
+import { assistant, convert, user } from "../support/convert.ts";
+import { novaPro } from "../support/models.ts";
 
 const weather = { name: "get_weather", description: "Weather by city", input_schema: { type: "object", properties: { city: { type: "string" } } } };
 const toolUse = (id: string, name = "get_weather", input: unknown = { city: "Paris" }) => ({ type: "tool_use", id, name, input });

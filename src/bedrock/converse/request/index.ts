@@ -6,16 +6,16 @@ import type {
   SystemContentBlock,
   ToolConfiguration,
 } from "@aws-sdk/client-bedrock-runtime";
-import type { CountTokensRequest, MessagesRequest } from "../../anthropic/schema.ts";
-import type { ResolvedModel } from "../models.ts";
+import type { CountTokensRequest, MessagesRequest } from "../../../anthropic/schema.ts";
+import type { ResolvedModel } from "../../models.ts";
 import { createContext, unsupported, type ConversionContext } from "./context.ts";
-import type { ImageLoader } from "../images/request-images.ts";
-import { additionalModelResponseFieldPaths, toAdditionalModelRequestFields, toInferenceConfig, toRequestMetadata } from "./inference.ts";
+import type { ImageLoader } from "../../images/request-images.ts";
+import { additionalModelResponseFieldPaths, toAdditionalModelRequestFields, toInferenceConfig, toRequestMetadata } from "./fields.ts";
 import { collectMedia, enforceMediaLimits } from "./media.ts";
 import { toConverseMessages } from "./messages.ts";
 import { toSystemBlocks } from "./system.ts";
 import { assertToolResultsFollowToolUses } from "./tool-pairing.ts";
-import { ToolNameMap } from "./tool-names.ts";
+import { ToolNameMap } from "../tool-names.ts";
 import { toConverseTools, toToolConfig } from "./tools.ts";
 
 /** What converting the conversation needs (count_tokens needs no more). */
