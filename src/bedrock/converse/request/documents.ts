@@ -6,7 +6,8 @@ import { bytesFromBase64, utf8Bytes } from "../encoding.ts";
 export function toDocumentBlock(block: DocumentBlockParam, ctx: ConversionContext): DocumentBlock {
   const name = ctx.documents.name(block.title);
   const citationsAsked = block.citations?.enabled === true;
-  // Only Claude cites documents; other models are sent the document alone.
+  // Only Claude cites documents (and takes `context`); other models are sent the document alone. Claude
+  // reaches this converter only in the golden tests (see ConversionContext.anthropic).
   const citations = citationsAsked && ctx.anthropic;
   if (citationsAsked && !citations) ctx.debug(`document "${name}": citations dropped, model ${ctx.model.requested} does not produce them`);
   const document: DocumentBlock = { name, ...documentContent(block.source, citations, ctx) };

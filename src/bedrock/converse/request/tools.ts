@@ -15,7 +15,10 @@ export function toConverseTools(tools: readonly ToolParam[] | undefined, ctx: Co
   });
 }
 
-/** Bedrock caches tool definitions for Claude only (Nova caches system and messages, not tools). */
+/**
+ * Bedrock caches tool definitions for Claude only (Nova caches system and messages, not tools); Claude
+ * reaches this converter only in the golden tests (see ConversionContext.anthropic).
+ */
 function toolCachePoint(tool: CustomToolParam, ctx: ConversionContext) {
   if (tool.cache_control && !ctx.anthropic) {
     ctx.debugOnce(`cache_control on tools dropped: model ${ctx.model.requested} caches system and messages only`);
