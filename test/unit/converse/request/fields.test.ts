@@ -122,6 +122,26 @@ describe("toCountTokensInput", () => {
     expect(await sentCountTokensBody(input)).toEqual({ input: { converse: JSON.parse(JSON.stringify(input.converse)) } });
   });
 
+  test("counts the conversation the message sends: system messages folded, turns merged, tool_choice none applied", async () => {
+    const body = {
+      system: "base",
+      tools: [{ name: "t", input_schema: { type: "object" } }],
+      tool_choice: { type: "none" },
+      messages: [
+        user("a"),
+        { role: "system", content: "note" },
+        assistant([{ type: "tool_use", id: "toolu_1", name: "t", input: {} }]),
+        user([{ type: "tool_result", tool_use_id: "toolu_1", content: "r" }]),
+        user("b"),
+      ],
+    };
+    for (const model of [claudeSonnet45, qwen]) {
+      const { converse } = await convertCount(body, { model });
+      const { input } = await convert(body, { model });
+      expect(converse).toEqual({ messages: input.messages, system: input.system });
+    }
+  });
+
   test("counting a conversation still waiting on tool results is not refused", async () => {
     const input = await convertCount({ messages: [user("q"), assistant([{ type: "tool_use", id: "toolu_1", name: "t", input: {} }])] });
     expect(input.converse.toolConfig?.tools).toHaveLength(1);
