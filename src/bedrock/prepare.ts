@@ -1,7 +1,8 @@
 import { estimateInputTokens } from "../anthropic/estimate.ts";
-import type { ContentBlockParam, MessageParam, MessagesRequest, SystemParam, ThinkingConfig } from "../anthropic/schema.ts";
+import type { ContentBlockParam, CountTokensRequest, MessageParam, MessagesRequest, SystemParam, ThinkingConfig } from "../anthropic/schema.ts";
 import type { Logger } from "../../lib/log.ts";
 import { type BetaMapping, mapBetas } from "./betas.ts";
+import { sendsNothing } from "./converse/request/dropped-blocks.ts";
 import type { ResolvedModel } from "./models.ts";
 
 /**
@@ -9,10 +10,18 @@ import type { ResolvedModel } from "./models.ts";
  * resolved model. What Bedrock or the model cannot take is translated or dropped (with a debug
  * log), never passed on to fail: mid-conversation system messages, adaptive thinking on a model
  * without it, a max_tokens above the model's limit, betas Bedrock does not know.
+ * This is the one place that folds system messages and merges turns; /messages and count_tokens
+ * both run it, so what is counted is what is sent.
  */
 
+/** A turn of the prepared conversation: `role: "system"` messages are folded away. */
+export type Turn = MessageParam & { role: "user" | "assistant" };
+type KnownFields<T> = { [K in keyof T as string extends K ? never : K]: T[K] };
+/** The request both paths convert: the client's fields (unknown ones too), fit for the model. */
+export type PreparedMessagesRequest = Omit<KnownFields<MessagesRequest>, "messages"> & { messages: Turn[] };
+
 export interface PreparedRequest {
-  request: MessagesRequest;
+  request: PreparedMessagesRequest;
   model: ResolvedModel;
   betas: BetaMapping;
   /** The local estimate of the input, made once: the rate limiter reserves it, a Converse stream's message_start reports it. */
@@ -27,10 +36,12 @@ export function prepareRequest(request: MessagesRequest, model: ResolvedModel, b
   const betas = model.route === "invoke" ? mapBetas(betaHeader, model.modelId) : { forwarded: [], dropped: [...betaHeader] };
   if (betas.dropped.length > 0) log.debug("betas not forwarded to Bedrock", { model: model.modelId, dropped: betas.dropped });
 
-  const { system, messages } = foldSystemMessages(request.system, request.messages);
+  const folded = foldSystemMessages(request.system, request.messages);
+  const messages = mergeSameRole(withoutEmptyTurns(folded.messages, model, log));
+  const system = folded.system;
   const maxTokens = clampMaxTokens(request.max_tokens, model, log);
   const thinking = fitThinking(request, maxTokens, model, log);
-  const prepared: MessagesRequest = { ...request, messages, max_tokens: maxTokens };
+  const prepared: PreparedMessagesRequest = { ...request, messages, max_tokens: maxTokens };
   setOrDelete(prepared, "system", system);
   setOrDelete(prepared, "thinking", thinking);
   if (prepared.output_config && !model.profile.effort) {
@@ -40,22 +51,31 @@ export function prepareRequest(request: MessagesRequest, model: ResolvedModel, b
   return { request: prepared, model, betas, estimatedInputTokens: estimateInputTokens(prepared) };
 }
 
-function setOrDelete<K extends "system" | "thinking">(target: MessagesRequest, key: K, value: MessagesRequest[K] | undefined) {
+/**
+ * count_tokens counts the prompt /messages would send, so it is prepared the same way, betas included.
+ * It has no max_tokens: it is prepared as asking for the model's longest answer, so a thinking budget
+ * is kept as /messages keeps it.
+ */
+export function prepareCountTokens(request: CountTokensRequest, model: ResolvedModel, betaHeader: readonly string[], log: Logger): PreparedRequest {
+  const budget = request.thinking?.type === "enabled" ? request.thinking.budget_tokens : 0;
+  return prepareRequest({ ...request, max_tokens: Math.max(model.profile.maxOutputTokens ?? 0, budget + 1) }, model, betaHeader, log);
+}
+
+function setOrDelete<K extends "system" | "thinking">(target: PreparedMessagesRequest, key: K, value: PreparedMessagesRequest[K] | undefined) {
   if (value === undefined) delete target[key];
   else target[key] = value;
 }
 
 /**
  * A `role: "system"` message (Claude Code's mid-conversation system beta) becomes part of the system
- * prompt when it leads the conversation, and otherwise a user turn that the merge below joins to its
+ * prompt when it leads the conversation, and otherwise a user turn that mergeSameRole joins to its
  * neighbour, so the cached prefix before it stays byte-identical.
  */
-export function foldSystemMessages(system: SystemParam | undefined, messages: MessageParam[]): { system: SystemParam | undefined; messages: MessageParam[] } {
-  if (!messages.some((m) => m.role === "system")) return { system, messages };
+export function foldSystemMessages(system: SystemParam | undefined, messages: MessageParam[]): { system: SystemParam | undefined; messages: Turn[] } {
   let leadingSystem = system;
-  const turns: MessageParam[] = [];
+  const turns: Turn[] = [];
   for (const message of messages) {
-    if (message.role !== "system") {
+    if (isTurn(message)) {
       turns.push(message);
     } else if (turns.length === 0) {
       leadingSystem = [...systemBlocks(leadingSystem), ...textBlocks(message.content)];
@@ -63,7 +83,25 @@ export function foldSystemMessages(system: SystemParam | undefined, messages: Me
       turns.push({ role: "user", content: textBlocks(message.content).map((b) => ({ ...b, text: `<system>\n${b.text}\n</system>` })) });
     }
   }
-  return { system: leadingSystem, messages: mergeSameRole(turns) };
+  return { system: leadingSystem, messages: turns };
+}
+
+function isTurn(message: MessageParam): message is Turn {
+  return message.role !== "system";
+}
+
+/**
+ * A turn holding nothing its route can send is dropped before turns are merged, so that its
+ * neighbours merge (Converse drops blank text and reasoning a model cannot take, and takes no empty
+ * turn). InvokeModel gets the turns as the client sent them: Claude answers for what it refuses.
+ */
+function withoutEmptyTurns(turns: Turn[], model: ResolvedModel, log: Logger): Turn[] {
+  if (model.route === "invoke") return turns;
+  return turns.filter((turn, i) => {
+    if (!sendsNothing(turn, model)) return true;
+    log.debug("turn dropped: nothing of it can be sent on Converse", { index: i, role: turn.role });
+    return false;
+  });
 }
 
 function systemBlocks(system: SystemParam | undefined) {
@@ -76,9 +114,9 @@ function textBlocks(content: MessageParam["content"]) {
   return blocks.flatMap((b) => (b.type === "text" ? [b] : []));
 }
 
-/** Consecutive turns of one role become one turn, as Anthropic's API does server-side. */
-export function mergeSameRole(messages: MessageParam[]): MessageParam[] {
-  const merged: MessageParam[] = [];
+/** Consecutive turns of one role become one turn, as Anthropic's API does server-side (Converse requires it). */
+export function mergeSameRole(messages: Turn[]): Turn[] {
+  const merged: Turn[] = [];
   for (const message of messages) {
     const previous = merged.at(-1);
     if (previous && previous.role === message.role) {

@@ -1,10 +1,8 @@
 import { ApiError } from "../anthropic/errors.ts";
 import type { Usage } from "../anthropic/messages.ts";
-import type { CountTokensRequest } from "../anthropic/schema.ts";
 import type { Logger } from "../../lib/log.ts";
 import type { ServiceTier } from "../store/types.ts";
 import { fromBedrockError } from "./errors.ts";
-import type { ResolvedModel } from "./models.ts";
 import type { PreparedRequest } from "./prepare.ts";
 import { type RetryPolicy, withRetry } from "./retry.ts";
 
@@ -36,8 +34,8 @@ export interface Upstream {
   complete(prepared: PreparedRequest, call: UpstreamCall): Promise<CompletedMessage>;
   /** Resolves once the first upstream event has arrived, so that failures before it can be retried. */
   stream(prepared: PreparedRequest, call: UpstreamCall): Promise<UpstreamStream>;
-  /** Bedrock's count, or undefined where the model does not serve CountTokens. */
-  countTokens(request: CountTokensRequest, model: ResolvedModel, call: UpstreamCall): Promise<number | undefined>;
+  /** Bedrock's count of the prompt /messages would send, or undefined where the model does not serve CountTokens. */
+  countTokens(prepared: PreparedRequest, call: UpstreamCall): Promise<number | undefined>;
 }
 
 export interface UpstreamTimeouts {

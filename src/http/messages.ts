@@ -1,10 +1,9 @@
 import { Hono } from "hono";
 import { toApiError } from "../anthropic/errors.ts";
-import { estimateInputTokens } from "../anthropic/estimate.ts";
 import { emptyUsage, newMessageId } from "../anthropic/messages.ts";
 import { countTokensRequestSchema, messagesRequestSchema } from "../anthropic/schema.ts";
 import { parseBetaHeader } from "../bedrock/betas.ts";
-import { prepareRequest } from "../bedrock/prepare.ts";
+import { prepareCountTokens, prepareRequest } from "../bedrock/prepare.ts";
 import type { StreamChunk, UpstreamCall } from "../bedrock/upstream.ts";
 import type { Principal, Ticket } from "../gateway/gateway.ts";
 import type { ProxyDeps } from "./deps.ts";
@@ -63,10 +62,12 @@ export function messagesRoutes(deps: ProxyDeps) {
     .post("/count_tokens", jsonBody(countTokensRequestSchema), awaitingModel, async (c) => {
       const request = c.req.valid("json");
       const model = resolveFor(c.var.principal, request.model);
-      const call = deps.newCall(c.req.raw.signal, { messageId: newMessageId(), log: c.var.log, serviceTier: "default" });
+      const log = c.var.log.child({ model: model.modelId });
+      const prepared = prepareCountTokens(request, model, parseBetaHeader(c.req.header("anthropic-beta")), log);
+      const call = deps.newCall(c.req.raw.signal, { messageId: newMessageId(), log, serviceTier: "default" });
       try {
-        const counted = await deps.upstreams[model.route].countTokens(request, model, call);
-        return c.json({ input_tokens: counted ?? estimateInputTokens(request) });
+        const counted = await deps.upstreams[model.route].countTokens(prepared, call);
+        return c.json({ input_tokens: counted ?? prepared.estimatedInputTokens });
       } finally {
         call.end();
       }

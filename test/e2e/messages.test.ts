@@ -242,11 +242,13 @@ for (const route of routes) {
         expect(message.type).toBe("message");
         const body = (await lastRequest(route.plain)) as Record<string, unknown>;
         if (route.plain === "invoke") expect(body.tool_choice).toEqual(choice);
-        else {
+        else if (choice.type === "none") {
+          // Converse has no "none": no toolConfig goes, so no tool can be called.
+          expect(body.toolConfig).toBeUndefined();
+        } else {
           const toolConfig = body.toolConfig as { tools: unknown[]; toolChoice?: unknown };
           expect(toolConfig.tools).toHaveLength(1);
-          const expected = { auto: { auto: {} }, any: { any: {} }, tool: { tool: { name: "lookup" } }, none: undefined }[choice.type];
-          expect(toolConfig.toolChoice).toEqual(expected);
+          expect(toolConfig.toolChoice).toEqual({ auto: { auto: {} }, any: { any: {} }, tool: { tool: { name: "lookup" } } }[choice.type]);
         }
       });
     }
@@ -254,6 +256,75 @@ for (const route of routes) {
     test("count_tokens answers for the model", async () => {
       const counted = await client.messages.countTokens({ model: route.model, messages: [{ role: "user", content: "how many tokens is this?" }] });
       expect(counted.input_tokens).toBeGreaterThan(0);
+    });
+
+    test("count_tokens counts the prompt /messages sends (system messages folded, turns merged, same betas)", async () => {
+      const headers = { "content-type": "application/json", "anthropic-beta": "token-efficient-tools-2025-02-19" };
+      const conversation = {
+        model: route.model,
+        system: "Answer briefly.",
+        tools: [{ name: "lookup", description: "Looks a word up", input_schema: { type: "object", properties: { word: { type: "string" } } } }],
+        messages: [
+          { role: "user", content: "first part" },
+          { role: "user", content: [{ type: "text", text: "second part" }] },
+          { role: "assistant", content: "noted" },
+          { role: "user", content: "go on" },
+          { role: "system", content: "The user prefers metric units." },
+        ],
+      };
+      const post = (path: string, body: object) => fetch(`${stack.proxyUrl}${path}`, { method: "POST", headers, body: JSON.stringify(body) });
+      const tokens = (await (await post("/v1/messages/count_tokens", conversation)).json()) as { input_tokens: number };
+      const streamed = await (await post("/v1/messages", { ...conversation, max_tokens: 100, stream: true })).text();
+      const start = streamed.split("\n").find((line) => line.startsWith("data:") && line.includes('"message_start"'));
+      const started = JSON.parse(start?.slice(5) ?? "{}") as { message: { usage: { input_tokens: number } } };
+      // message_start reports the input of the prompt sent: the emulator's count of the InvokeModel body,
+      // the proxy's estimate of the prepared request on Converse (its real count comes only at the end).
+      expect(tokens.input_tokens).toBe(started.message.usage.input_tokens);
+      if (route.plain === "invoke") {
+        // CountTokens carries the whole InvokeModel body (base64): all of it but max_tokens is what /messages sent.
+        const [count, sent] = await stack.requests();
+        const counted = count?.body as { input: { invokeModel: { body: string } } };
+        const countBody = JSON.parse(Buffer.from(counted.input.invokeModel.body, "base64").toString("utf8")) as Record<string, unknown>;
+        expect(sent?.operation).toBe(route.stream);
+        expect({ ...countBody, max_tokens: 0 }).toEqual({ ...sent?.body, max_tokens: 0 });
+      }
+    });
+
+    test("tool_choice none: the model cannot call a tool", async () => {
+      await stack.script({ content: [{ toolUse: { name: "lookup", input: { word: "x" } } }] });
+      const message = await client.messages.create({
+        model: route.model,
+        max_tokens: 100,
+        tools: [{ name: "lookup", input_schema: { type: "object" } }],
+        tool_choice: { type: "none" },
+        messages: [{ role: "user", content: "look x up" }],
+      });
+      expect(message.content.map((block) => block.type)).toEqual(["text"]);
+      expect(message.stop_reason).toBe("end_turn");
+    });
+
+    test("tool_choice none with tool calls in the history: the history is kept, no tool can be called", async () => {
+      await stack.script({ content: [{ toolUse: { name: "lookup", input: { word: "y" } } }] });
+      const message = await client.messages.create({
+        model: route.model,
+        max_tokens: 100,
+        tools: [{ name: "lookup", input_schema: { type: "object" } }],
+        tool_choice: { type: "none" },
+        messages: [
+          { role: "user", content: "look x up" },
+          { role: "assistant", content: [{ type: "tool_use", id: "toolu_01", name: "lookup", input: { word: "x" } }] },
+          { role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_01", content: "x: a letter" }, { type: "text", text: "and now y, without tools" }] },
+        ],
+      });
+      expect(message.content.map((block) => block.type)).toEqual(["text"]);
+      const sent = JSON.stringify(await lastRequest(route.plain));
+      expect(sent).toContain("x: a letter");
+      if (route.plain === "converse") {
+        // No toolConfig, so nothing can be called; Bedrock then takes no tool blocks, so the history says it in words.
+        expect(sent).not.toContain("toolConfig");
+        expect(sent).not.toContain("toolUse");
+        expect(sent).toContain('{\\"word\\":\\"x\\"}');
+      }
     });
 
     test("an exception in the middle of a stream becomes an SSE error event", async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { type MessagesRequest, messagesRequestSchema } from "../../src/anthropic/schema.ts";
 import { createModelResolver } from "../../src/bedrock/models.ts";
-import { foldSystemMessages, prepareRequest } from "../../src/bedrock/prepare.ts";
+import { foldSystemMessages, mergeSameRole, prepareCountTokens, prepareRequest } from "../../src/bedrock/prepare.ts";
 import { createLogger } from "../../lib/log.ts";
 
 const log = createLogger("error");
@@ -30,8 +30,9 @@ describe("preparing a request for its model", () => {
       { role: "assistant", content: "ok" },
     ]);
     expect(folded.system).toBeUndefined();
-    expect(folded.messages).toHaveLength(2);
-    expect(folded.messages[0]).toEqual({ role: "user", content: [first, { type: "text", text: "<system>\nagents: claude\n</system>" }] });
+    const merged = mergeSameRole(folded.messages);
+    expect(merged).toHaveLength(2);
+    expect(merged[0]).toEqual({ role: "user", content: [first, { type: "text", text: "<system>\nagents: claude\n</system>" }] });
   });
 
   test("adaptive thinking on a model without it becomes a budget below max_tokens", () => {
@@ -66,5 +67,29 @@ describe("preparing a request for its model", () => {
   test("betas never reach Converse models", () => {
     const prepared = prepareRequest(request({}), resolver.resolve("qwen.qwen3-coder-480b-a35b-v1:0"), ["interleaved-thinking-2025-05-14"], log);
     expect(prepared.betas.forwarded).toEqual([]);
+  });
+
+  test("turns merge on both routes; a turn Converse can send nothing of is dropped first, so its neighbours merge", () => {
+    const messages = [
+      { role: "user" as const, content: "one" },
+      { role: "assistant" as const, content: [{ type: "text" as const, text: "  " }] },
+      { role: "user" as const, content: "two" },
+      { role: "user" as const, content: "three" },
+    ];
+    const converse = prepareRequest(request({ messages }), resolver.resolve("qwen.qwen3-coder-480b-a35b-v1:0"), [], log);
+    expect(converse.request.messages).toEqual([{ role: "user", content: [{ type: "text", text: "one" }, { type: "text", text: "two" }, { type: "text", text: "three" }] }]);
+    const invoke = prepareRequest(request({ messages }), resolver.resolve("sonnet"), [], log);
+    expect(invoke.request.messages.map((m) => m.role)).toEqual(["user", "assistant", "user"]);
+  });
+
+  test("count_tokens is prepared as /messages is: folded, merged, betas mapped, thinking kept", () => {
+    const model = resolver.resolve("claude-sonnet-4-5");
+    const conversation = { model: "sonnet", thinking: { type: "adaptive" as const }, messages: [{ role: "user" as const, content: "hi" }, { role: "system" as const, content: "note" }] };
+    const counted = prepareCountTokens(conversation, model, ["interleaved-thinking-2025-05-14"], log);
+    const sent = prepareRequest(request({ ...conversation, max_tokens: 32_000 }), model, ["interleaved-thinking-2025-05-14"], log);
+    expect(counted.request.messages).toEqual(sent.request.messages);
+    expect(counted.request.thinking).toEqual(sent.request.thinking);
+    expect(counted.betas).toEqual(sent.betas);
+    expect(counted.estimatedInputTokens).toBe(sent.estimatedInputTokens);
   });
 });

@@ -16,8 +16,8 @@ import { ConverseStreamTranslator } from "./response/stream.ts";
 
 /** Every model but Claude: the Anthropic request converted to Converse, the answer converted back. */
 export function createConverseUpstream(client: BedrockRuntimeClient, loadImages: ImageLoader): Upstream {
-  const convert = (prepared: PreparedRequest, call: UpstreamCall) =>
-    toConverseRequest(prepared.request, { model: prepared.model, betas: prepared.betas.forwarded, loadImages, debug: (message) => call.log.debug(message) });
+  const options = (call: UpstreamCall) => ({ loadImages, debug: (message: string) => call.log.debug(message) });
+  const convert = (prepared: PreparedRequest, call: UpstreamCall) => toConverseRequest(prepared, options(call));
 
   return {
     async complete(prepared, call) {
@@ -45,10 +45,10 @@ export function createConverseUpstream(client: BedrockRuntimeClient, loadImages:
       return { chunks: call.guard(translateAll(events, translator)), usage: () => translator.usage };
     },
 
-    async countTokens(request, model, call) {
-      if (!model.profile.countTokens) return undefined;
-      const input = await toCountTokensInput(request, { model, betas: [], loadImages, debug: (message) => call.log.debug(message) });
-      const output = await call.beforeFirstByte((abortSignal) => client.send(new CountTokensCommand({ modelId: model.modelId, input }), { abortSignal }));
+    async countTokens(prepared, call) {
+      if (!prepared.model.profile.countTokens) return undefined;
+      const input = await toCountTokensInput(prepared, options(call));
+      const output = await call.beforeFirstByte((abortSignal) => client.send(new CountTokensCommand({ modelId: prepared.model.modelId, input }), { abortSignal }));
       return output.inputTokens;
     },
   };

@@ -1,13 +1,14 @@
-import type { ContentBlockParam, ImageBlockParam, MessageParam, MessagesRequest } from "../../anthropic/schema.ts";
+import type { ContentBlockParam, ImageBlockParam, MessageParam } from "../../anthropic/schema.ts";
 import { base64FromBytes } from "../converse/encoding.ts";
 import type { ImageLoader } from "../images/request-images.ts";
+import type { PreparedMessagesRequest, Turn } from "../prepare.ts";
 
 /**
  * Bedrock's Claude takes base64 image sources only: the request's images (in messages and inside
  * tool results) are checked against Anthropic's limits, and URL images are fetched once each and
  * inlined before the body is sent.
  */
-export async function inlineUrlImages(request: MessagesRequest, loadImages: ImageLoader): Promise<MessagesRequest> {
+export async function inlineUrlImages(request: PreparedMessagesRequest, loadImages: ImageLoader): Promise<PreparedMessagesRequest> {
   const fetched = await loadImages(request.messages.flatMap((m) => imagesOf(m.content)), "invoke");
   if (fetched.size === 0) return request;
   const sources = new Map<string, ImageBlockParam["source"]>();
@@ -19,7 +20,7 @@ export async function inlineUrlImages(request: MessagesRequest, loadImages: Imag
     if (block.type === "tool_result" && Array.isArray(block.content)) return { ...block, content: block.content.map((inner) => (inner.type === "image" ? inline(inner) : inner)) };
     return block;
   };
-  const messages = request.messages.map((m): MessageParam => (typeof m.content === "string" ? m : { ...m, content: m.content.map(inlineBlock) }));
+  const messages = request.messages.map((m): Turn => (typeof m.content === "string" ? m : { ...m, content: m.content.map(inlineBlock) }));
   return { ...request, messages };
 }
 

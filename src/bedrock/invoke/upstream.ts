@@ -5,10 +5,8 @@ import {
   InvokeModelWithResponseStreamCommand,
   type ResponseStream,
 } from "@aws-sdk/client-bedrock-runtime";
-import type { CountTokensRequest } from "../../anthropic/schema.ts";
 import type { ImageLoader } from "../images/request-images.ts";
-import type { ResolvedModel } from "../models.ts";
-import { type PreparedRequest, prepareRequest } from "../prepare.ts";
+import type { PreparedRequest } from "../prepare.ts";
 import type { Upstream, UpstreamCall } from "../upstream.ts";
 import { inlineUrlImages } from "./inline-images.ts";
 import { toInvokeBody } from "./request.ts";
@@ -46,11 +44,12 @@ export function createInvokeUpstream(client: BedrockRuntimeClient, loadImages: I
       return { chunks: call.guard(relayAll(events, relay)), usage: () => relay.usage };
     },
 
-    async countTokens(request, model, call) {
-      if (!model.profile.countTokens) return undefined;
-      const body = JSON.stringify(countTokensBody(request, model, call));
+    async countTokens(prepared, call) {
+      if (!prepared.model.profile.countTokens) return undefined;
+      // CountTokens takes a whole InvokeModel body: the one /messages would send.
+      const body = new TextEncoder().encode(JSON.stringify(toInvokeBody(prepared, call.log)));
       const output = await call.beforeFirstByte((abortSignal) =>
-        client.send(new CountTokensCommand({ modelId: model.modelId, input: { invokeModel: { body: new TextEncoder().encode(body) } } }), { abortSignal }),
+        client.send(new CountTokensCommand({ modelId: prepared.model.modelId, input: { invokeModel: { body } } }), { abortSignal }),
       );
       return output.inputTokens;
     },
@@ -63,12 +62,4 @@ async function* relayAll(events: AsyncIterable<ResponseStream>, relay: InvokeStr
     if (chunk) yield chunk;
   }
   relay.end();
-}
-
-/** CountTokens takes a whole InvokeModel body, so the count request is shaped as one. */
-function countTokensBody(request: CountTokensRequest, model: ResolvedModel, call: UpstreamCall) {
-  const budget = request.thinking?.type === "enabled" ? request.thinking.budget_tokens : 0;
-  const asMessages = { ...request, max_tokens: budget + 1 };
-  const prepared = prepareRequest(asMessages, model, [], call.log);
-  return toInvokeBody(prepared, call.log);
 }

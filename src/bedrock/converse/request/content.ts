@@ -4,14 +4,13 @@ import type { CacheControl, ContentBlockParam } from "../../../anthropic/schema.
 import { cachePointFor } from "./cache-points.ts";
 import { unsupported, type ConversionContext } from "./context.ts";
 import { toDocumentBlock } from "./documents.ts";
+import { droppedOnConverse, type Role } from "./dropped-blocks.ts";
 import { toBedrockIdentifier } from "../identifiers.ts";
 import { toImageBlock } from "./images.ts";
 import { toJsonDocument } from "../json-document.ts";
 import { redactedContentFromData } from "../redacted-thinking.ts";
 import { toSearchResultBlock } from "./search-results.ts";
-import { isBlank, toolResultCacheControl, toToolResultBlock } from "./tool-results.ts";
-
-export type Role = "user" | "assistant";
+import { toolResultCacheControl, toToolResultBlock } from "./tool-results.ts";
 
 /**
  * One Anthropic content block as Converse blocks: usually one, none when Converse cannot take it and
@@ -27,13 +26,14 @@ export function toConverseContent(block: ContentBlockParam, role: Role, ctx: Con
 }
 
 function convertBlock(block: ContentBlockParam, role: Role, ctx: ConversionContext, where: string): ContentBlock[] {
+  const dropped = droppedOnConverse(block, role, ctx.model);
+  if (dropped) {
+    if (dropped.perRequest) ctx.debugOnce(dropped.note);
+    else ctx.debug(`${where}: ${dropped.note}`);
+    return [];
+  }
   switch (block.type) {
     case "text":
-      // Bedrock refuses blank text (pitfall 2); a blank block says nothing, so dropping it is safe.
-      if (isBlank(block.text)) {
-        ctx.debug(`${where}: blank text block dropped`);
-        return [];
-      }
       if (block.citations?.length) ctx.debugOnce("citations on text blocks of the history are sent as plain text");
       return [{ text: block.text }];
 
@@ -45,13 +45,10 @@ function convertBlock(block: ContentBlockParam, role: Role, ctx: ConversionConte
       onlyInUserTurns(role, "Documents", where);
       return [{ document: toDocumentBlock(block, ctx) }];
 
-    case "search_result": {
-      const searchResult = toSearchResultBlock(block, ctx);
-      return searchResult ? [{ searchResult }] : [];
-    }
+    case "search_result":
+      return [{ searchResult: toSearchResultBlock(block) }];
 
     case "thinking":
-      if (!takesReasoning(role, ctx, where, "thinking")) return [];
       // Replayed exactly as the model produced it (pitfall 1): Claude verifies the signature.
       return [
         {
@@ -62,7 +59,6 @@ function convertBlock(block: ContentBlockParam, role: Role, ctx: ConversionConte
       ];
 
     case "redacted_thinking":
-      if (!takesReasoning(role, ctx, where, "redacted_thinking")) return [];
       return [{ reasoningContent: { redactedContent: redactedContentFromData(block.data) } }];
 
     case "tool_use":
@@ -90,18 +86,6 @@ function convertBlock(block: ContentBlockParam, role: Role, ctx: ConversionConte
 
 function onlyInUserTurns(role: Role, what: string, where: string): void {
   if (role !== "user") throw invalidRequest(`${where}: ${what} can only be in user messages on Bedrock`);
-}
-
-function takesReasoning(role: Role, ctx: ConversionContext, where: string, type: string): boolean {
-  if (role !== "assistant") {
-    ctx.debug(`${where}: \`${type}\` block in a user message dropped`);
-    return false;
-  }
-  if (!ctx.model.profile.thinking) {
-    ctx.debugOnce(`\`${type}\` blocks dropped: model ${ctx.model.requested} does not take reasoning content`);
-    return false;
-  }
-  return true;
 }
 
 function cacheControlOf(block: ContentBlockParam): CacheControl | null | undefined {

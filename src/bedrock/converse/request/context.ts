@@ -1,6 +1,6 @@
 import { invalidRequest, type ApiError } from "../../../anthropic/errors.ts";
 import { routeFor, type ResolvedModel } from "../../models.ts";
-import { DocumentNamer } from "./documents.ts";
+import { DocumentNamer } from "./document-names.ts";
 import type { FetchedImage } from "../../images/fetch-image.ts";
 import type { ToolNameMap } from "../tool-names.ts";
 
@@ -8,10 +8,15 @@ import type { ToolNameMap } from "../tool-names.ts";
 export interface ConversionContext {
   readonly model: ResolvedModel;
   /**
-   * Anthropic's own models take Claude's native fields (`thinking`, `top_k`, `anthropic_beta`,
-   * citations…) through `additionalModelRequestFields`; other Converse models reject them.
+   * Anthropic's own models take Claude's native fields (`top_k`, `anthropic_beta`, citations, tool
+   * cachePoints…) through Converse; other Converse models reject them. Production never sends Claude
+   * here (models.ts routes every `anthropic.claude` id to InvokeModel), so this is true only in tests,
+   * and on purpose: the real Converse captures of reasoning, citations and cache points are Claude's,
+   * and the golden tests replay them through this converter to hold it to what Bedrock accepted.
    */
   readonly anthropic: boolean;
+  /** The client's betas as forwarded for the model (always none on the Converse route). */
+  readonly betas: readonly string[];
   readonly toolNames: ToolNameMap;
   readonly documents: DocumentNamer;
   /** URL images, fetched before conversion so the conversion itself stays synchronous. */
@@ -23,6 +28,7 @@ export interface ConversionContext {
 
 export function createContext(init: {
   model: ResolvedModel;
+  betas: readonly string[];
   toolNames: ToolNameMap;
   images: ReadonlyMap<string, FetchedImage>;
   debug(message: string): void;
@@ -31,6 +37,7 @@ export function createContext(init: {
   return {
     model: init.model,
     anthropic: isAnthropicModel(init.model),
+    betas: init.betas,
     toolNames: init.toolNames,
     documents: new DocumentNamer(),
     images: init.images,

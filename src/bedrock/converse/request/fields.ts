@@ -1,70 +1,135 @@
 import type { InferenceConfiguration } from "@aws-sdk/client-bedrock-runtime";
 import type { MessagesRequest } from "../../../anthropic/schema.ts";
-import type { ConversionContext } from "./context.ts";
-import { toJsonObject, type JsonObject } from "../json-document.ts";
-
-/** The sampling settings every Converse model takes. */
-export function toInferenceConfig(req: MessagesRequest, ctx: ConversionContext): InferenceConfiguration {
-  const config: InferenceConfiguration = { maxTokens: req.max_tokens };
-  if (req.temperature !== undefined) config.temperature = req.temperature;
-  if (req.top_p !== undefined) config.topP = req.top_p;
-  const stopSequences = (req.stop_sequences ?? []).filter((sequence) => sequence.length > 0);
-  if (stopSequences.length < (req.stop_sequences ?? []).length) ctx.debug("empty stop sequences dropped");
-  if (stopSequences.length > 0) config.stopSequences = stopSequences;
-  return config;
-}
+import type { PreparedMessagesRequest } from "../../prepare.ts";
+import { toJsonObject, type JsonDocument, type JsonObject } from "../json-document.ts";
+import { unsupported, type ConversionContext } from "./context.ts";
 
 /**
- * Claude's native request fields, which Converse forwards to the model as they are. Other models refuse
- * unknown fields, so each goes only where the model profile says it is understood.
+ * What each Anthropic request field becomes on Converse: one table, one row per field. The fields of
+ * the conversation (messages, system, tools, tool_choice) are converted together by their own files;
+ * every other field is placed here, into the inference settings, the model's own fields or the
+ * request metadata, or dropped with a note, or refused. A field no row names is dropped with a note.
+ * The `claudeOnly` rows never apply in production (see ConversionContext.anthropic).
  */
-export function toAdditionalModelRequestFields(
-  req: MessagesRequest,
-  betas: readonly string[],
-  ctx: ConversionContext,
-): JsonObject | undefined {
-  const fields: JsonObject = {};
-  const { profile, requested } = ctx.model;
 
-  const thinking = req.thinking;
-  if (thinking?.type === "enabled") {
-    if (profile.thinking) fields["thinking"] = { type: "enabled", budget_tokens: thinking.budget_tokens };
-    else ctx.debug(`thinking dropped: model ${requested} does not take it`);
-  } else if (thinking?.type === "adaptive") {
-    if (profile.adaptiveThinking) fields["thinking"] = { type: "adaptive" };
-    else ctx.debug(`adaptive thinking dropped: model ${requested} does not take it`);
-  }
-
-  if (req.top_k !== undefined) {
-    if (ctx.anthropic) fields["top_k"] = req.top_k;
-    else ctx.debug(`top_k dropped: model ${requested} does not take it through Converse`);
-  }
-
-  const effort = req.output_config?.effort;
-  if (effort !== undefined) {
-    if (ctx.anthropic && profile.effort) fields["output_config"] = { effort };
-    else ctx.debug(`output_config.effort dropped: model ${requested} does not take it`);
-  }
-
-  if (req.context_management !== undefined) {
-    if (ctx.anthropic && betas.some((beta) => beta.startsWith("context-management-"))) {
-      fields["context_management"] = toJsonObject(req.context_management);
-    } else {
-      ctx.debug(`context_management dropped: model ${requested} does not take it (or its beta was not forwarded)`);
-    }
-  }
-
-  if (betas.length > 0) {
-    if (ctx.anthropic) fields["anthropic_beta"] = [...betas];
-    else ctx.debug(`anthropic-beta ${betas.join(",")} dropped: model ${requested} is not Anthropic's`);
-  }
-
-  return Object.keys(fields).length > 0 ? fields : undefined;
+/** The parts of a Converse input that the fields outside the conversation fill. */
+export interface FieldParts {
+  inferenceConfig: InferenceConfiguration;
+  /** Passed by Converse to the model as they are: only what the model's own API takes. */
+  additionalModelRequestFields: JsonObject;
+  requestMetadata: Record<string, string>;
 }
 
-/** Claude reports which stop sequence matched; Converse returns it only when asked by path. */
-export function additionalModelResponseFieldPaths(ctx: ConversionContext): string[] | undefined {
-  return ctx.anthropic ? ["/stop_sequence"] : undefined;
+type Fields = PreparedMessagesRequest & { mcp_servers?: unknown };
+type Field = keyof Fields;
+/** Each field's value once it is known to be there. */
+type Present = { [K in Field]-?: Exclude<Fields[K], undefined | null> };
+
+interface FieldRule<V> {
+  /** What the field becomes, as a reader looks it up. */
+  becomes: string;
+  /** Puts the client's value in place; a row without one leaves the field to its own file. */
+  place?(value: V, parts: FieldParts, ctx: ConversionContext, field: string): void;
+}
+
+const converseFields: { [K in Field]: FieldRule<Present[K]> } = {
+  model: { becomes: "modelId: the resolved Bedrock id (upstream.ts)" },
+  stream: { becomes: "the operation: ConverseStream or Converse (upstream.ts)" },
+  messages: { becomes: "messages (messages.ts, content.ts)" },
+  system: { becomes: "system (system.ts)" },
+  tools: { becomes: "toolConfig.tools (tools.ts)" },
+  tool_choice: { becomes: "toolConfig.toolChoice; none: no toolConfig, the history's tool blocks as text (tools.ts)" },
+  max_tokens: inference("maxTokens", (value) => value),
+  temperature: inference("temperature", (value) => value),
+  top_p: inference("topP", (value) => value),
+  stop_sequences: inference("stopSequences", nonEmptyStopSequences),
+  thinking: modelField("thinking", thinkingField),
+  top_k: claudeOnly(modelField("top_k", (value) => value)),
+  output_config: claudeOnly(modelField("output_config", effortOnly)),
+  context_management: claudeOnly(modelField("context_management", withContextBeta)),
+  metadata: { becomes: "requestMetadata.user_id, cleaned to Bedrock's characters", place: placeUserId },
+  service_tier: dropped("Anthropic's tiers have no Converse counterpart (the key's Bedrock tier goes as serviceTier)"),
+  container: dropped("Converse has no code-execution container"),
+  mcp_servers: { becomes: "a 400: Bedrock does not connect to MCP servers", place: refuseMcpServers },
+};
+
+/** The table applied to a prepared request. */
+export function toFieldParts(request: PreparedMessagesRequest, ctx: ConversionContext): FieldParts {
+  const parts: FieldParts = { inferenceConfig: {}, additionalModelRequestFields: {}, requestMetadata: {} };
+  for (const [field, value] of Object.entries(request)) {
+    if (value === undefined || value === null) continue;
+    if (isField(field)) placeField(field, value, parts, ctx);
+    else ctx.debug(`${field} dropped: Converse has no counterpart`);
+  }
+  return parts;
+}
+
+function isField(name: string): name is Field {
+  return Object.hasOwn(converseFields, name);
+}
+
+function placeField<K extends Field>(field: K, value: unknown, parts: FieldParts, ctx: ConversionContext): void {
+  const rule: FieldRule<Present[K]> = converseFields[field];
+  // The value under a field's own name is that field's value, as the request's schema admitted it.
+  rule.place?.(value as Present[K], parts, ctx, field);
+}
+
+function inference<K extends keyof InferenceConfiguration, V>(key: K, value: (client: V, ctx: ConversionContext) => InferenceConfiguration[K]): FieldRule<V> {
+  return {
+    becomes: `inferenceConfig.${key}`,
+    place(client, parts, ctx) {
+      const placed = value(client, ctx);
+      if (placed !== undefined) parts.inferenceConfig[key] = placed;
+    },
+  };
+}
+
+function modelField<V>(key: string, value: (client: V, ctx: ConversionContext) => JsonDocument | undefined): FieldRule<V> {
+  return {
+    becomes: `additionalModelRequestFields.${key}`,
+    place(client, parts, ctx) {
+      const placed = value(client, ctx);
+      if (placed !== undefined) parts.additionalModelRequestFields[key] = placed;
+    },
+  };
+}
+
+/** Claude's own fields; other Converse models refuse unknown fields, so they get a note instead. */
+function claudeOnly<V>(rule: FieldRule<V>): FieldRule<V> {
+  return {
+    becomes: `${rule.becomes} (Claude only)`,
+    place(client, parts, ctx, field) {
+      if (ctx.anthropic) rule.place?.(client, parts, ctx, field);
+      else ctx.debug(`${field} dropped: model ${ctx.model.requested} does not take it through Converse`);
+    },
+  };
+}
+
+function dropped<V>(why: string): FieldRule<V> {
+  return { becomes: `nothing: ${why}`, place: (_value, _parts, ctx, field) => ctx.debug(`${field} dropped: ${why}`) };
+}
+
+function nonEmptyStopSequences(sequences: string[], ctx: ConversionContext): string[] | undefined {
+  const kept = sequences.filter((sequence) => sequence.length > 0);
+  if (kept.length < sequences.length) ctx.debug("empty stop sequences dropped");
+  return kept.length > 0 ? kept : undefined;
+}
+
+/** prepareRequest has fitted thinking to the model: what is left is what the model takes. */
+function thinkingField(thinking: NonNullable<MessagesRequest["thinking"]>): JsonDocument | undefined {
+  if (thinking.type === "enabled") return { type: "enabled", budget_tokens: thinking.budget_tokens };
+  return thinking.type === "adaptive" ? { type: "adaptive" } : undefined;
+}
+
+/** prepareRequest keeps output_config only where the model takes effort; effort is all Converse forwards. */
+function effortOnly(config: NonNullable<MessagesRequest["output_config"]>): JsonDocument | undefined {
+  return config.effort === undefined ? undefined : { effort: config.effort };
+}
+
+function withContextBeta(management: NonNullable<MessagesRequest["context_management"]>, ctx: ConversionContext): JsonDocument | undefined {
+  if (ctx.betas.some((beta) => beta.startsWith("context-management-"))) return toJsonObject(management);
+  ctx.debug("context_management dropped: its beta was not forwarded");
+  return undefined;
 }
 
 const requestMetadataLimit = 256;
@@ -72,13 +137,27 @@ const requestMetadataLimit = 256;
 const requestMetadataIllegal = /[^a-zA-Z0-9\s:_@$#=/+,.-]/g;
 
 /**
- * `metadata.user_id` as Bedrock requestMetadata (it tags invocation logs). Bedrock allows only a narrow
- * character set and 256 characters, and Claude Code sends a JSON string, so the value is cleaned.
+ * `metadata.user_id` tags Bedrock's invocation logs. Bedrock allows only a narrow character set and
+ * 256 characters, and Claude Code sends a JSON string, so the value is cleaned.
  */
-export function toRequestMetadata(req: MessagesRequest, ctx: ConversionContext): Record<string, string> | undefined {
-  const userId = req.metadata?.user_id;
-  if (!userId) return undefined;
+function placeUserId(metadata: NonNullable<MessagesRequest["metadata"]>, parts: FieldParts, ctx: ConversionContext): void {
+  const userId = metadata.user_id;
+  if (!userId) return;
   const value = userId.replace(requestMetadataIllegal, "").slice(0, requestMetadataLimit);
   if (value !== userId) ctx.debug("metadata.user_id cleaned to fit Bedrock's requestMetadata rules");
-  return value ? { user_id: value } : undefined;
+  if (value) parts.requestMetadata["user_id"] = value;
+}
+
+function refuseMcpServers(servers: unknown, _parts: FieldParts, ctx: ConversionContext): void {
+  if (Array.isArray(servers) && servers.length > 0) throw unsupported(ctx.model, "`mcp_servers`");
+}
+
+/** Claude's betas and its matched stop sequence travel outside the body's fields (Claude only, as above). */
+export function claudeExtras(ctx: ConversionContext): { additionalModelRequestFields?: JsonObject; additionalModelResponseFieldPaths?: string[] } {
+  if (!ctx.anthropic) {
+    if (ctx.betas.length > 0) ctx.debug(`anthropic-beta ${ctx.betas.join(",")} dropped: model ${ctx.model.requested} is not Anthropic's`);
+    return {};
+  }
+  // Claude reports which stop sequence matched; Converse returns it only when asked by path.
+  return { ...(ctx.betas.length > 0 ? { additionalModelRequestFields: { anthropic_beta: [...ctx.betas] } } : {}), additionalModelResponseFieldPaths: ["/stop_sequence"] };
 }

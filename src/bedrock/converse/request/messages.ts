@@ -1,62 +1,28 @@
 import type { ContentBlock, Message } from "@aws-sdk/client-bedrock-runtime";
 import { invalidRequest } from "../../../anthropic/errors.ts";
-import type { ContentBlockParam, MessageParam } from "../../../anthropic/schema.ts";
+import type { ContentBlockParam } from "../../../anthropic/schema.ts";
+import type { Turn } from "../../prepare.ts";
 import { isCachePoint, withoutStrayCachePoints } from "./cache-points.ts";
-import { toConverseContent, type Role } from "./content.ts";
+import { toConverseContent } from "./content.ts";
 import type { ConversionContext } from "./context.ts";
 
-export interface ConvertedMessages {
-  messages: Message[];
-  /** Texts of `role: "system"` messages (mid-conversation system beta), for the system prompt. */
-  systemTexts: string[];
-}
-
 /**
- * The conversation as Bedrock takes it: blocks converted, blank ones and emptied messages dropped,
- * consecutive same-role turns merged (roles must alternate, pitfall 3), never an empty content array
- * (pitfall 2), and a conversation that starts with the user.
+ * The prepared conversation as Bedrock takes it: blocks converted, cachePoints that mark nothing
+ * removed, and a conversation that starts with the user. prepareRequest has already folded system
+ * messages, dropped the turns Converse can send nothing of, and merged turns (roles must alternate,
+ * pitfall 3), so no turn comes out empty (pitfall 2).
  */
-export function toConverseMessages(messages: readonly MessageParam[], ctx: ConversionContext): ConvertedMessages {
-  const systemTexts: string[] = [];
-  const converted: Message[] = [];
-  messages.forEach((message, i) => {
+export function toConverseMessages(messages: readonly Turn[], ctx: ConversionContext): Message[] {
+  const converted = messages.map((message, i): Message => {
     const blocks: ContentBlockParam[] = typeof message.content === "string" ? [{ type: "text", text: message.content }] : message.content;
-    if (message.role === "system") {
-      ctx.debug(`messages[${i}]: role "system" message moved into the system prompt`);
-      systemTexts.push(...blocks.flatMap((block) => (block.type === "text" ? [block.text] : [])));
-      return;
-    }
-    const role: Role = message.role;
-    const content = withoutStrayCachePoints(
-      blocks.flatMap((block, j) => toConverseContent(block, role, ctx, `messages[${i}].content[${j}]`)),
-    );
-    if (content.length === 0) {
-      ctx.debug(`messages[${i}] (${role}) dropped: no content left to send`);
-      return;
-    }
-    converted.push({ role, content });
+    const content = withoutStrayCachePoints(blocks.flatMap((block, j) => toConverseContent(block, message.role, ctx, `messages[${i}].content[${j}]`)));
+    return { role: message.role, content };
   });
-
-  const merged = mergeSameRoleTurns(converted, ctx);
-  trimFinalAssistantText(merged);
-  for (const message of merged) addTextBesideDocuments(message);
-  if (merged.length === 0) throw invalidRequest("messages: the conversation has no content to send");
-  if (merged[0]?.role !== "user") throw invalidRequest('messages: the first message must use the "user" role');
-  return { messages: merged, systemTexts };
-}
-
-function mergeSameRoleTurns(messages: readonly Message[], ctx: ConversionContext): Message[] {
-  const merged: Message[] = [];
-  for (const message of messages) {
-    const previous = merged.at(-1);
-    if (previous && previous.role === message.role) {
-      ctx.debugOnce("consecutive messages of the same role merged into one turn");
-      previous.content = [...contentOf(previous), ...contentOf(message)];
-    } else {
-      merged.push({ role: message.role, content: [...contentOf(message)] });
-    }
-  }
-  return merged;
+  trimFinalAssistantText(converted);
+  for (const message of converted) addTextBesideDocuments(message);
+  if (converted.length === 0) throw invalidRequest("messages: the conversation has no content to send");
+  if (converted[0]?.role !== "user") throw invalidRequest('messages: the first message must use the "user" role');
+  return converted;
 }
 
 /**

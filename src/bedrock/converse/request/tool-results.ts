@@ -2,6 +2,7 @@ import type { ToolResultBlock, ToolResultContentBlock } from "@aws-sdk/client-be
 import type { ToolResultBlockParam } from "../../../anthropic/schema.ts";
 import type { ConversionContext } from "./context.ts";
 import { toDocumentBlock } from "./documents.ts";
+import { hasText, isBlank } from "./dropped-blocks.ts";
 import { toBedrockIdentifier } from "../identifiers.ts";
 import { toImageBlock } from "./images.ts";
 import { toSearchResultBlock } from "./search-results.ts";
@@ -38,10 +39,10 @@ function toolResultContent(content: ToolResultBlockParam["content"], ctx: Conver
         return [{ image: toImageBlock(item.source, ctx) }];
       case "document":
         return [{ document: toDocumentBlock(item, ctx) }];
-      case "search_result": {
-        const searchResult = toSearchResultBlock(item, ctx);
-        return searchResult ? [{ searchResult }] : [];
-      }
+      case "search_result":
+        if (hasText(item)) return [{ searchResult: toSearchResultBlock(item) }];
+        ctx.debug(`search_result "${item.title}" dropped: it has no text`);
+        return [];
     }
   });
 }
@@ -51,8 +52,4 @@ export function toolResultCacheControl(block: ToolResultBlockParam): ToolResultB
   if (block.cache_control) return block.cache_control;
   if (!Array.isArray(block.content)) return undefined;
   return block.content.findLast((item) => item.cache_control)?.cache_control;
-}
-
-export function isBlank(text: string): boolean {
-  return text.trim().length === 0;
 }

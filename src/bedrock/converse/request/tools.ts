@@ -15,7 +15,10 @@ export function toConverseTools(tools: readonly ToolParam[] | undefined, ctx: Co
   });
 }
 
-/** Bedrock caches tool definitions for Claude only (Nova caches system and messages, not tools). */
+/**
+ * Bedrock caches tool definitions for Claude only (Nova caches system and messages, not tools); Claude
+ * reaches this converter only in the golden tests (see ConversionContext.anthropic).
+ */
 function toolCachePoint(tool: CustomToolParam, ctx: ConversionContext) {
   if (tool.cache_control && !ctx.anthropic) {
     ctx.debugOnce(`cache_control on tools dropped: model ${ctx.model.requested} caches system and messages only`);
@@ -54,6 +57,8 @@ export function isCustomTool(tool: ToolParam): tool is CustomToolParam {
  * toolConfig is sent whenever there are tools, and ALSO whenever the history holds toolUse/toolResult
  * blocks: Bedrock refuses those without a toolConfig (pitfall 4). With no tools in the request, the
  * tools used in the history are declared with an empty object schema.
+ * `tool_choice: none` is the exception: Converse has no "none", and any declared tool can be called,
+ * so no toolConfig goes and the history's tool blocks are sent as text (tool-blocks-as-text.ts).
  */
 export function toToolConfig(
   tools: readonly Tool[],
@@ -61,6 +66,10 @@ export function toToolConfig(
   messages: readonly Message[],
   ctx: ConversionContext,
 ): ToolConfiguration | undefined {
+  if (toolChoice?.type === "none") {
+    ctx.debug("tool_choice none: no toolConfig sent, so no tool can be called (Converse has no \"none\")");
+    return undefined;
+  }
   const declared = tools.length > 0 ? [...tools] : historyTools(messages);
   if (declared.length === 0) {
     if (toolChoice) ctx.debug(`tool_choice ${toolChoice.type} dropped: the request has no tools`);
@@ -77,7 +86,7 @@ function historyTools(messages: readonly Message[]): Tool[] {
   return [...names].map((name) => ({ toolSpec: { name, inputSchema: { json: { type: "object", properties: {} } } } }));
 }
 
-function toBedrockToolChoice(choice: ToolChoice, ctx: ConversionContext): BedrockToolChoice | undefined {
+function toBedrockToolChoice(choice: Exclude<ToolChoice, { type: "none" }>, ctx: ConversionContext): BedrockToolChoice {
   if ("disable_parallel_tool_use" in choice && choice.disable_parallel_tool_use) {
     ctx.debug("tool_choice.disable_parallel_tool_use dropped: Converse has no equivalent");
   }
@@ -88,9 +97,5 @@ function toBedrockToolChoice(choice: ToolChoice, ctx: ConversionContext): Bedroc
       return { any: {} };
     case "tool":
       return { tool: { name: ctx.toolNames.toBedrock(choice.name) } };
-    case "none":
-      // Converse has no "none": the choice is left out and the tools kept, since history may need them.
-      ctx.debug("tool_choice none: sent without a toolChoice (Converse has no equivalent)");
-      return undefined;
   }
 }

@@ -30,7 +30,8 @@ export function toStopReason(reason: string | undefined): StopReason | null {
 /**
  * Which stop sequence matched. Claude reports it in the additional response fields (`stop_sequence`
  * in Converse, `delta.stop_sequence` in ConverseStream's messageStop); otherwise it is known only when
- * the request had exactly one.
+ * the request had exactly one. (Claude answers on Converse only in the golden tests, which replay its
+ * real captures: see ConversionContext.anthropic. Reading the field costs nothing for other models.)
  */
 export function toStopSequence(
   reason: string | undefined,

@@ -1,9 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { ApiError } from "../../../../src/anthropic/errors.ts";
-import { toCountTokensInput } from "../../../../src/bedrock/converse/request/index.ts";
-import { countTokensRequestSchema } from "../../../../src/anthropic/schema.ts";
 import { sentCountTokensBody } from "../support/bedrock-sdk.ts";
-import { assistant, convert, user } from "../support/convert.ts";
+import { assistant, convert, convertCount, user } from "../support/convert.ts";
 import { claudeSonnet45, novaPro, qwen } from "../support/models.ts";
 
 const ephemeral = { type: "ephemeral" } as const;
@@ -108,16 +106,12 @@ describe("toConverseRequest: inference settings and model fields", () => {
 });
 
 describe("toCountTokensInput", () => {
-  const options = { model: claudeSonnet45, betas: [], loadImages: async () => new Map(), debug: () => {} };
-
   test("shares the conversion: {converse: {messages, system, toolConfig}}", async () => {
-    const req = countTokensRequestSchema.parse({
-      model: "claude-sonnet-4-5",
+    const input = await convertCount({
       system: [{ type: "text", text: "sys", cache_control: ephemeral }],
       tools: [{ name: "t", input_schema: { type: "object" } }],
       messages: [user("a"), user("b")],
     });
-    const input = await toCountTokensInput(req, options);
     expect(input).toEqual({
       converse: {
         messages: [{ role: "user", content: [{ text: "a" }, { text: "b" }] }],
@@ -128,12 +122,28 @@ describe("toCountTokensInput", () => {
     expect(await sentCountTokensBody(input)).toEqual({ input: { converse: JSON.parse(JSON.stringify(input.converse)) } });
   });
 
+  test("counts the conversation the message sends: system messages folded, turns merged, tool_choice none applied", async () => {
+    const body = {
+      system: "base",
+      tools: [{ name: "t", input_schema: { type: "object" } }],
+      tool_choice: { type: "none" },
+      messages: [
+        user("a"),
+        { role: "system", content: "note" },
+        assistant([{ type: "tool_use", id: "toolu_1", name: "t", input: {} }]),
+        user([{ type: "tool_result", tool_use_id: "toolu_1", content: "r" }]),
+        user("b"),
+      ],
+    };
+    for (const model of [claudeSonnet45, qwen]) {
+      const { converse } = await convertCount(body, { model });
+      const { input } = await convert(body, { model });
+      expect(converse).toEqual({ messages: input.messages, system: input.system });
+    }
+  });
+
   test("counting a conversation still waiting on tool results is not refused", async () => {
-    const req = countTokensRequestSchema.parse({
-      model: "claude-sonnet-4-5",
-      messages: [user("q"), assistant([{ type: "tool_use", id: "toolu_1", name: "t", input: {} }])],
-    });
-    const input = await toCountTokensInput(req, options);
+    const input = await convertCount({ messages: [user("q"), assistant([{ type: "tool_use", id: "toolu_1", name: "t", input: {} }])] });
     expect(input.converse.toolConfig?.tools).toHaveLength(1);
   });
 });

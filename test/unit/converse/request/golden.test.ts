@@ -93,8 +93,8 @@ describe("golden: Claude Code requests keep Bedrock's rules", () => {
       test(`${file} on ${label}`, async () => {
         const capture = readJson<ClaudeCodeCapture>(join(dir ?? "", file));
         const raw = (typeof capture.body === "string" ? JSON.parse(capture.body) : capture.body) as Json;
-        // The lead's preparation moves system messages out; what reaches us has none.
-        const body = { ...raw, messages: (raw["messages"] as Json[]).filter((message) => message["role"] !== "system") };
+        // Whole, trailing system message included: convert() prepares it as the proxy does.
+        const body = raw;
         const header = Object.entries(capture.headers).find(([key]) => key.toLowerCase() === "anthropic-beta")?.[1];
         const betas = mapBetas(parseBetaHeader(header), model.modelId).forwarded;
         const { input, toolNames } = await convert(body, { model, betas });
@@ -108,7 +108,8 @@ describe("golden: Claude Code requests keep Bedrock's rules", () => {
           expect(fields["anthropic_beta"]).toEqual(betas.length > 0 ? betas : undefined);
           const thinking = raw["thinking"] as Json;
           if (thinking["type"] === "enabled") expect(fields["thinking"]).toEqual(thinking);
-          if (thinking["type"] === "adaptive") expect(fields["thinking"]).toEqual(model.profile.adaptiveThinking ? { type: "adaptive" } : undefined);
+          // Adaptive thinking stays where the model takes it, otherwise prepareRequest gives it a budget.
+          if (thinking["type"] === "adaptive") expect(fields["thinking"]).toEqual(model.profile.adaptiveThinking ? { type: "adaptive" } : { type: "enabled", budget_tokens: expect.any(Number) });
         }
         const requestMetadata = wire["requestMetadata"] as Record<string, string> | undefined;
         if (requestMetadata) expect(requestMetadata["user_id"]).toMatch(/^[a-zA-Z0-9\s:_@$#=/+,.-]{0,256}$/);

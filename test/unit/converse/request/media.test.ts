@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { ApiError } from "../../../../src/anthropic/errors.ts";
 import { imageFormatOf } from "../../../../src/bedrock/converse/request/images.ts";
-import { legalDocumentName } from "../../../../src/bedrock/converse/request/documents.ts";
+import { legalDocumentName } from "../../../../src/bedrock/converse/request/document-names.ts";
 import { assistant, convert, user } from "../support/convert.ts";
 import { novaPro } from "../support/models.ts";
 

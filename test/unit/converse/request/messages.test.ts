@@ -63,14 +63,14 @@ describe("toConverseRequest: messages", () => {
     expect(input.messages?.at(-1)).toEqual({ role: "assistant", content: [{ text: "Sure:" }] });
   });
 
-  test("role system messages left in `messages` go to the end of the system prompt", async () => {
-    const { input, notes } = await convert({
+  test("role system messages are folded by prepareRequest, as on InvokeModel: into the user turn around them", async () => {
+    const { input } = await convert({
       system: "base",
       messages: [user("hi"), { role: "system", content: "mid-conversation note" }, assistant("ok"), user("go")],
     });
-    expect(input.system).toEqual([{ text: "base" }, { text: "mid-conversation note" }]);
+    expect(input.system).toEqual([{ text: "base" }]);
+    expect(input.messages?.[0]).toEqual({ role: "user", content: [{ text: "hi" }, { text: "<system>\nmid-conversation note\n</system>" }] });
     expect(input.messages?.map((m) => m.role)).toEqual(["user", "assistant", "user"]);
-    expect(notes.some((note) => note.includes('role "system"'))).toBe(true);
   });
 
   test("server-tool blocks in the history are refused with a 400 naming the model", async () => {

@@ -52,12 +52,11 @@ describe("toConverseRequest: thinking", () => {
     expect(input.additionalModelRequestFields).toEqual({ thinking: { type: "enabled", budget_tokens: 2048 } });
   });
 
-  test("thinking adaptive → {type: adaptive} only where the profile takes it", async () => {
+  test("thinking adaptive → {type: adaptive} where the profile takes it, else the budget prepareRequest gives it", async () => {
     const adaptive = await convert({ messages: [user("hi")], thinking: { type: "adaptive" } }, { model: claudeSonnet46 });
     expect(adaptive.input.additionalModelRequestFields).toEqual({ thinking: { type: "adaptive" } });
-    const older = await convert({ messages: [user("hi")], thinking: { type: "adaptive" } }, { model: claudeSonnet45 });
-    expect(older.input.additionalModelRequestFields).toBeUndefined();
-    expect(older.notes.some((note) => note.includes("adaptive thinking dropped"))).toBe(true);
+    const older = await convert({ max_tokens: 20_000, messages: [user("hi")], thinking: { type: "adaptive" } }, { model: claudeSonnet45 });
+    expect(older.input.additionalModelRequestFields).toEqual({ thinking: { type: "enabled", budget_tokens: 16_000 } });
   });
 
   test("thinking disabled, or a model without thinking: no thinking field", async () => {

@@ -58,15 +58,34 @@ describe("toConverseRequest: tools", () => {
     expect(input.toolConfig?.toolChoice).toEqual(expected);
   });
 
-  test("pitfall 4: tool_choice none omits toolChoice but keeps toolConfig", async () => {
+  test("tool_choice none: no toolConfig, so no tool can be called (Converse has no \"none\")", async () => {
     const { input } = await convert({ tools: [weather], tool_choice: { type: "none" }, messages: [user("hi")] });
-    expect(input.toolConfig).toEqual({ tools: [expect.objectContaining({ toolSpec: expect.objectContaining({ name: "get_weather" }) })] });
-    expect(input.toolConfig?.toolChoice).toBeUndefined();
+    expect(input.toolConfig).toBeUndefined();
+  });
+
+  test("tool_choice none with tool blocks in the history: they are told in words, results' images kept beside", async () => {
+    const pixel = { type: "image", source: { type: "base64", media_type: "image/png", data: "iVBORw0KGgo=" } };
+    const { input } = await convert({
+      tools: [weather],
+      tool_choice: { type: "none" },
+      messages: [
+        user("weather?"),
+        assistant([{ type: "text", text: "Checking." }, toolUse("toolu_1")]),
+        user([{ type: "tool_result", tool_use_id: "toolu_1", is_error: true, content: [{ type: "text", text: "offline" }, pixel] }, { type: "text", text: "answer without tools" }]),
+      ],
+    });
+    expect(input.toolConfig).toBeUndefined();
+    expect(input.messages?.[1]?.content).toEqual([{ text: "Checking." }, { text: 'Called the tool get_weather (call toolu_1) with input {"city":"Paris"}' }]);
+    expect(input.messages?.[2]?.content).toEqual([
+      { text: "Error from the tool call toolu_1:" },
+      { text: "offline" },
+      { image: { format: "png", source: { bytes: expect.any(Uint8Array) } } },
+      { text: "answer without tools" },
+    ]);
   });
 
   test("pitfall 4: tool blocks in the history with no tools still get a toolConfig (minimal specs)", async () => {
     const { input } = await convert({
-      tool_choice: { type: "none" },
       messages: [user("weather?"), assistant([toolUse("toolu_1"), toolUse("toolu_2", "lookup")]), user([toolResult("toolu_1", "sunny"), toolResult("toolu_2", "x")])],
     });
     expect(input.toolConfig).toEqual({
