@@ -1,6 +1,7 @@
 import type { ContentBlock } from "@aws-sdk/client-bedrock-runtime";
 import { invalidRequest } from "../../anthropic/errors.ts";
 import type { CacheControl, ContentBlockParam } from "../../anthropic/schema.ts";
+import type { ReasoningReplay } from "../reasoning.ts";
 import { cachePointFor } from "./cache-points.ts";
 import { unsupported, type ConversionContext } from "./context.ts";
 import { toDocumentBlock } from "./documents.ts";
@@ -50,19 +51,17 @@ function convertBlock(block: ContentBlockParam, role: Role, ctx: ConversionConte
       return searchResult ? [{ searchResult }] : [];
     }
 
-    case "thinking":
-      if (!takesReasoning(role, ctx, where, "thinking")) return [];
-      // Replayed exactly as the model produced it (pitfall 1): Claude verifies the signature.
-      return [
-        {
-          reasoningContent: {
-            reasoningText: block.signature ? { text: block.thinking, signature: block.signature } : { text: block.thinking },
-          },
-        },
-      ];
+    case "thinking": {
+      const replay = reasoningReplay(role, ctx, where, "thinking");
+      if (replay === "drop") return [];
+      // Claude's replayed exactly as it produced it (pitfall 1: it verifies the signature); other models' text only.
+      const signature = replay === "signed" ? block.signature : "";
+      return [{ reasoningContent: { reasoningText: signature ? { text: block.thinking, signature } : { text: block.thinking } } }];
+    }
 
     case "redacted_thinking":
-      if (!takesReasoning(role, ctx, where, "redacted_thinking")) return [];
+      // Only a model that signs its reasoning can read redacted reasoning back.
+      if (reasoningReplay(role, ctx, where, "redacted_thinking") !== "signed") return [];
       return [{ reasoningContent: { redactedContent: redactedContentFromData(block.data) } }];
 
     case "tool_use":
@@ -92,16 +91,16 @@ function onlyInUserTurns(role: Role, what: string, where: string): void {
   if (role !== "user") throw invalidRequest(`${where}: ${what} can only be in user messages on Bedrock`);
 }
 
-function takesReasoning(role: Role, ctx: ConversionContext, where: string, type: string): boolean {
+/** How this model takes reasoning back: Claude's signed, another model's by its profile's rule, or not at all. */
+function reasoningReplay(role: Role, ctx: ConversionContext, where: string, type: string): "signed" | ReasoningReplay {
   if (role !== "assistant") {
     ctx.debug(`${where}: \`${type}\` block in a user message dropped`);
-    return false;
+    return "drop";
   }
-  if (!ctx.model.profile.thinking) {
-    ctx.debugOnce(`\`${type}\` blocks dropped: model ${ctx.model.requested} does not take reasoning content`);
-    return false;
-  }
-  return true;
+  const { profile, requested } = ctx.model;
+  const replay = profile.thinking ? "signed" : (profile.reasoning?.replay ?? "drop");
+  if (replay === "drop") ctx.debugOnce(`\`${type}\` blocks dropped: model ${requested} does not take reasoning content back`);
+  return replay;
 }
 
 function cacheControlOf(block: ContentBlockParam): CacheControl | null | undefined {

@@ -1,5 +1,6 @@
 import type { InferenceConfiguration } from "@aws-sdk/client-bedrock-runtime";
 import type { MessagesRequest } from "../../anthropic/schema.ts";
+import { reasoningFields } from "../reasoning.ts";
 import type { ConversionContext } from "./context.ts";
 import { toJsonObject, type JsonObject } from "./json-document.ts";
 
@@ -27,7 +28,11 @@ export function toAdditionalModelRequestFields(
   const { profile, requested } = ctx.model;
 
   const thinking = req.thinking;
-  if (thinking?.type === "enabled") {
+  if (profile.reasoning) {
+    const reasoning = reasoningFields(profile.reasoning, thinking);
+    if (reasoning) Object.assign(fields, reasoning);
+    else if (thinking) ctx.debug(`thinking (${thinking.type}) not sent: model ${requested} takes no reasoning setting`);
+  } else if (thinking?.type === "enabled") {
     if (profile.thinking) fields["thinking"] = { type: "enabled", budget_tokens: thinking.budget_tokens };
     else ctx.debug(`thinking dropped: model ${requested} does not take it`);
   } else if (thinking?.type === "adaptive") {
