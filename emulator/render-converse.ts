@@ -6,9 +6,14 @@ import type { Frame } from "./stream-response.ts";
 
 /** An answer in Converse's shapes: the JSON body, or ConverseStream's events as real captures order them. */
 
-function converseBlock(block: AnswerBlock): Record<string, unknown> {
+/** Only Claude signs its reasoning; other models' reasoning text comes alone. */
+function reasoningSignature(block: { reasoning: { signature: string } }, modelId: string): { signature?: string } {
+  return isClaude(modelId) ? { signature: block.reasoning.signature } : {};
+}
+
+function converseBlock(block: AnswerBlock, modelId: string): Record<string, unknown> {
   if ("text" in block) return { text: block.text };
-  if ("reasoning" in block) return { reasoningContent: { reasoningText: { signature: block.reasoning.signature, text: block.reasoning.text } } };
+  if ("reasoning" in block) return { reasoningContent: { reasoningText: { ...reasoningSignature(block, modelId), text: block.reasoning.text } } };
   if ("redactedReasoning" in block) return { reasoningContent: { redactedContent: block.redactedReasoning } };
   const { input, name, toolUseId } = block.toolUse;
   return { toolUse: { input, name, toolUseId } };
@@ -35,7 +40,7 @@ export function converseResponse(answer: Answer, request: ConverseWireRequest, m
   const body = {
     additionalModelResponseFields: additionalFields(answer, request, modelId),
     metrics: { latencyMs: generationMs(answer) },
-    output: { message: { content: answer.content.map(converseBlock), role: "assistant" } },
+    output: { message: { content: answer.content.map((block) => converseBlock(block, modelId)), role: "assistant" } },
     stopReason: answer.stopReason,
     usage: {
       cacheReadInputTokenCount: cacheReadInputTokens,
@@ -58,13 +63,14 @@ const delta = (contentBlockIndex: number, body: Record<string, unknown>): Frame 
 });
 
 /** Only toolUse blocks open with `contentBlockStart`; text and reasoning start with their first delta. */
-function blockFrames(block: AnswerBlock, index: number, answer: Answer): Frame[] {
+function blockFrames(block: AnswerBlock, index: number, answer: Answer, modelId: string): Frame[] {
   const chunks = (text: string) => deltaTexts(text, answer.pacing);
   if ("text" in block) return chunks(block.text).map((text) => delta(index, { text }));
   if ("reasoning" in block) {
+    const signature = reasoningSignature(block, modelId);
     return [
       ...chunks(block.reasoning.text).map((text) => delta(index, { reasoningContent: { text } })),
-      delta(index, { reasoningContent: { signature: block.reasoning.signature } }),
+      ...(signature.signature === undefined ? [] : [delta(index, { reasoningContent: signature })]),
     ];
   }
   if ("redactedReasoning" in block) return [delta(index, { reasoningContent: { redactedContent: block.redactedReasoning } })];
@@ -88,7 +94,7 @@ export function converseStreamFrames(answer: Answer, modelId: string): Frame[] {
   return [
     event("messageStart", { role: "assistant" }),
     ...answer.content.flatMap((block, index) => [
-      ...blockFrames(block, index, answer),
+      ...blockFrames(block, index, answer, modelId),
       event("contentBlockStop", { contentBlockIndex: index }),
     ]),
     event("messageStop", {

@@ -6,6 +6,7 @@ import {
   type ConverseWireRequest,
 } from "./converse-schema.ts";
 import { betaFlagViolation, isClaude, maxOutputTokens, maxTokensExceeded, serviceTierViolation } from "./model-rules.ts";
+import { reasoningViolation } from "./reasoning-rules.ts";
 import { toolPairingViolation, type TurnTools } from "./tool-pairing.ts";
 import { bedrockConstraint, firstIssueMessage } from "./validation-message.ts";
 
@@ -33,6 +34,7 @@ export function checkConverse(modelId: string, body: unknown): Check<ConverseWir
     () => maxTokensViolation(modelId, request),
     () => serviceTierViolation(modelId, request.serviceTier?.type),
     () => (isClaude(modelId) ? betaFlagViolation(modelId, request.additionalModelRequestFields?.["anthropic_beta"]) : null),
+    () => reasoningViolation(modelId, request),
   ]);
   return message === null ? { ok: true, request } : { ok: false, message };
 }

@@ -2,6 +2,7 @@ import { invalidRequest } from "../anthropic/errors.ts";
 import type { Config } from "../config.ts";
 import { ownEntry } from "../own-entry.ts";
 import { isDotSegment } from "./model-id.ts";
+import { type ReasoningProfile, reasoningProfileFor } from "./reasoning.ts";
 
 /**
  * Which Bedrock model a request goes to, and what that model can take.
@@ -24,6 +25,8 @@ export interface ModelProfile {
   effort: boolean;
   /** Serves Bedrock CountTokens. */
   countTokens: boolean;
+  /** A model other than Claude that reasons: how `thinking` reaches it and how its reasoning is replayed. */
+  reasoning: ReasoningProfile | undefined;
 }
 
 export interface ResolvedModel {
@@ -134,6 +137,7 @@ const claudeBase: ModelProfile = {
   promptCaching: true,
   effort: false,
   countTokens: true,
+  reasoning: undefined,
 };
 
 const otherBase: ModelProfile = {
@@ -143,6 +147,7 @@ const otherBase: ModelProfile = {
   promptCaching: false,
   effort: false,
   countTokens: false,
+  reasoning: undefined,
 };
 
 /** First match wins; the figures are Bedrock's published limits for each model. */
@@ -167,5 +172,5 @@ const profileRules: ProfileRule[] = [
 export function profileFor(modelId: string): ModelProfile {
   const base = routeFor(modelId) === "invoke" ? claudeBase : otherBase;
   const rule = profileRules.find((r) => r.pattern.test(modelId));
-  return { ...base, ...rule?.profile };
+  return { ...base, ...rule?.profile, reasoning: reasoningProfileFor(modelId) };
 }

@@ -4,6 +4,7 @@ import type { Logger } from "../../lib/log.ts";
 import { type BetaMapping, mapBetas } from "./betas.ts";
 import { sendsNothing } from "./converse/request/dropped-blocks.ts";
 import type { ResolvedModel } from "./models.ts";
+import { effortBudgets } from "./reasoning.ts";
 
 /**
  * What both upstream paths need before they convert anything: the request made fit for the
@@ -28,8 +29,6 @@ export interface PreparedRequest {
   estimatedInputTokens: number;
 }
 
-/** Thinking budgets that stand in for adaptive thinking, by `output_config.effort`. */
-const adaptiveBudgets = { low: 4_096, medium: 10_000, high: 16_000, max: 32_000 } as const;
 const minimumThinkingBudget = 1_024;
 
 export function prepareRequest(request: MessagesRequest, model: ResolvedModel, betaHeader: readonly string[], log: Logger): PreparedRequest {
@@ -142,12 +141,14 @@ function clampMaxTokens(requested: number, model: ResolvedModel, log: Logger): n
 function fitThinking(request: MessagesRequest, maxTokens: number, model: ResolvedModel, log: Logger): ThinkingConfig | undefined {
   const thinking = request.thinking;
   if (!thinking || thinking.type === "disabled") return thinking;
+  // A reasoning model other than Claude reads the budget as an effort of its own; max_tokens does not bound it.
+  if (model.profile.reasoning) return thinking.type === "enabled" ? thinking : { type: "enabled", budget_tokens: adaptiveBudget(request) };
   if (!model.profile.thinking) {
     log.debug("thinking dropped: the model does not think", { model: model.modelId });
     return undefined;
   }
   if (thinking.type === "adaptive" && model.profile.adaptiveThinking) return thinking;
-  const wanted = thinking.type === "enabled" ? thinking.budget_tokens : adaptiveBudgets[request.output_config?.effort ?? "high"];
+  const wanted = thinking.type === "enabled" ? thinking.budget_tokens : adaptiveBudget(request);
   const budget = Math.min(wanted, maxTokens - 1);
   if (budget < minimumThinkingBudget) {
     log.debug("thinking dropped: max_tokens leaves no room for a thinking budget", { model: model.modelId, maxTokens });
@@ -155,4 +156,9 @@ function fitThinking(request: MessagesRequest, maxTokens: number, model: Resolve
   }
   if (thinking.type === "adaptive") log.debug("adaptive thinking given a budget", { model: model.modelId, budget });
   return { type: "enabled", budget_tokens: budget };
+}
+
+/** The budget that stands in for adaptive thinking, by `output_config.effort`. */
+function adaptiveBudget(request: MessagesRequest): number {
+  return effortBudgets[request.output_config?.effort ?? "high"];
 }

@@ -48,15 +48,12 @@ function convertBlock(block: ContentBlockParam, role: Role, ctx: ConversionConte
     case "search_result":
       return [{ searchResult: toSearchResultBlock(block) }];
 
-    case "thinking":
-      // Replayed exactly as the model produced it (pitfall 1): Claude verifies the signature.
-      return [
-        {
-          reasoningContent: {
-            reasoningText: block.signature ? { text: block.thinking, signature: block.signature } : { text: block.thinking },
-          },
-        },
-      ];
+    case "thinking": {
+      // Claude's replayed exactly as it produced it (pitfall 1: it verifies the signature); another
+      // model's as text only (droppedOnConverse has kept it only where its profile takes it back).
+      const signature = ctx.model.profile.thinking ? block.signature : "";
+      return [{ reasoningContent: { reasoningText: signature ? { text: block.thinking, signature } : { text: block.thinking } } }];
+    }
 
     case "redacted_thinking":
       return [{ reasoningContent: { redactedContent: redactedContentFromData(block.data) } }];

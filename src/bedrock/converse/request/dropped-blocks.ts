@@ -23,7 +23,7 @@ export function droppedOnConverse(block: ContentBlockParam, role: Role, model: R
     case "thinking":
     case "redacted_thinking":
       if (role !== "assistant") return { note: `\`${block.type}\` block in a user message dropped` };
-      if (!model.profile.thinking) return { note: `\`${block.type}\` blocks dropped: model ${model.requested} does not take reasoning content`, perRequest: true };
+      if (!takesBack(block.type, model)) return { note: `\`${block.type}\` blocks dropped: model ${model.requested} does not take reasoning content back`, perRequest: true };
       return undefined;
     case "search_result":
       return hasText(block) ? undefined : { note: `search_result "${block.title}" dropped: it has no text` };
@@ -44,4 +44,13 @@ export function isBlank(text: string): boolean {
 
 export function hasText(block: Extract<ContentBlockParam, { type: "search_result" }>): boolean {
   return block.content.some((item) => !isBlank(item.text));
+}
+
+/**
+ * Whether the model takes earlier reasoning back: Claude signs its own and verifies it; another
+ * reasoning model by its profile's replay rule (src/bedrock/reasoning.ts), as text, never redacted.
+ */
+function takesBack(type: "thinking" | "redacted_thinking", model: ResolvedModel): boolean {
+  if (model.profile.thinking) return true;
+  return type === "thinking" && model.profile.reasoning?.replay === "unsigned";
 }

@@ -1,6 +1,7 @@
 import type { InferenceConfiguration } from "@aws-sdk/client-bedrock-runtime";
 import type { MessagesRequest } from "../../../anthropic/schema.ts";
 import type { PreparedMessagesRequest } from "../../prepare.ts";
+import { reasoningFields } from "../../reasoning.ts";
 import { toJsonObject, type JsonDocument, type JsonObject } from "../json-document.ts";
 import { unsupported, type ConversionContext } from "./context.ts";
 
@@ -43,7 +44,7 @@ const converseFields: { [K in Field]: FieldRule<Present[K]> } = {
   temperature: inference("temperature", (value) => value),
   top_p: inference("topP", (value) => value),
   stop_sequences: inference("stopSequences", nonEmptyStopSequences),
-  thinking: modelField("thinking", thinkingField),
+  thinking: { becomes: "Claude: additionalModelRequestFields.thinking; other reasoning models: their own fields (src/bedrock/reasoning.ts)", place: placeThinking },
   top_k: claudeOnly(modelField("top_k", (value) => value)),
   output_config: claudeOnly(modelField("output_config", effortOnly)),
   context_management: claudeOnly(modelField("context_management", withContextBeta)),
@@ -115,8 +116,23 @@ function nonEmptyStopSequences(sequences: string[], ctx: ConversionContext): str
   return kept.length > 0 ? kept : undefined;
 }
 
-/** prepareRequest has fitted thinking to the model: what is left is what the model takes. */
-function thinkingField(thinking: NonNullable<MessagesRequest["thinking"]>): JsonDocument | undefined {
+/**
+ * prepareRequest has fitted thinking to the model: what is left is what the model takes. Claude takes
+ * Anthropic's own field; every other reasoning model the fields its profile names.
+ */
+function placeThinking(thinking: NonNullable<MessagesRequest["thinking"]>, parts: FieldParts, ctx: ConversionContext): void {
+  const { reasoning } = ctx.model.profile;
+  if (!reasoning) {
+    const field = claudeThinking(thinking);
+    if (field !== undefined) parts.additionalModelRequestFields["thinking"] = field;
+    return;
+  }
+  const fields = reasoningFields(reasoning, thinking);
+  if (fields) Object.assign(parts.additionalModelRequestFields, fields);
+  else ctx.debug(`thinking (${thinking.type}) not sent: model ${ctx.model.requested} takes no reasoning setting`);
+}
+
+function claudeThinking(thinking: NonNullable<MessagesRequest["thinking"]>): JsonDocument | undefined {
   if (thinking.type === "enabled") return { type: "enabled", budget_tokens: thinking.budget_tokens };
   return thinking.type === "adaptive" ? { type: "adaptive" } : undefined;
 }
