@@ -13,6 +13,8 @@ export interface RequestFacts {
   inputTokens: number;
   /** What a `stop_sequence` stop reports as matched: the request's first stop sequence. */
   stopSequences: readonly string[];
+  /** The JSON schema the answer's text must follow (structured outputs), when the request set one. */
+  outputSchema?: unknown;
 }
 
 const jsonLength = (value: unknown): number => JSON.stringify(value ?? null).length;
@@ -29,7 +31,13 @@ export function converseFacts(request: ConverseWireRequest): RequestFacts {
     lastUserText: lastUser ? converseLastText(lastUser.content) : "",
     inputTokens: estimateTokens(lengths),
     stopSequences: request.inferenceConfig?.stopSequences ?? [],
+    ...outputSchema(request.outputConfig?.textFormat?.structure.jsonSchema?.schema),
   };
+}
+
+/** Validation has parsed the schema string already. */
+function outputSchema(schema: string | undefined): Pick<RequestFacts, "outputSchema"> {
+  return schema === undefined ? {} : { outputSchema: JSON.parse(schema) as unknown };
 }
 
 function converseBlockLengths(block: ConverseWireBlock): number[] {
@@ -60,7 +68,8 @@ export function invokeFacts(body: InvokeBody): RequestFacts {
   ];
   const lastUser = body.messages.findLast((message) => message.role === "user");
   const lastUserText = lastUser === undefined ? "" : typeof lastUser.content === "string" ? lastUser.content : invokeLastText(lastUser.content);
-  return { lastUserText, inputTokens: estimateTokens(lengths), stopSequences: body.stop_sequences ?? [] };
+  const schema = body.output_config?.format?.schema;
+  return { lastUserText, inputTokens: estimateTokens(lengths), stopSequences: body.stop_sequences ?? [], ...(schema === undefined ? {} : { outputSchema: schema }) };
 }
 function invokeBlockLength(block: InvokeBlock): number {
   switch (block.type) {

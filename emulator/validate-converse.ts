@@ -5,6 +5,7 @@ import {
   type ConverseWireMessage,
   type ConverseWireRequest,
 } from "./converse-schema.ts";
+import { structuredOutputViolation } from "./converse-structured-output.ts";
 import { betaFlagViolation, isClaude, maxOutputTokens, maxTokensExceeded, serviceTierViolation } from "./model-rules.ts";
 import { toolPairingViolation, type TurnTools } from "./tool-pairing.ts";
 import { bedrockConstraint, firstIssueMessage } from "./validation-message.ts";
@@ -32,6 +33,7 @@ export function checkConverse(modelId: string, body: unknown): Check<ConverseWir
     () => toolViolation(request, messages),
     () => maxTokensViolation(modelId, request),
     () => serviceTierViolation(modelId, request.serviceTier?.type),
+    () => structuredOutputViolation(modelId, request),
     () => (isClaude(modelId) ? betaFlagViolation(modelId, request.additionalModelRequestFields?.["anthropic_beta"]) : null),
   ]);
   return message === null ? { ok: true, request } : { ok: false, message };

@@ -1,14 +1,17 @@
 import { estimateInputTokens } from "../anthropic/estimate.ts";
 import type { ContentBlockParam, MessageParam, MessagesRequest, SystemParam, ThinkingConfig } from "../anthropic/schema.ts";
 import type { Logger } from "../../lib/log.ts";
+import { assertToolsServed } from "./anthropic-tools.ts";
 import { type BetaMapping, mapBetas } from "./betas.ts";
 import type { ResolvedModel } from "./models.ts";
+import { fitStructuredOutputs } from "./structured-outputs.ts";
 
 /**
  * What both upstream paths need before they convert anything: the request made fit for the
  * resolved model. What Bedrock or the model cannot take is translated or dropped (with a debug
  * log), never passed on to fail: mid-conversation system messages, adaptive thinking on a model
- * without it, a max_tokens above the model's limit, betas Bedrock does not know.
+ * without it, a max_tokens above the model's limit, betas Bedrock does not know. What would change the
+ * answer's contract (a server tool Bedrock does not run, structured outputs the model lacks) is a 400.
  */
 
 export interface PreparedRequest {
@@ -26,21 +29,19 @@ const minimumThinkingBudget = 1_024;
 export function prepareRequest(request: MessagesRequest, model: ResolvedModel, betaHeader: readonly string[], log: Logger): PreparedRequest {
   const betas = model.route === "invoke" ? mapBetas(betaHeader, model.modelId) : { forwarded: [], dropped: [...betaHeader] };
   if (betas.dropped.length > 0) log.debug("betas not forwarded to Bedrock", { model: model.modelId, dropped: betas.dropped });
+  assertToolsServed(request.tools, model);
 
   const { system, messages } = foldSystemMessages(request.system, request.messages);
   const maxTokens = clampMaxTokens(request.max_tokens, model, log);
   const thinking = fitThinking(request, maxTokens, model, log);
-  const prepared: MessagesRequest = { ...request, messages, max_tokens: maxTokens };
+  const prepared: MessagesRequest = { ...fitStructuredOutputs(request, model, log), messages, max_tokens: maxTokens };
   setOrDelete(prepared, "system", system);
   setOrDelete(prepared, "thinking", thinking);
-  if (prepared.output_config && !model.profile.effort) {
-    log.debug("output_config dropped: the model takes no effort setting", { model: model.modelId });
-    delete prepared.output_config;
-  }
+  setOrDelete(prepared, "output_config", fitOutputConfig(prepared.output_config, model, log));
   return { request: prepared, model, betas, estimatedInputTokens: estimateInputTokens(prepared) };
 }
 
-function setOrDelete<K extends "system" | "thinking">(target: MessagesRequest, key: K, value: MessagesRequest[K] | undefined) {
+function setOrDelete<K extends "system" | "thinking" | "output_config">(target: MessagesRequest, key: K, value: MessagesRequest[K] | undefined) {
   if (value === undefined) delete target[key];
   else target[key] = value;
 }
@@ -92,6 +93,15 @@ export function mergeSameRole(messages: MessageParam[]): MessageParam[] {
 
 function asBlocks(content: MessageParam["content"]): ContentBlockParam[] {
   return typeof content === "string" ? [{ type: "text", text: content }] : content;
+}
+
+/** The effort goes only to a model that takes it; a format was checked with the structured outputs. */
+function fitOutputConfig(config: MessagesRequest["output_config"], model: ResolvedModel, log: Logger): MessagesRequest["output_config"] {
+  if (!config) return undefined;
+  const { effort, format, ...rest } = config;
+  const fitted = { ...rest, ...(format ? { format } : {}), ...(effort !== undefined && model.profile.effort ? { effort } : {}) };
+  if (effort !== undefined && !model.profile.effort) log.debug("output_config.effort dropped: the model takes no effort setting", { model: model.modelId });
+  return Object.keys(fitted).length > 0 ? fitted : undefined;
 }
 
 function clampMaxTokens(requested: number, model: ResolvedModel, log: Logger): number {

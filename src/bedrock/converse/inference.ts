@@ -1,4 +1,4 @@
-import type { InferenceConfiguration } from "@aws-sdk/client-bedrock-runtime";
+import type { InferenceConfiguration, OutputConfig } from "@aws-sdk/client-bedrock-runtime";
 import type { MessagesRequest } from "../../anthropic/schema.ts";
 import type { ConversionContext } from "./context.ts";
 import { toJsonObject, type JsonObject } from "./json-document.ts";
@@ -12,6 +12,16 @@ export function toInferenceConfig(req: MessagesRequest, ctx: ConversionContext):
   if (stopSequences.length < (req.stop_sequences ?? []).length) ctx.debug("empty stop sequences dropped");
   if (stopSequences.length > 0) config.stopSequences = stopSequences;
   return config;
+}
+
+/**
+ * Structured outputs: `output_config.format` (prepare has folded the beta's `output_format` into it) as
+ * Converse's `outputConfig.textFormat`, which takes the JSON schema as a string.
+ */
+export function toOutputConfig(req: MessagesRequest): OutputConfig | undefined {
+  const format = req.output_config?.format;
+  if (!format) return undefined;
+  return { textFormat: { type: "json_schema", structure: { jsonSchema: { schema: JSON.stringify(format.schema) } } } };
 }
 
 /**

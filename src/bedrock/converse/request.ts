@@ -10,7 +10,7 @@ import type { CountTokensRequest, MessagesRequest } from "../../anthropic/schema
 import type { ResolvedModel } from "../models.ts";
 import { createContext, unsupported, type ConversionContext } from "./context.ts";
 import type { ImageLoader } from "../images/request-images.ts";
-import { additionalModelResponseFieldPaths, toAdditionalModelRequestFields, toInferenceConfig, toRequestMetadata } from "./inference.ts";
+import { additionalModelResponseFieldPaths, toAdditionalModelRequestFields, toInferenceConfig, toOutputConfig, toRequestMetadata } from "./inference.ts";
 import { collectMedia, enforceMediaLimits } from "./media.ts";
 import { toConverseMessages } from "./messages.ts";
 import { toSystemBlocks } from "./system.ts";
@@ -55,6 +55,8 @@ export async function toConverseRequest(req: MessagesRequest, options: ConverseR
   if (responsePaths) input.additionalModelResponseFieldPaths = responsePaths;
   const requestMetadata = toRequestMetadata(req, ctx);
   if (requestMetadata) input.requestMetadata = requestMetadata;
+  const outputConfig = toOutputConfig(req);
+  if (outputConfig) input.outputConfig = outputConfig;
   return { input, toolNames: ctx.toolNames };
 }
 

@@ -29,11 +29,12 @@ function toToolSpec(tool: CustomToolParam, ctx: ConversionContext): NonNullable<
   // Bedrock requires an object schema at the top; Anthropic implies it.
   if (schema["type"] === undefined) schema["type"] = "object";
   const description = describe(tool, ctx);
-  if (tool["strict"] === true) ctx.debugOnce("`strict` on tools dropped: Converse does not guarantee it for every model");
   return {
     name: ctx.toolNames.toBedrock(tool.name),
     ...(description ? { description } : {}),
     inputSchema: { json: schema },
+    // Prepare has refused it for a model without structured outputs.
+    ...(tool.strict ? { strict: true } : {}),
   };
 }
 
