@@ -1,4 +1,5 @@
 import { reasoningSignature } from "./ids.ts";
+import { exampleOf } from "./json-schema.ts";
 import type { RequestFacts } from "./request-facts.ts";
 import type { Turn, TurnContent } from "./script.ts";
 import { chunkText, truncateText } from "./text-chunks.ts";
@@ -6,7 +7,8 @@ import { estimateTokens } from "./tokens.ts";
 
 /**
  * A turn with every default filled in: what any operation renders. Without a scripted turn the
- * answer is deterministic: it quotes the last user text.
+ * answer is deterministic: it quotes the last user text, as JSON following the schema when the
+ * request asked for structured output.
  */
 
 export type AnswerBlock =
@@ -47,6 +49,11 @@ export function defaultAnswerText(lastUserText: string): string {
   return `You said: "${truncateText(lastUserText, quotedChars)}"`;
 }
 
+function defaultText(facts: RequestFacts): string {
+  if (facts.outputSchema === undefined) return defaultAnswerText(facts.lastUserText);
+  return JSON.stringify(exampleOf(facts.outputSchema, truncateText(facts.lastUserText, quotedChars)));
+}
+
 export function resolveAnswer(turn: Turn | undefined, facts: RequestFacts, newToolUseId: () => string): Answer {
   const content = possibleContent(turn, facts).map((block) => completeBlock(block, newToolUseId));
   const hasToolUse = content.some((block) => "toolUse" in block);
@@ -75,7 +82,7 @@ export function resolveAnswer(turn: Turn | undefined, facts: RequestFacts, newTo
  * left out, and a turn left with nothing answers as the default does.
  */
 function possibleContent(turn: Turn | undefined, facts: RequestFacts): TurnContent[] {
-  const fallback = [{ text: defaultAnswerText(facts.lastUserText) }];
+  const fallback = [{ text: defaultText(facts) }];
   const scripted = turn?.content ?? fallback;
   const possible = scripted.filter((block) => !("toolUse" in block) || facts.callableTools.has(block.toolUse.name));
   return possible.length === 0 && scripted.length > 0 ? fallback : possible;

@@ -91,6 +91,7 @@ const tool = union({
       name: bedrockId,
       description: z.string().optional(),
       inputSchema: union({ json: z.unknown().optional() }),
+      strict: z.boolean().optional(),
     })
     .optional(),
   systemTool: z.looseObject({ name: z.string() }).optional(),
@@ -128,6 +129,16 @@ export const converseRequestSchema = z.looseObject({
     .optional(),
   serviceTier: z.looseObject({ type: z.string() }).optional(),
   performanceConfig: z.looseObject({ latency: z.enum(["standard", "optimized"]) }).optional(),
+  outputConfig: z
+    .looseObject({
+      textFormat: z
+        .looseObject({
+          type: z.enum(["json_schema"]),
+          structure: union({ jsonSchema: z.looseObject({ schema: z.string(), name: z.string().optional(), description: z.string().optional() }).optional() }),
+        })
+        .optional(),
+    })
+    .optional(),
 });
 
 export type ConverseWireRequest = z.infer<typeof converseRequestSchema>;

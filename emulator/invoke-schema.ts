@@ -7,7 +7,7 @@ import { z } from "zod";
 
 /**
  * The top-level keys Bedrock takes for Claude. `metadata` is Anthropic's, limited to `user_id`
- * (Claude Code sends it); `output_config.effort` is checked per model by the rules.
+ * (Claude Code sends it); `output_config.effort` and `.format` are checked per model by the rules.
  */
 export const invokeKeys = [
   "anthropic_version",
@@ -54,10 +54,12 @@ export const invokeBodySchema = z.looseObject({
   temperature: probability.optional(),
   top_p: probability.optional(),
   top_k: z.number().int().min(0).optional(),
-  tools: z.array(z.looseObject({ name: z.string() })).optional(),
+  tools: z.array(z.looseObject({ name: z.string(), type: z.string().nullish(), strict: z.boolean().optional() })).optional(),
   tool_choice: z.looseObject({ type: z.string() }).optional(),
   thinking: z.looseObject({ type: z.string(), budget_tokens: z.number().int().optional() }).optional(),
-  output_config: z.looseObject({ effort: z.string().optional() }).optional(),
+  output_config: z
+    .looseObject({ effort: z.string().optional(), format: z.looseObject({ type: z.literal("json_schema"), schema: z.unknown() }).optional() })
+    .optional(),
   context_management: z.looseObject({}).optional(),
   metadata: z.strictObject({ user_id: z.string().nullish() }).optional(),
 });

@@ -15,6 +15,8 @@ export interface RequestFacts {
   stopSequences: readonly string[];
   /** The tools the model may call: those the request declares, none under InvokeModel's `tool_choice: none`. */
   callableTools: ReadonlySet<string>;
+  /** The JSON schema the answer's text must follow (structured outputs), when the request set one. */
+  outputSchema?: unknown;
 }
 
 const jsonLength = (value: unknown): number => JSON.stringify(value ?? null).length;
@@ -33,7 +35,13 @@ export function converseFacts(request: ConverseWireRequest): RequestFacts {
     stopSequences: request.inferenceConfig?.stopSequences ?? [],
     // Converse has no "none" choice: what toolConfig declares can be called.
     callableTools: new Set((request.toolConfig?.tools ?? []).flatMap((tool) => (tool.toolSpec ? [tool.toolSpec.name] : []))),
+    ...outputSchema(request.outputConfig?.textFormat?.structure.jsonSchema?.schema),
   };
+}
+
+/** Validation has parsed the schema string already. */
+function outputSchema(schema: string | undefined): Pick<RequestFacts, "outputSchema"> {
+  return schema === undefined ? {} : { outputSchema: JSON.parse(schema) as unknown };
 }
 
 function converseBlockLengths(block: ConverseWireBlock): number[] {
@@ -65,7 +73,8 @@ export function invokeFacts(body: InvokeBody): RequestFacts {
   const lastUser = body.messages.findLast((message) => message.role === "user");
   const lastUserText = lastUser === undefined ? "" : typeof lastUser.content === "string" ? lastUser.content : invokeLastText(lastUser.content);
   const callableTools = new Set(body.tool_choice?.type === "none" ? [] : (body.tools ?? []).map((tool) => tool.name));
-  return { lastUserText, inputTokens: estimateTokens(lengths), stopSequences: body.stop_sequences ?? [], callableTools };
+  const schema = body.output_config?.format?.schema;
+  return { lastUserText, inputTokens: estimateTokens(lengths), stopSequences: body.stop_sequences ?? [], callableTools, ...(schema === undefined ? {} : { outputSchema: schema }) };
 }
 function invokeBlockLength(block: InvokeBlock): number {
   switch (block.type) {

@@ -5,6 +5,7 @@ import {
   type ConverseWireMessage,
   type ConverseWireRequest,
 } from "./converse-schema.ts";
+import { structuredOutputViolation } from "./converse-structured-output.ts";
 import { betaFlagViolation, isClaude, maxOutputTokens, maxTokensExceeded, serviceTierViolation } from "./model-rules.ts";
 import { reasoningViolation } from "./reasoning-rules.ts";
 import { toolPairingViolation, type TurnTools } from "./tool-pairing.ts";
@@ -33,6 +34,7 @@ export function checkConverse(modelId: string, body: unknown): Check<ConverseWir
     () => toolViolation(request, messages),
     () => maxTokensViolation(modelId, request),
     () => serviceTierViolation(modelId, request.serviceTier?.type),
+    () => structuredOutputViolation(modelId, request),
     () => (isClaude(modelId) ? betaFlagViolation(modelId, request.additionalModelRequestFields?.["anthropic_beta"]) : null),
     () => reasoningViolation(modelId, request),
   ]);

@@ -1,7 +1,9 @@
+import { invokeServes } from "../src/bedrock/anthropic-tools.ts";
 import { profileFor } from "../src/bedrock/models.ts";
 import { firstViolation, type Check } from "./check.ts";
 import { malformedRequest } from "./json.ts";
 import { invokeBodySchema, invokeKeys, requiredInvokeKeys, type InvokeBody, type InvokeMessage } from "./invoke-schema.ts";
+import { schemaViolation } from "./json-schema.ts";
 import { betaFlagViolation, isClaude, maxOutputTokens } from "./model-rules.ts";
 import { toolPairingViolation, type TurnTools } from "./tool-pairing.ts";
 import { anthropicConstraint, firstAnthropicIssueMessage } from "./validation-message.ts";
@@ -31,8 +33,32 @@ export function checkInvoke(modelId: string, body: unknown): Check<InvokeBody> {
     () => pairingViolation(request.messages),
     () => thinkingViolation(modelId, request),
     () => (request.output_config?.effort !== undefined && !profileFor(modelId).effort ? "output_config.effort: Extra inputs are not permitted" : null),
+    () => outputFormatViolation(modelId, request.output_config?.format),
+    () => toolsViolation(modelId, request.tools ?? []),
   ]);
   return message === null ? { ok: true, request } : { ok: false, message };
+}
+
+type InvokeOutputFormat = NonNullable<InvokeBody["output_config"]>["format"];
+
+/** Structured outputs: only on a model that has them, with a schema Bedrock can compile. */
+function outputFormatViolation(modelId: string, format: InvokeOutputFormat): string | null {
+  if (format === undefined) return null;
+  if (!profileFor(modelId).structuredOutputs) return "output_config.format: Extra inputs are not permitted";
+  return schemaViolation(format.schema, "output_config.format.schema");
+}
+
+/** Anthropic-defined tools Bedrock does not serve fail Anthropic's tagged-union check; `strict` needs structured outputs. */
+function toolsViolation(modelId: string, tools: NonNullable<InvokeBody["tools"]>): string | null {
+  for (const [index, tool] of tools.entries()) {
+    if (tool.type && tool.type !== "custom" && !invokeServes(tool.type, modelId)) {
+      return `tools.${index}: Input tag '${tool.type}' found using 'type' does not match any of the expected tags`;
+    }
+    if (tool.strict !== undefined && !profileFor(modelId).structuredOutputs) return `tools.${index}.custom.strict: Extra inputs are not permitted`;
+    const violation = tool.strict ? schemaViolation(tool["input_schema"], `tools.${index}.custom.input_schema`) : null;
+    if (violation !== null) return violation;
+  }
+  return null;
 }
 
 function malformed(violations: readonly string[]): string {

@@ -124,6 +124,8 @@ export const customToolSchema = z.looseObject({
   description: z.string().optional(),
   input_schema: z.looseObject({ type: z.string().optional() }),
   input_examples: z.array(z.record(z.string(), z.unknown())).optional(),
+  /** Structured outputs: the model's input for this tool must follow its schema. */
+  strict: z.boolean().optional(),
   ...cacheable,
 });
 
@@ -149,6 +151,9 @@ export const thinkingSchema = z.discriminatedUnion("type", [
   z.looseObject({ type: z.literal("adaptive") }),
 ]);
 
+/** Structured outputs: the answer's text is JSON following `schema`. */
+export const jsonOutputFormatSchema = z.looseObject({ type: z.literal("json_schema"), schema: z.record(z.string(), z.unknown()) });
+
 export const systemSchema = z.union([z.string(), z.array(textBlockSchema)]);
 
 const conversationFields = {
@@ -172,7 +177,9 @@ export const messagesRequestSchema = z
     top_k: z.number().int().min(0).optional(),
     metadata: z.looseObject({ user_id: z.string().nullish() }).optional(),
     service_tier: z.enum(["auto", "standard_only"]).optional(),
-    output_config: z.looseObject({ effort: z.enum(["low", "medium", "high", "max"]).optional() }).optional(),
+    output_config: z.looseObject({ effort: z.enum(["low", "medium", "high", "max"]).optional(), format: jsonOutputFormatSchema.nullish() }).optional(),
+    /** The structured-outputs beta's name for `output_config.format`. */
+    output_format: jsonOutputFormatSchema.nullish(),
     context_management: z.looseObject({}).optional(),
     container: z.union([z.string(), z.looseObject({})]).nullish(),
   })
@@ -196,5 +203,6 @@ export type ToolResultBlockParam = z.infer<typeof toolResultBlockSchema>;
 export type ToolParam = z.infer<typeof toolSchema>;
 export type CustomToolParam = z.infer<typeof customToolSchema>;
 export type ToolChoice = z.infer<typeof toolChoiceSchema>;
+export type JsonOutputFormat = z.infer<typeof jsonOutputFormatSchema>;
 export type ThinkingConfig = z.infer<typeof thinkingSchema>;
 export type SystemParam = z.infer<typeof systemSchema>;

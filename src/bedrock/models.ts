@@ -27,6 +27,14 @@ export interface ModelProfile {
   countTokens: boolean;
   /** A model other than Claude that reasons: how `thinking` reaches it and how its reasoning is replayed. */
   reasoning: ReasoningProfile | undefined;
+  /**
+   * Takes structured outputs: a JSON schema for the answer (InvokeModel `output_config.format`, Converse
+   * `outputConfig.textFormat`) and strict tools. Source: the Bedrock user guide, "Get validated JSON results
+   * from models" and "Structured outputs for Anthropic Claude models" (GA February 2026: Claude Sonnet 4.5,
+   * Haiku 4.5, Opus 4.5, Opus 4.6; Anthropic's page adds Sonnet 4.6). Other Converse models are left to
+   * Bedrock, which refuses the field itself for a model without it.
+   */
+  structuredOutputs: boolean;
 }
 
 export interface ResolvedModel {
@@ -138,6 +146,7 @@ const claudeBase: ModelProfile = {
   effort: false,
   countTokens: true,
   reasoning: undefined,
+  structuredOutputs: false,
 };
 
 const otherBase: ModelProfile = {
@@ -148,13 +157,15 @@ const otherBase: ModelProfile = {
   effort: false,
   countTokens: false,
   reasoning: undefined,
+  structuredOutputs: true,
 };
 
 /** First match wins; the figures are Bedrock's published limits for each model. */
 const profileRules: ProfileRule[] = [
-  { pattern: /claude-opus-4-[6-9]|claude-opus-[5-9]/, profile: { maxOutputTokens: 128_000, adaptiveThinking: true, effort: true } },
-  { pattern: /claude-sonnet-4-[6-9]|claude-sonnet-[5-9]/, profile: { maxOutputTokens: 64_000, adaptiveThinking: true, effort: true } },
-  { pattern: /claude-opus-4-5/, profile: { maxOutputTokens: 64_000, effort: true } },
+  { pattern: /claude-opus-4-[6-9]|claude-opus-[5-9]/, profile: { maxOutputTokens: 128_000, adaptiveThinking: true, effort: true, structuredOutputs: true } },
+  { pattern: /claude-sonnet-4-[6-9]|claude-sonnet-[5-9]/, profile: { maxOutputTokens: 64_000, adaptiveThinking: true, effort: true, structuredOutputs: true } },
+  { pattern: /claude-opus-4-5/, profile: { maxOutputTokens: 64_000, effort: true, structuredOutputs: true } },
+  { pattern: /claude-(sonnet|haiku)-4-5/, profile: { structuredOutputs: true } },
   { pattern: /claude-opus-4/, profile: { maxOutputTokens: 32_000 } },
   { pattern: /claude-3-7-sonnet/, profile: { maxOutputTokens: 64_000 } },
   { pattern: /claude-3-5-haiku|claude-3-haiku/, profile: { maxOutputTokens: 8_192, thinking: false } },

@@ -1,16 +1,19 @@
 import { estimateInputTokens } from "../anthropic/estimate.ts";
 import type { ContentBlockParam, CountTokensRequest, MessageParam, MessagesRequest, SystemParam, ThinkingConfig } from "../anthropic/schema.ts";
 import type { Logger } from "../../lib/log.ts";
+import { assertToolsServed } from "./anthropic-tools.ts";
 import { type BetaMapping, mapBetas } from "./betas.ts";
 import { sendsNothing } from "./converse/request/dropped-blocks.ts";
 import type { ResolvedModel } from "./models.ts";
 import { effortBudgets } from "./reasoning.ts";
+import { fitStructuredOutputs } from "./structured-outputs.ts";
 
 /**
  * What both upstream paths need before they convert anything: the request made fit for the
  * resolved model. What Bedrock or the model cannot take is translated or dropped (with a debug
  * log), never passed on to fail: mid-conversation system messages, adaptive thinking on a model
- * without it, a max_tokens above the model's limit, betas Bedrock does not know.
+ * without it, a max_tokens above the model's limit, betas Bedrock does not know. What would change the
+ * answer's contract (a server tool Bedrock does not run, structured outputs the model lacks) is a 400.
  * This is the one place that folds system messages and merges turns; /messages and count_tokens
  * both run it, so what is counted is what is sent.
  */
@@ -34,19 +37,17 @@ const minimumThinkingBudget = 1_024;
 export function prepareRequest(request: MessagesRequest, model: ResolvedModel, betaHeader: readonly string[], log: Logger): PreparedRequest {
   const betas = model.route === "invoke" ? mapBetas(betaHeader, model.modelId) : { forwarded: [], dropped: [...betaHeader] };
   if (betas.dropped.length > 0) log.debug("betas not forwarded to Bedrock", { model: model.modelId, dropped: betas.dropped });
+  assertToolsServed(request.tools, model);
 
   const folded = foldSystemMessages(request.system, request.messages);
   const messages = mergeSameRole(withoutEmptyTurns(folded.messages, model, log));
   const system = folded.system;
   const maxTokens = clampMaxTokens(request.max_tokens, model, log);
   const thinking = fitThinking(request, maxTokens, model, log);
-  const prepared: PreparedMessagesRequest = { ...request, messages, max_tokens: maxTokens };
+  const prepared: PreparedMessagesRequest = { ...fitStructuredOutputs(request, model, log), messages, max_tokens: maxTokens };
   setOrDelete(prepared, "system", system);
   setOrDelete(prepared, "thinking", thinking);
-  if (prepared.output_config && !model.profile.effort) {
-    log.debug("output_config dropped: the model takes no effort setting", { model: model.modelId });
-    delete prepared.output_config;
-  }
+  setOrDelete(prepared, "output_config", fitOutputConfig(prepared.output_config, model, log));
   return { request: prepared, model, betas, estimatedInputTokens: estimateInputTokens(prepared) };
 }
 
@@ -60,7 +61,7 @@ export function prepareCountTokens(request: CountTokensRequest, model: ResolvedM
   return prepareRequest({ ...request, max_tokens: Math.max(model.profile.maxOutputTokens ?? 0, budget + 1) }, model, betaHeader, log);
 }
 
-function setOrDelete<K extends "system" | "thinking">(target: PreparedMessagesRequest, key: K, value: PreparedMessagesRequest[K] | undefined) {
+function setOrDelete<K extends "system" | "thinking" | "output_config">(target: PreparedMessagesRequest, key: K, value: PreparedMessagesRequest[K] | undefined) {
   if (value === undefined) delete target[key];
   else target[key] = value;
 }
@@ -129,6 +130,15 @@ export function mergeSameRole(messages: Turn[]): Turn[] {
 
 function asBlocks(content: MessageParam["content"]): ContentBlockParam[] {
   return typeof content === "string" ? [{ type: "text", text: content }] : content;
+}
+
+/** The effort goes only to a model that takes it; a format was checked with the structured outputs. */
+function fitOutputConfig(config: MessagesRequest["output_config"], model: ResolvedModel, log: Logger): MessagesRequest["output_config"] {
+  if (!config) return undefined;
+  const { effort, format, ...rest } = config;
+  const fitted = { ...rest, ...(format ? { format } : {}), ...(effort !== undefined && model.profile.effort ? { effort } : {}) };
+  if (effort !== undefined && !model.profile.effort) log.debug("output_config.effort dropped: the model takes no effort setting", { model: model.modelId });
+  return Object.keys(fitted).length > 0 ? fitted : undefined;
 }
 
 function clampMaxTokens(requested: number, model: ResolvedModel, log: Logger): number {

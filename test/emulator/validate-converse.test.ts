@@ -189,6 +189,25 @@ describe("request metadata, service tier and betas", () => {
   });
 });
 
+describe("structured outputs", () => {
+  const closed = { type: "object", properties: { city: { type: "string" } }, additionalProperties: false };
+  const textFormat = (schema: string) => ({ outputConfig: { textFormat: { type: "json_schema", structure: { jsonSchema: { schema } } } } });
+  test("outputConfig.textFormat takes the schema as a JSON string", () => accepts({ messages: [user(text("hi"))], ...textFormat(JSON.stringify(closed)) }, qwen));
+  test("a schema that is not JSON, or an open object, is refused", () => {
+    rejects({ messages: [user(text("hi"))], ...textFormat("{") }, "outputConfig.textFormat.structure.jsonSchema.schema: the schema is not valid JSON", qwen);
+    rejects({ messages: [user(text("hi"))], ...textFormat('{"type":"object"}') }, "'additionalProperties' must be explicitly set to false", qwen);
+  });
+  test("only json_schema is a format type", () => rejects({ messages: [user(text("hi"))], outputConfig: { textFormat: { type: "xml", structure: {} } } }, /json_schema/, qwen));
+  test("a strict toolSpec's schema is held to the same rule", () => {
+    const strictTool = (json: unknown) => ({ toolConfig: { tools: [{ toolSpec: { name: "lookup", inputSchema: { json }, strict: true } }] } });
+    accepts({ messages: [user(text("hi"))], ...strictTool(closed) }, qwen);
+    rejects({ messages: [user(text("hi"))], ...strictTool({ type: "object" }) }, "toolConfig.tools.0.toolSpec.inputSchema.json", qwen);
+  });
+  test("a model without structured outputs refuses both", () => {
+    rejects({ messages: [user(text("hi"))], ...textFormat(JSON.stringify(closed)) }, "doesn't support structured outputs", "us.anthropic.claude-3-7-sonnet-20250219-v1:0");
+  });
+});
+
 describe("through the SDK", () => {
   test("a rule violation is a 400 ValidationException with Bedrock's message", async () => {
     const failure = emulator.runtime().send(

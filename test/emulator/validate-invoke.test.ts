@@ -145,6 +145,36 @@ describe("models and the SDK", () => {
   });
 });
 
+const closedSchema = { type: "object", properties: { city: { type: "string" } }, required: ["city"], additionalProperties: false };
+
+describe("structured outputs", () => {
+  const format = { type: "json_schema", schema: closedSchema };
+  test("output_config.format on a model that has structured outputs, with no beta", () => accepts({ output_config: { format } }));
+  test("output_config.format on a model without them is an extra input", () => {
+    rejects({ output_config: { format } }, "output_config.format: Extra inputs are not permitted", "us.anthropic.claude-opus-4-1-20250805-v1:0");
+  });
+  test("every object of the schema must be closed", () => {
+    const open = { type: "object", properties: { place: { type: "object", properties: {} } }, additionalProperties: false };
+    rejects({ output_config: { format: { type: "json_schema", schema: open } } }, "For 'object' type, 'additionalProperties' must be explicitly set to false");
+  });
+  test("a strict tool on a model that has them; an extra input elsewhere", () => {
+    const tools = [{ name: "lookup", input_schema: closedSchema, strict: true }];
+    accepts({ tools });
+    rejects({ tools }, "tools.0.custom.strict: Extra inputs are not permitted", "us.anthropic.claude-3-7-sonnet-20250219-v1:0");
+  });
+});
+
+describe("tools Anthropic defines", () => {
+  test("a server tool Bedrock does not run fails Anthropic's tagged union", () => {
+    rejects({ tools: [{ type: "web_search_20250305", name: "web_search" }] }, "tools.0: Input tag 'web_search_20250305' found using 'type' does not match any of the expected tags");
+  });
+  test("client tools Bedrock's Claude takes pass, tool search only where the model has its beta", () => {
+    accepts({ tools: [{ type: "bash_20250124", name: "bash" }, { type: "text_editor_20250728", name: "str_replace_based_edit_tool" }] });
+    accepts({ tools: [{ type: "tool_search_tool_bm25_20251119", name: "tool_search_tool_bm25" }] });
+    rejects({ tools: [{ type: "tool_search_tool_bm25_20251119", name: "tool_search_tool_bm25" }] }, "Input tag 'tool_search_tool_bm25_20251119'", "global.anthropic.claude-haiku-4-5-20251001-v1:0");
+  });
+});
+
 describe("golden: requests real Bedrock accepted", () => {
   const fixtures = sharedFixtures();
   const files = fixtures

@@ -34,7 +34,7 @@ describe("the InvokeModel body", () => {
   });
 
   test("input_examples reach a model that takes them, with Bedrock's beta, and are removed elsewhere", () => {
-    const tools = [{ name: "lookup", input_schema: { type: "object" }, input_examples: [{ q: "a" }], allowed_callers: ["direct"], strict: true }];
+    const tools = [{ name: "lookup", input_schema: { type: "object" }, input_examples: [{ q: "a" }], allowed_callers: ["direct"] }];
     const onOpus45 = invokeBody(baseRequest({ tools }), "claude-opus-4-5").body;
     expect(onOpus45.tools).toEqual([{ name: "lookup", input_schema: { type: "object" }, input_examples: [{ q: "a" }] }]);
     expect(onOpus45.anthropic_beta).toContain("tool-examples-2025-10-29");

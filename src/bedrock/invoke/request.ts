@@ -25,16 +25,25 @@ const acceptedFields: Partial<Record<keyof MessagesRequest, string | true>> = {
   tools: true,
   tool_choice: true,
   thinking: true,
-  output_config: "effort-2025-11-24",
+  output_config: true,
   context_management: "context-management-2025-06-27",
 };
 
-/** Tool fields that belong to features Bedrock serves under a beta, or not at all. */
-const toolFieldBetas: Record<string, string | undefined> = {
+/** `output_config` members: the effort goes under its beta, the structured-outputs format (GA) with none. */
+const outputConfigFields: Record<string, string | true> = {
+  effort: "effort-2025-11-24",
+  format: true,
+};
+
+/**
+ * Tool fields that belong to features Bedrock serves under a beta, or not at all. `strict` is GA
+ * (structured outputs); prepare has already refused it for a model without them.
+ */
+const toolFieldBetas: Record<string, string | true | undefined> = {
   input_examples: "tool-examples-2025-10-29",
   defer_loading: "tool-search-tool-2025-10-19",
   allowed_callers: undefined,
-  strict: undefined,
+  strict: true,
 };
 
 export type InvokeBody = Record<string, unknown> & { anthropic_version: string; anthropic_beta?: string[] };
@@ -48,6 +57,9 @@ export function toInvokeBody({ request, betas, model }: PreparedRequest, log: Lo
     if (needs !== undefined && value !== undefined && admits(needs)) body[key] = value;
     else if (value !== undefined) log.debug("field not forwarded to Bedrock", { field: key });
   }
+  const outputConfig = request.output_config && fitOutputConfig(request.output_config, admits, log);
+  if (outputConfig) body.output_config = outputConfig;
+  else delete body.output_config;
   if (request.tools) body.tools = request.tools.map((tool) => fitTool(tool, admits, log));
   body.messages = request.messages.map(stripCallers);
   if (forwarded.size > 0) body.anthropic_beta = [...forwarded];
@@ -62,6 +74,15 @@ function betaGate(accepted: ReadonlySet<string>, forwarded: Set<string>) {
     forwarded.add(needs);
     return true;
   };
+}
+
+function fitOutputConfig(config: NonNullable<MessagesRequest["output_config"]>, admits: ReturnType<typeof betaGate>, log: Logger) {
+  const fitted: Record<string, unknown> = {};
+  for (const [field, value] of Object.entries(config)) {
+    if (admits(ownEntry(outputConfigFields, field))) fitted[field] = value;
+    else log.debug("output_config field not forwarded to Bedrock", { field });
+  }
+  return Object.keys(fitted).length > 0 ? fitted : undefined;
 }
 
 function fitTool(tool: ToolParam, admits: ReturnType<typeof betaGate>, log: Logger): ToolParam {

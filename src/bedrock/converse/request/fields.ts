@@ -1,4 +1,4 @@
-import type { InferenceConfiguration } from "@aws-sdk/client-bedrock-runtime";
+import type { InferenceConfiguration, OutputConfig } from "@aws-sdk/client-bedrock-runtime";
 import type { MessagesRequest } from "../../../anthropic/schema.ts";
 import type { PreparedMessagesRequest } from "../../prepare.ts";
 import { reasoningFields } from "../../reasoning.ts";
@@ -19,6 +19,8 @@ export interface FieldParts {
   /** Passed by Converse to the model as they are: only what the model's own API takes. */
   additionalModelRequestFields: JsonObject;
   requestMetadata: Record<string, string>;
+  /** Structured outputs: the answer's JSON schema. */
+  outputConfig?: OutputConfig;
 }
 
 type Fields = PreparedMessagesRequest & { mcp_servers?: unknown };
@@ -46,7 +48,11 @@ const converseFields: { [K in Field]: FieldRule<Present[K]> } = {
   stop_sequences: inference("stopSequences", nonEmptyStopSequences),
   thinking: { becomes: "Claude: additionalModelRequestFields.thinking; other reasoning models: their own fields (src/bedrock/reasoning.ts)", place: placeThinking },
   top_k: claudeOnly(modelField("top_k", (value) => value)),
-  output_config: claudeOnly(modelField("output_config", effortOnly)),
+  output_format: { becomes: "nothing here: prepareRequest folds the beta's form into output_config.format" },
+  output_config: {
+    becomes: "format: outputConfig.textFormat (the JSON schema as a string); effort: additionalModelRequestFields.output_config (Claude only)",
+    place: placeOutputConfig,
+  },
   context_management: claudeOnly(modelField("context_management", withContextBeta)),
   metadata: { becomes: "requestMetadata.user_id, cleaned to Bedrock's characters", place: placeUserId },
   service_tier: dropped("Anthropic's tiers have no Converse counterpart (the key's Bedrock tier goes as serviceTier)"),
@@ -137,10 +143,16 @@ function claudeThinking(thinking: NonNullable<MessagesRequest["thinking"]>): Jso
   return thinking.type === "adaptive" ? { type: "adaptive" } : undefined;
 }
 
-/** prepareRequest keeps output_config only where the model takes effort; effort is all Converse forwards. */
-function effortOnly(config: NonNullable<MessagesRequest["output_config"]>): JsonDocument | undefined {
-  return config.effort === undefined ? undefined : { effort: config.effort };
+/**
+ * prepareRequest keeps effort only where the model takes it, and a format only where the model has
+ * structured outputs (it has folded the beta's `output_format` into `output_config.format`).
+ */
+function placeOutputConfig(config: NonNullable<MessagesRequest["output_config"]>, parts: FieldParts, ctx: ConversionContext, field: string): void {
+  if (config.format) parts.outputConfig = { textFormat: { type: "json_schema", structure: { jsonSchema: { schema: JSON.stringify(config.format.schema) } } } };
+  if (config.effort !== undefined) effortField.place?.(config.effort, parts, ctx, `${field}.effort`);
 }
+
+const effortField = claudeOnly(modelField("output_config", (effort: string) => ({ effort })));
 
 function withContextBeta(management: NonNullable<MessagesRequest["context_management"]>, ctx: ConversionContext): JsonDocument | undefined {
   if (ctx.betas.some((beta) => beta.startsWith("context-management-"))) return toJsonObject(management);

@@ -50,6 +50,7 @@ export async function toConverseRequest(prepared: PreparedRequest, options: Conv
     ...(Object.keys(modelFields).length > 0 ? { additionalModelRequestFields: modelFields } : {}),
     ...(extras.additionalModelResponseFieldPaths ? { additionalModelResponseFieldPaths: extras.additionalModelResponseFieldPaths } : {}),
     ...(Object.keys(parts.requestMetadata).length > 0 ? { requestMetadata: parts.requestMetadata } : {}),
+    ...(parts.outputConfig ? { outputConfig: parts.outputConfig } : {}),
   };
   return { input, toolNames: ctx.toolNames };
 }

@@ -7,7 +7,7 @@ import { toJsonObject } from "../json-document.ts";
 /** The client's tools as Converse tools (registering their names first, so definitions win the plain names). */
 export function toConverseTools(tools: readonly ToolParam[] | undefined, ctx: ConversionContext): Tool[] {
   return (tools ?? []).flatMap((tool): Tool[] => {
-    // Server tools (web search, code execution, bash…) run on Anthropic's side; Bedrock has none of them.
+    // prepareRequest has refused every Anthropic-defined tool for Converse (anthropic-tools.ts); this narrows the type.
     if (!isCustomTool(tool)) throw unsupported(ctx.model, `The server tool \`${tool.type}\` (${tool.name})`);
     const cachePoint = toolCachePoint(tool, ctx);
     const spec: Tool = { toolSpec: toToolSpec(tool, ctx) };
@@ -32,11 +32,12 @@ function toToolSpec(tool: CustomToolParam, ctx: ConversionContext): NonNullable<
   // Bedrock requires an object schema at the top; Anthropic implies it.
   if (schema["type"] === undefined) schema["type"] = "object";
   const description = describe(tool, ctx);
-  if (tool["strict"] === true) ctx.debugOnce("`strict` on tools dropped: Converse does not guarantee it for every model");
   return {
     name: ctx.toolNames.toBedrock(tool.name),
     ...(description ? { description } : {}),
     inputSchema: { json: schema },
+    // Prepare has refused it for a model without structured outputs.
+    ...(tool.strict ? { strict: true } : {}),
   };
 }
 

@@ -42,10 +42,10 @@ describe("toConverseRequest: tools", () => {
     expect(notes.some((note) => note.includes("input_examples"))).toBe(true);
   });
 
-  test("server tools are a 400 naming the tool and the model", async () => {
+  test("server tools are a 400 naming the tool (prepareRequest's, for both routes)", async () => {
     const error = await convert({ tools: [{ type: "web_search_20250305", name: "web_search" }], messages: [user("hi")] }).catch((e: unknown) => e);
     expect((error as ApiError).status).toBe(400);
-    expect((error as ApiError).message).toBe("The server tool `web_search_20250305` (web_search) is not supported for model claude-sonnet-4-5");
+    expect((error as ApiError).message).toBe("tools.0: the server tool `web_search_20250305` (web_search) runs on Anthropic's servers only; Bedrock does not offer it");
   });
 
   test.each([
