@@ -43,7 +43,8 @@ const keySettings = {
   rpm: perMinuteLimit,
   tpm: perMinuteLimit,
   monthly_budget_usd: usdSchema.nullable(),
-  service_tier: serviceTierSchema,
+  /** Null: the proxy's DEFAULT_SERVICE_TIER, whatever it is at the time of the request. */
+  service_tier: serviceTierSchema.nullable(),
   /** Globs over the resolved Bedrock model id; `["*"]` allows every model, `[]` none. */
   allowed_models: z.array(z.string().min(1).max(maxGlobLength)).max(maxAllowedModels),
   /** The key's own aliases: requested name → Bedrock model id, applied before the global ones. */
@@ -77,7 +78,7 @@ export const newApiKeySchema = z
     rpm: keySettings.rpm.default(null),
     tpm: keySettings.tpm.default(null),
     monthly_budget_usd: keySettings.monthly_budget_usd.default(null),
-    service_tier: keySettings.service_tier.default("default"),
+    service_tier: keySettings.service_tier.default(null),
     allowed_models: keySettings.allowed_models.default(["*"]),
     model_map: keySettings.model_map.default({}),
     created_at: timestampSchema.default(() => new Date().toISOString()),
