@@ -87,7 +87,7 @@ export const configSchema = z.object({
   /** Requests and tokens per minute for keys without their own; unset, such keys are unlimited. */
   DEFAULT_RPM: positiveInt.optional(),
   DEFAULT_TPM: positiveInt.optional(),
-  /** The tier of keys without their own, and of anonymous requests. */
+  /** The tier of keys without their own, and of anonymous and master-key requests. */
   DEFAULT_SERVICE_TIER: serviceTierSchema.default("default"),
 
   MODEL_MAP: modelMap.optional(),

@@ -20,7 +20,7 @@ export const monthSchema = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, "must be 
 /** An amount of US dollars; never negative (costs and spend only grow). */
 export const usdSchema = z.number().finite().nonnegative();
 const tokenCount = z.number().int().nonnegative();
-/** Requests or tokens per minute; null means no limit. */
+/** Requests or tokens per minute; null: the proxy's DEFAULT_RPM or DEFAULT_TPM, no limit when that is unset. */
 const perMinuteLimit = z.number().int().positive().nullable();
 /** Bounds on a key's `allowed_models`, so matching them stays cheap (see `allowed-models.ts`). */
 export const maxAllowedModels = 100;
