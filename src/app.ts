@@ -8,6 +8,7 @@ import { adminRoutes } from "./http/admin.ts";
 import { healthRoutes } from "./http/health.ts";
 import { accessLog } from "./http/middleware/access-log.ts";
 import { authenticate } from "./http/middleware/authenticate.ts";
+import { browserAccess } from "./http/middleware/cors.ts";
 import { plainPathsOnly, refuseWhenOverloaded } from "./http/middleware/connection-limits.ts";
 import { requestId } from "./http/middleware/request-id.ts";
 import { messagesRoutes } from "./http/messages.ts";
@@ -28,11 +29,13 @@ export function createApp(deps: ProxyDeps) {
     .route("/messages", messagesRoutes(deps))
     .route("/models", modelsRoutes(deps));
 
-  return new Hono<AppEnv>()
+  const app = new Hono<AppEnv>()
     .use(requestId(deps.log))
     .use(accessLog)
     .use(refuseWhenOverloaded)
-    .use(plainPathsOnly)
+    .use(plainPathsOnly);
+  if (deps.corsOrigins) app.use("/v1/*", browserAccess(deps.corsOrigins));
+  return app
     .route("/", healthRoutes(deps))
     .route("/v1", v1)
     .route("/admin/api", adminRoutes(deps))

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { parseAllowHosts } from "./bedrock/images/allow-hosts.ts";
 import { ConfigError, parseEnvironment } from "../lib/environment.ts";
 import { modelIdSchema as modelId } from "./bedrock/model-id.ts";
+import { serviceTierSchema } from "./store/types.ts";
 
 /**
  * The proxy's whole configuration, read from the environment once at start-up.
@@ -40,6 +41,16 @@ const allowHosts = z.string().transform((raw, ctx) => {
   return z.NEVER;
 });
 
+/** `CORS_ORIGINS`: `*`, or origins (`scheme://host[:port]`, nothing after) separated by commas. */
+const corsOrigins = z.string().transform((raw, ctx): "*" | string[] => {
+  const origins = raw.split(",").map((entry) => entry.trim()).filter((entry) => entry !== "");
+  if (origins.length === 1 && origins[0] === "*") return "*";
+  const invalid = origins.find((origin) => URL.parse(origin)?.origin !== origin);
+  if (invalid === undefined && origins.length > 0) return origins;
+  ctx.addIssue({ code: "custom", message: `must be * or origins such as https://app.example separated by commas${invalid === undefined ? "" : `; not an origin: ${invalid}`}` });
+  return z.NEVER;
+});
+
 function readModelMapFile(path: string, ctx: z.RefinementCtx): string | undefined {
   if (!existsSync(path)) {
     ctx.addIssue({ code: "custom", message: `is not JSON and no file exists at ${path}` });
@@ -56,6 +67,8 @@ export const configSchema = z.object({
   HTTP_IDLE_TIMEOUT_S: positiveInt.max(255).default(30),
   /** Requests in flight past which new ones get a fast 529 (and idle connections are shed): see src/http/connection-gate.ts. */
   MAX_CONNECTIONS: positiveInt.default(10_000),
+  /** Origins browsers may call /v1 from (`*` for any); unset, no CORS headers are sent and preflights are not answered. */
+  CORS_ORIGINS: corsOrigins.optional(),
 
   AWS_REGION: z.string().min(1).default("us-east-1"),
   /** Overrides the Bedrock Runtime endpoint (e.g. the emulator). */
@@ -69,8 +82,13 @@ export const configSchema = z.object({
 
   /** The operator's key: passes every /v1 check, and is the only credential of the admin API. */
   MASTER_API_KEY: z.string().min(16, "must be at least 16 characters").optional(),
-  /** `keys`: /v1 needs an issued key (or the master key). `open`: requests without one pass as anonymous (development). */
+  /** `keys`: /v1 needs an issued key (or the master key). `open`: requests without any key pass as anonymous (development); an unknown key is still refused. */
   AUTH_MODE: z.enum(["keys", "open"]).default("keys"),
+  /** Requests and tokens per minute for keys without their own; unset, such keys are unlimited. */
+  DEFAULT_RPM: positiveInt.optional(),
+  DEFAULT_TPM: positiveInt.optional(),
+  /** The tier of keys without their own, and of anonymous and master-key requests. */
+  DEFAULT_SERVICE_TIER: serviceTierSchema.default("default"),
 
   MODEL_MAP: modelMap.optional(),
   DEFAULT_OPUS_MODEL: modelId.default("global.anthropic.claude-opus-4-6-v1"),

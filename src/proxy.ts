@@ -61,7 +61,7 @@ export async function createProxy(config: Config, log: Logger, options: ProxyOpt
   const prices = new PriceBook(store, outage, log);
   const keyCache = new KeyCache(store, outage, config.KEY_CACHE_TTL_MS);
   const budgets = new Budgets({ store, outage, now, graceMs: config.STORE_OUTAGE_GRACE_S * 1_000 });
-  const gateway = new Gateway({ store, keys: keyCache, limiter, usage, prices, budgets, outage, masterKey: config.MASTER_API_KEY, authMode: config.AUTH_MODE, now, log });
+  const gateway = new Gateway({ store, keys: keyCache, limiter, usage, prices, budgets, outage, masterKey: config.MASTER_API_KEY, authMode: config.AUTH_MODE, defaults: gatewayDefaults(config), now, log });
   const fetchImage =
     config.IMAGE_FETCH === "on"
       ? createImageFetcher({ timeoutMs: config.IMAGE_FETCH_TIMEOUT_MS, allowHosts: config.IMAGE_FETCH_ALLOW_HOSTS, resolve: options.resolveHost ?? resolveWithSystem, log })
@@ -86,6 +86,7 @@ export async function createProxy(config: Config, log: Logger, options: ProxyOpt
     pingIntervalMs: config.STREAM_PING_INTERVAL_MS,
     masterKey: config.MASTER_API_KEY,
     maxRequestBytes: config.MAX_REQUEST_BYTES,
+    corsOrigins: config.CORS_ORIGINS,
     readiness: readinessChecks(config, clients, store),
   };
   return {
@@ -101,6 +102,10 @@ export async function createProxy(config: Config, log: Logger, options: ProxyOpt
       clients.control.destroy();
     },
   };
+}
+
+function gatewayDefaults(config: Config) {
+  return { limits: { rpm: config.DEFAULT_RPM, tpm: config.DEFAULT_TPM }, tier: config.DEFAULT_SERVICE_TIER };
 }
 
 function redisLimiterSettings(config: Config) {

@@ -31,7 +31,8 @@ export interface PreparedRequest {
 }
 
 const bedrockHeaders = { authorization: "Bearer bench", "content-type": "application/json" };
-const anthropicHeaders = { "x-api-key": "bench", "content-type": "application/json", "anthropic-version": "2023-06-01" };
+// No key: the bench proxies run in open mode, where only a missing key passes (keyed lanes add theirs).
+const anthropicHeaders = { "content-type": "application/json", "anthropic-version": "2023-06-01" };
 
 function bedrockUrl(emulator: string, modelId: string, operation: string): string {
   return `${emulator}/model/${encodeURIComponent(modelId)}/${operation}`;

@@ -9,7 +9,7 @@ import { sameSecret } from "../../lib/credentials.ts";
 import type { KeyCache } from "./keys/key-cache.ts";
 import { hashKey } from "./keys/secret.ts";
 import type { PriceBook } from "./pricing/price-book.ts";
-import { type Admission, type RateLimiter, renderRateLimitHeaders } from "./rate-limit/types.ts";
+import { type Admission, type RateLimiter, type RateLimits, renderRateLimitHeaders } from "./rate-limit/types.ts";
 import type { StoreOutage } from "./store-outage.ts";
 import type { BatchWriter } from "./usage/batch-writer.ts";
 
@@ -30,8 +30,10 @@ export interface GatewayOptions {
   budgets: Budgets;
   outage: StoreOutage;
   masterKey: string | undefined;
-  /** `open`: requests without an issued key pass as anonymous (development); `keys`: they are refused. */
+  /** `open`: requests without any key pass as anonymous (development); `keys`: they are refused. An unknown key is refused in both. */
   authMode: "keys" | "open";
+  /** What a key without its own limits and tier gets (DEFAULT_RPM, DEFAULT_TPM, DEFAULT_SERVICE_TIER); the tier serves anonymous and operator requests too. */
+  defaults: { limits: RateLimits; tier: ServiceTier };
   now: () => Date;
   log: Logger;
 }
@@ -46,12 +48,14 @@ export class Gateway {
 
   async authenticate(presented: string | undefined): Promise<Principal> {
     const { masterKey, authMode } = this.options;
-    if (presented && masterKey && sameSecret(presented, masterKey)) return { kind: "operator" };
-    const key = presented ? await this.options.keys.byHash(hashKey(presented)) : undefined;
-    if (!key) {
+    if (!presented) {
       if (authMode === "open") return { kind: "anonymous" };
-      throw new ApiError("authentication_error", presented ? "invalid x-api-key" : "x-api-key header is required");
+      throw new ApiError("authentication_error", "x-api-key header is required");
     }
+    if (masterKey && sameSecret(presented, masterKey)) return { kind: "operator" };
+    // A key that is presented is checked in every mode: a typo or a revoked key must not pass as anonymous.
+    const key = await this.options.keys.byHash(hashKey(presented));
+    if (!key) throw new ApiError("authentication_error", "invalid x-api-key");
     await this.refuseUnusable(key);
     this.touch(key);
     return { kind: "key", key };
@@ -72,12 +76,13 @@ export class Gateway {
    */
   async admit(principal: Principal, model: ResolvedModel, reserve: TokenReservation, requestId: string): Promise<Ticket> {
     const key = principal.kind === "key" ? principal.key : undefined;
-    const tier = key?.service_tier ?? "default";
+    const { defaults } = this.options;
+    const tier = key?.service_tier ?? defaults.tier;
     const budgeted = key !== undefined && key.monthly_budget_usd !== null;
     const worstUsd = budgeted ? await this.options.prices.worstCase(model.modelId, reserve.inputTokens, reserve.maxTokens, tier) : 0;
     const hold = key && this.options.budgets.hold(key, worstUsd);
     try {
-      const limits = { rpm: key?.rpm ?? undefined, tpm: key?.tpm ?? undefined };
+      const limits = { rpm: key?.rpm ?? defaults.limits.rpm, tpm: key?.tpm ?? defaults.limits.tpm };
       const tokens = reserve.inputTokens + reserve.maxTokens;
       const admission = key && (limits.rpm || limits.tpm) ? await this.options.limiter.admit(key.id, limits, tokens) : undefined;
       if (admission && !admission.admitted) {

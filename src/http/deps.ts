@@ -22,6 +22,8 @@ export interface ProxyDeps {
   pingIntervalMs: number;
   masterKey: string | undefined;
   maxRequestBytes: number;
+  /** CORS_ORIGINS: the origins browsers may call /v1 from; undefined, CORS is off. */
+  corsOrigins: "*" | string[] | undefined;
   /** Named checks of what the proxy depends on, for GET /ready. */
   readiness: Record<string, () => Promise<void>>;
 }

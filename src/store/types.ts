@@ -20,7 +20,7 @@ export const monthSchema = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, "must be 
 /** An amount of US dollars; never negative (costs and spend only grow). */
 export const usdSchema = z.number().finite().nonnegative();
 const tokenCount = z.number().int().nonnegative();
-/** Requests or tokens per minute; null means no limit. */
+/** Requests or tokens per minute; null: the proxy's DEFAULT_RPM or DEFAULT_TPM, no limit when that is unset. */
 const perMinuteLimit = z.number().int().positive().nullable();
 /** Bounds on a key's `allowed_models`, so matching them stays cheap (see `allowed-models.ts`). */
 export const maxAllowedModels = 100;
@@ -43,7 +43,8 @@ const keySettings = {
   rpm: perMinuteLimit,
   tpm: perMinuteLimit,
   monthly_budget_usd: usdSchema.nullable(),
-  service_tier: serviceTierSchema,
+  /** Null: the proxy's DEFAULT_SERVICE_TIER, whatever it is at the time of the request. */
+  service_tier: serviceTierSchema.nullable(),
   /** Globs over the resolved Bedrock model id; `["*"]` allows every model, `[]` none. */
   allowed_models: z.array(z.string().min(1).max(maxGlobLength)).max(maxAllowedModels),
   /** The key's own aliases: requested name → Bedrock model id, applied before the global ones. */
@@ -77,7 +78,7 @@ export const newApiKeySchema = z
     rpm: keySettings.rpm.default(null),
     tpm: keySettings.tpm.default(null),
     monthly_budget_usd: keySettings.monthly_budget_usd.default(null),
-    service_tier: keySettings.service_tier.default("default"),
+    service_tier: keySettings.service_tier.default(null),
     allowed_models: keySettings.allowed_models.default(["*"]),
     model_map: keySettings.model_map.default({}),
     created_at: timestampSchema.default(() => new Date().toISOString()),

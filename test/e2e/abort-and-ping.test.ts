@@ -70,7 +70,7 @@ afterAll(async () => {
 const streamRequest = (signal?: AbortSignal) =>
   fetch(`${proxy.url}/v1/messages`, {
     method: "POST",
-    headers: { "content-type": "application/json", "x-api-key": "k" },
+    headers: { "content-type": "application/json" },
     body: JSON.stringify({ model: "qwen.qwen3-coder-480b-a35b-v1:0", max_tokens: 100, stream: true, messages: [{ role: "user", content: "x" }] }),
     signal,
   });

@@ -26,7 +26,8 @@ function claudeBinary(): string {
 
 let stack: Stack;
 beforeAll(async () => {
-  stack = await startStack({ MODEL_MAP: JSON.stringify({ coder: "qwen.qwen3-coder-480b-a35b-v1:0" }) });
+  // Claude Code always sends a key, and open mode lets only a missing one through: it sends the master key.
+  stack = await startStack({ MODEL_MAP: JSON.stringify({ coder: "qwen.qwen3-coder-480b-a35b-v1:0" }), MASTER_API_KEY: "sk-test-proxy-key" });
 });
 afterAll(() => stack.stop());
 

@@ -12,7 +12,7 @@ afterAll(() => stack.stop());
 beforeEach(() => stack.reset());
 
 const post = (path: string, body: string, headers: Record<string, string> = {}) =>
-  fetch(`${stack.proxyUrl}${path}`, { method: "POST", headers: { "content-type": "application/json", "x-api-key": "k", ...headers }, body });
+  fetch(`${stack.proxyUrl}${path}`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body });
 
 async function expectEnvelope(response: Response, status: number, type: string) {
   expect(response.status).toBe(status);
@@ -181,7 +181,7 @@ describe("upstream timeouts", () => {
     await slow.script({ content: [{ text: "late" }], firstByteDelayMs: 1_000 });
     const response = await fetch(`${slow.proxyUrl}/v1/messages`, {
       method: "POST",
-      headers: { "content-type": "application/json", "x-api-key": "k" },
+      headers: { "content-type": "application/json" },
       body: JSON.stringify({ model: "sonnet", max_tokens: 10, stream: true, messages: [{ role: "user", content: "x" }] }),
     });
     expect(await expectEnvelope(response, 504, "timeout_error")).toContain("no response within 200 ms");

@@ -41,7 +41,7 @@ const script = async (...responses: Record<string, unknown>[]) => {
 const ask = (url: string, text: string, stream = false) =>
   fetch(`${url}/v1/messages`, {
     method: "POST",
-    headers: { "content-type": "application/json", "x-api-key": "k" },
+    headers: { "content-type": "application/json" },
     body: JSON.stringify({ model: "claude-sonnet-4-6", max_tokens: 50, stream, messages: [{ role: "user", content: text }] }),
   });
 
@@ -60,7 +60,7 @@ describe("with HTTP_IDLE_TIMEOUT_S=1", () => {
   test("an upload whose body stalls is closed", async () => {
     const connection = openConnection(proxy.url);
     await connection.opened;
-    connection.socket.write("POST /v1/messages HTTP/1.1\r\nHost: localhost\r\ncontent-type: application/json\r\nx-api-key: k\r\ncontent-length: 1000\r\n\r\n{\"model\":");
+    connection.socket.write("POST /v1/messages HTTP/1.1\r\nHost: localhost\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{\"model\":");
     expect(await closedOrOpen(connection.closed)).toBeLessThan(closeWithinMs);
   }, 30_000);
 

@@ -61,7 +61,7 @@ afterAll(async () => {
 
 async function send(url: string): Promise<number> {
   const body = { model: "claude-sonnet-4-6", max_tokens: 10, messages: [{ role: "user", content: [{ type: "image", source: { type: "url", url } }, { type: "text", text: "?" }] }] };
-  const response = await fetch(`${proxy.url}/v1/messages`, { method: "POST", headers: { "content-type": "application/json", "x-api-key": "k" }, body: JSON.stringify(body) });
+  const response = await fetch(`${proxy.url}/v1/messages`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
   return response.status;
 }
 

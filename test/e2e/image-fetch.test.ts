@@ -98,7 +98,7 @@ const image = (url: string) => ({ type: "image", source: { type: "url", url } })
 
 async function send(stack: Stack, model: string, images: unknown[]): Promise<{ status: number; type?: string; message?: string }> {
   const body = { model, max_tokens: 10, messages: [{ role: "user", content: [...images, { type: "text", text: "what is this?" }] }] };
-  const response = await fetch(`${stack.proxyUrl}/v1/messages`, { method: "POST", headers: { "content-type": "application/json", "x-api-key": "k" }, body: JSON.stringify(body) });
+  const response = await fetch(`${stack.proxyUrl}/v1/messages`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
   const answer = (await response.json()) as { error?: { type: string; message: string } };
   return { status: response.status, type: answer.error?.type, message: answer.error?.message };
 }

@@ -24,7 +24,7 @@ afterAll(async () => {
 
 const hello = { model: "claude-sonnet-4-6", max_tokens: 20, messages: [{ role: "user", content: "hello" }] };
 const post = (path: string, body: string, signal?: AbortSignal) =>
-  fetch(`${stack.proxyUrl}${path}`, { method: "POST", headers: { "content-type": "application/json", "x-api-key": "k" }, body, signal });
+  fetch(`${stack.proxyUrl}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body, signal });
 
 /** A tool whose input_schema nests `depth` objects (JSON.stringify itself overflows at 50,000, so the text is built). */
 function withNestedSchema(depth: number): string {
@@ -77,7 +77,7 @@ describe("pipelined requests", () => {
    * proxy owes is no hang, and a usage record that says the client's request went unanswered.
    */
   test("two POSTs written back to back: the connection is closed at once (no hang), and the request that began is recorded as 499", async () => {
-    const request = jsonPost("/v1/messages", JSON.stringify(hello), { "x-api-key": "k" });
+    const request = jsonPost("/v1/messages", JSON.stringify(hello));
     const answer = await exchange(stack.proxyUrl, request + request, 10_000);
     expect(answer.closedByServer).toBe(true);
     expect(answer.elapsedMs).toBeLessThan(5_000);
@@ -85,7 +85,7 @@ describe("pipelined requests", () => {
   }, 20_000);
 
   test("the same two requests one after the other on one keep-alive connection are both answered", async () => {
-    const request = jsonPost("/v1/messages", JSON.stringify(hello), { "x-api-key": "k" });
+    const request = jsonPost("/v1/messages", JSON.stringify(hello));
     const { socket, opened, received } = openConnection(stack.proxyUrl);
     await opened;
     socket.write(request);

@@ -347,7 +347,6 @@ describe("the Claude Code request shapes", () => {
       method: "POST",
       headers: {
         "content-type": "application/json",
-        "x-api-key": "k",
         "anthropic-version": "2023-06-01",
         "anthropic-beta": "claude-code-20250219,context-1m-2025-08-07,interleaved-thinking-2025-05-14,mid-conversation-system-2026-04-07,effort-2025-11-24",
       },

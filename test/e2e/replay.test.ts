@@ -7,6 +7,7 @@ import { loadConfig } from "../../src/config.ts";
 import { createLogger } from "../../lib/log.ts";
 import { type RunningProxy, startServer } from "../../src/server.ts";
 import { sharedFixtureFiles } from "../support/fixtures.ts";
+import { sdkClient } from "../support/stack.ts";
 
 /**
  * Golden tests over real captured Bedrock streams: a tiny server answers with the recorded
@@ -36,7 +37,7 @@ beforeAll(async () => {
     MODEL_MAP: JSON.stringify({ "converse-replay": "replay.converse-model-v1:0" }),
   });
   proxy = await startServer(config, createLogger("error"));
-  client = new Anthropic({ baseURL: proxy.url, apiKey: "k", maxRetries: 0 });
+  client = sdkClient(proxy.url);
 });
 afterAll(async () => {
   await proxy.stop();

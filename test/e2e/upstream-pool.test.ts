@@ -33,7 +33,7 @@ test(`${streams} concurrent slow streams all reach Bedrock`, async () => {
   const slow = Array.from({ length: streams }, () => ({ content: [{ text: "eventually" }], firstByteDelayMs: 60_000 }));
   expect((await emulator.control("script", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ responses: slow }) })).ok).toBe(true);
   const body = JSON.stringify({ model: "claude-sonnet-4-6", max_tokens: 20, stream: true, messages: [{ role: "user", content: "hello" }] });
-  const request = jsonPost("/v1/messages", body, { "x-api-key": "k" });
+  const request = jsonPost("/v1/messages", body);
   const connections = Array.from({ length: streams }, () => openConnection(proxy.url));
   try {
     await Promise.all(connections.map(async ({ socket, opened }) => opened.then(() => socket.write(request))));

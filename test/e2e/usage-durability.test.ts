@@ -12,7 +12,7 @@ import { type Stack, startStack } from "../support/stack.ts";
 /** Usage is never lost: not when the proxy is stopped, not when the store goes away for a while. */
 
 const hello = JSON.stringify({ model: "claude-sonnet-4-6", max_tokens: 20, messages: [{ role: "user", content: "hello" }] });
-const post = (url: string) => fetch(`${url}/v1/messages`, { method: "POST", headers: { "content-type": "application/json", "x-api-key": "k" }, body: hello });
+const post = (url: string) => fetch(`${url}/v1/messages`, { method: "POST", headers: { "content-type": "application/json" }, body: hello });
 /** Without a key at all, an open proxy does not look one up: what is tested is the usage path alone, not key lookups in an outage. */
 const postAnonymous = (url: string) => fetch(`${url}/v1/messages`, { method: "POST", headers: { "content-type": "application/json" }, body: hello });
 

@@ -141,9 +141,9 @@ describe("keys", () => {
     expect((await store.getKeyByHash(hashKey(secret)))?.id).toBe(String(answer.body.id));
   });
 
-  test("a new key takes the defaults", async () => {
+  test("a new key takes the defaults (no tier of its own: it follows DEFAULT_SERVICE_TIER)", async () => {
     const answer = await call("POST", "/keys", { body: { name: "minimal" } });
-    expect(answer.body).toMatchObject({ owner: "", status: "active", rpm: null, tpm: null, monthly_budget_usd: null, service_tier: "default", allowed_models: ["*"], model_map: {}, expires_at: null });
+    expect(answer.body).toMatchObject({ owner: "", status: "active", rpm: null, tpm: null, monthly_budget_usd: null, service_tier: null, allowed_models: ["*"], model_map: {}, expires_at: null });
   });
 
   test("bad bodies are 400s naming the field", async () => {

@@ -41,7 +41,7 @@ export function storeContract(openStore: () => Promise<Store>): void {
         rpm: null,
         tpm: null,
         monthly_budget_usd: null,
-        service_tier: "default",
+        service_tier: null,
         allowed_models: ["*"],
         model_map: {},
         created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
@@ -121,6 +121,12 @@ export function storeContract(openStore: () => Promise<Store>): void {
       expect(await store.updateKey("k1", {})).toEqual(patched);
       expect(await store.updateKey("k1", { name: undefined, rpm: undefined })).toEqual(patched);
       expect(await store.updateKey("nope", { name: "x" })).toBeUndefined();
+    });
+
+    test("a key's tier is cleared with null, so it follows the proxy's default again", async () => {
+      await store.createKey({ ...newKey("k1"), service_tier: "flex" });
+      expect((await store.updateKey("k1", { service_tier: null }))?.service_tier).toBeNull();
+      expect((await store.getKey("k1"))?.service_tier).toBeNull();
     });
 
     test("a patch cannot reach the id, the hash or the times", async () => {

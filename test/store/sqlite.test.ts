@@ -46,6 +46,20 @@ describe("SQLite file", () => {
     await expect(second.ready()).rejects.toThrow();
   });
 
+  test("a database of schema 1 is brought up to date, its keys keeping their tier", async () => {
+    const path = join(tempDir(), "proxy.db");
+    const db = new Database(path, { create: true });
+    db.run(migrations[0] ?? "");
+    db.run("PRAGMA user_version = 1");
+    db.run(`INSERT INTO api_keys VALUES ('old', '${"a".repeat(64)}', 'sk-old', 'old key', '', 'active', NULL, NULL, 60, NULL, NULL, 'default', '["*"]', '{}', '2026-01-01T00:00:00.000Z', NULL)`);
+    db.close();
+    const store = await createStore({ kind: "sqlite", path });
+    expect(await store.getKey("old")).toMatchObject({ name: "old key", rpm: 60, service_tier: "default" });
+    expect((await store.listKeys()).map((key) => key.id)).toEqual(["old"]);
+    expect((await store.updateKey("old", { service_tier: null }))?.service_tier).toBeNull();
+    await store.close();
+  });
+
   test("refuses a database whose schema is newer than it knows", async () => {
     const path = join(tempDir(), "proxy.db");
     const db = new Database(path, { create: true });

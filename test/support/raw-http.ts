@@ -67,7 +67,7 @@ function open(url: string): Socket {
   return connect(Number(port), hostname);
 }
 
-function headerLines(headers: Record<string, string>): string {
+export function headerLines(headers: Record<string, string>): string {
   return Object.entries(headers)
     .map(([name, value]) => `\r\n${name}: ${value}`)
     .join("");

@@ -54,8 +54,8 @@ export async function startStack(env: Record<string, string> = {}, options: Prox
     /** Every line the proxy logged, parsed. */
     logEntries: () => logLines.map((line) => JSON.parse(line) as { level: string; message: string } & Record<string, unknown>),
     proxyUrl: proxy.url,
-    client: (options: { maxRetries?: number; apiKey?: string } = {}) =>
-      new Anthropic({ baseURL: proxy.url, apiKey: options.apiKey ?? "test-key", maxRetries: options.maxRetries ?? 0 }),
+    /** The SDK with `apiKey`, or with no key at all (what open mode lets through). */
+    client: (options: { maxRetries?: number; apiKey?: string } = {}) => sdkClient(proxy.url, options),
     async script(...responses: EmulatorTurn[]) {
       const response = await control("script", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ responses }) });
       if (!response.ok) throw new Error(`emulator refused the script: ${await response.text()}`);
@@ -74,3 +74,13 @@ export async function startStack(env: Record<string, string> = {}, options: Prox
 }
 
 export type Stack = Awaited<ReturnType<typeof startStack>>;
+
+/**
+ * The official SDK pointed at `baseURL`, its own retries off unless asked for. Without `apiKey` it
+ * sends no credential (nor one from the environment): in open mode only a missing key passes.
+ */
+export function sdkClient(baseURL: string, options: { maxRetries?: number; apiKey?: string } = {}): Anthropic {
+  const maxRetries = options.maxRetries ?? 0;
+  if (options.apiKey !== undefined) return new Anthropic({ baseURL, apiKey: options.apiKey, maxRetries });
+  return new Anthropic({ baseURL, apiKey: null, authToken: null, defaultHeaders: { authorization: null }, maxRetries });
+}

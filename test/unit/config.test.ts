@@ -22,6 +22,24 @@ describe("configuration", () => {
     expect(() => loadConfig({ UPSTREAM_MAX_RETRIES: "-1" })).toThrow(/UPSTREAM_MAX_RETRIES/);
   });
 
+  test("CORS_ORIGINS takes * or origins; anything else stops start-up naming the entry", () => {
+    expect(loadConfig({}).CORS_ORIGINS).toBeUndefined();
+    expect(loadConfig({ CORS_ORIGINS: "*" }).CORS_ORIGINS).toBe("*");
+    expect(loadConfig({ CORS_ORIGINS: "https://app.example, http://localhost:5173" }).CORS_ORIGINS).toEqual(["https://app.example", "http://localhost:5173"]);
+    expect(() => loadConfig({ CORS_ORIGINS: "https://app.example/" })).toThrow(/CORS_ORIGINS: .*not an origin: https:\/\/app\.example\//);
+    expect(() => loadConfig({ CORS_ORIGINS: "app.example" })).toThrow(/CORS_ORIGINS/);
+    expect(() => loadConfig({ CORS_ORIGINS: "*, https://app.example" })).toThrow(/CORS_ORIGINS/);
+    expect(() => loadConfig({ CORS_ORIGINS: "," })).toThrow(/CORS_ORIGINS/);
+  });
+
+  test("DEFAULT_RPM and DEFAULT_TPM are unset unless given; DEFAULT_SERVICE_TIER is a tier", () => {
+    expect(loadConfig({})).toMatchObject({ DEFAULT_SERVICE_TIER: "default" });
+    expect(loadConfig({}).DEFAULT_RPM).toBeUndefined();
+    expect(loadConfig({ DEFAULT_RPM: "60", DEFAULT_TPM: "100000" })).toMatchObject({ DEFAULT_RPM: 60, DEFAULT_TPM: 100_000 });
+    expect(() => loadConfig({ DEFAULT_RPM: "0" })).toThrow(/DEFAULT_RPM/);
+    expect(() => loadConfig({ DEFAULT_SERVICE_TIER: "gold" })).toThrow(/DEFAULT_SERVICE_TIER/);
+  });
+
   test("MODEL_MAP takes JSON", () => {
     const config = loadConfig({ MODEL_MAP: '{"fast": "qwen.qwen3-coder-480b-a35b-v1:0"}' });
     expect(config.MODEL_MAP).toEqual({ fast: "qwen.qwen3-coder-480b-a35b-v1:0" });

@@ -144,6 +144,12 @@ export function renderRateLimitHeaders(admission: Admission): Record<string, str
   return headers;
 }
 
+/** Every header `renderRateLimitHeaders` may set (CORS exposes them to browser clients). */
+export const rateLimitHeaderNames: readonly string[] = [
+  ...(["requests", "tokens"] as const).flatMap((dimension) => ["limit", "remaining", "reset"].map((figure) => `anthropic-ratelimit-${dimension}-${figure}`)),
+  "retry-after",
+];
+
 /** Resets fall on a handful of distinct seconds at a time: each is formatted once. */
 const formattedSeconds = new Map<number, string>();
 

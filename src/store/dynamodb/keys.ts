@@ -241,7 +241,7 @@ function settingAttributes(settings: KeyChanges) {
   if (settings.rpm !== undefined) attributes.rpm = optNum(settings.rpm);
   if (settings.tpm !== undefined) attributes.tpm = optNum(settings.tpm);
   if (settings.monthly_budget_usd !== undefined) attributes.monthly_budget_usd = optNum(settings.monthly_budget_usd);
-  if (settings.service_tier !== undefined) attributes.service_tier = str(settings.service_tier);
+  if (settings.service_tier !== undefined) attributes.service_tier = optStr(settings.service_tier);
   if (settings.allowed_models !== undefined) attributes.allowed_models = strList(settings.allowed_models);
   if (settings.model_map !== undefined) attributes.model_map = strMap(settings.model_map);
   return attributes;
@@ -272,7 +272,7 @@ function fromItem(from: Item): ApiKey {
     rpm: readOptNum(from, "rpm"),
     tpm: readOptNum(from, "tpm"),
     monthly_budget_usd: readOptNum(from, "monthly_budget_usd"),
-    service_tier: serviceTierSchema.parse(readStr(from, "service_tier")),
+    service_tier: serviceTierSchema.nullable().parse(readOptStr(from, "service_tier")),
     allowed_models: readStrList(from, "allowed_models"),
     model_map: readStrMap(from, "model_map"),
     created_at: readStr(from, "created_at"),

@@ -88,4 +88,30 @@ export const migrations: readonly string[] = [
     updated_at  TEXT NOT NULL
   ) STRICT;
   `,
+  // A key's service_tier may be NULL: it then follows DEFAULT_SERVICE_TIER. SQLite cannot drop a NOT NULL
+  // in place, so the table is rebuilt; the keys keep the tier they had.
+  `
+  CREATE TABLE api_keys_next (
+    id                  TEXT PRIMARY KEY,
+    key_hash            TEXT NOT NULL UNIQUE,
+    key_prefix          TEXT NOT NULL,
+    name                TEXT NOT NULL,
+    owner               TEXT NOT NULL,
+    status              TEXT NOT NULL CHECK (status IN ('active', 'disabled', 'revoked')),
+    status_reason       TEXT,
+    expires_at          TEXT,
+    rpm                 INTEGER,
+    tpm                 INTEGER,
+    monthly_budget_usd  REAL,
+    service_tier        TEXT,
+    allowed_models      TEXT NOT NULL, -- JSON array of globs
+    model_map           TEXT NOT NULL, -- JSON object
+    created_at          TEXT NOT NULL,
+    last_used_at        TEXT
+  ) STRICT;
+  INSERT INTO api_keys_next SELECT * FROM api_keys;
+  DROP TABLE api_keys;
+  ALTER TABLE api_keys_next RENAME TO api_keys;
+  CREATE INDEX api_keys_by_creation ON api_keys (created_at, id);
+  `,
 ];
