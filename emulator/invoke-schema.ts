@@ -56,7 +56,7 @@ export const invokeBodySchema = z.looseObject({
   top_k: z.number().int().min(0).optional(),
   tools: z.array(z.looseObject({ name: z.string() })).optional(),
   tool_choice: z.looseObject({ type: z.string() }).optional(),
-  thinking: z.looseObject({ type: z.string(), budget_tokens: z.number().int().optional() }).optional(),
+  thinking: z.looseObject({ type: z.string(), budget_tokens: z.number().int().optional(), display: z.unknown().optional() }).optional(),
   output_config: z.looseObject({ effort: z.string().optional() }).optional(),
   context_management: z.looseObject({}).optional(),
   metadata: z.strictObject({ user_id: z.string().nullish() }).optional(),

@@ -124,6 +124,8 @@ export const customToolSchema = z.looseObject({
   description: z.string().optional(),
   input_schema: z.looseObject({ type: z.string().optional() }),
   input_examples: z.array(z.record(z.string(), z.unknown())).optional(),
+  /** Tool search: the tool stays out of the prompt until a search loads it (Claude Code 2.1.332 sends one). */
+  defer_loading: z.boolean().optional(),
   ...cacheable,
 });
 
@@ -143,10 +145,13 @@ export const toolChoiceSchema = z.discriminatedUnion("type", [
   z.looseObject({ type: z.literal("none") }),
 ]);
 
+/** `omitted` returns thinking blocks with empty text (the signature still carries them): a faster first text token. */
+const thinkingDisplay = { display: z.enum(["summarized", "omitted"]).optional() };
+
 export const thinkingSchema = z.discriminatedUnion("type", [
-  z.looseObject({ type: z.literal("enabled"), budget_tokens: z.number().int().min(1024) }),
+  z.looseObject({ type: z.literal("enabled"), budget_tokens: z.number().int().min(1024), ...thinkingDisplay }),
   z.looseObject({ type: z.literal("disabled") }),
-  z.looseObject({ type: z.literal("adaptive") }),
+  z.looseObject({ type: z.literal("adaptive"), ...thinkingDisplay }),
 ]);
 
 export const systemSchema = z.union([z.string(), z.array(textBlockSchema)]);
