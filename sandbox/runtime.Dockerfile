@@ -1,10 +1,11 @@
-# The image every docker-runtime sandbox runs (SANDBOX_IMAGE): python3, prlimit
-# (util-linux, in every Debian base) and the runner at /runner, read-only.
-# Production:  docker build -t abp-sandbox:latest sandbox/
-# Offline (tests, CI): `bun run sandbox:image` builds it FROM a base made by
-# debootstrap, which already has python3, so the install step is skipped.
-ARG BASE=debian:bookworm-slim
-FROM ${BASE}
+# The runtime image: what every docker-runtime sandbox runs (SANDBOX_IMAGE), not the service itself
+# (that is service.Dockerfile). python3, prlimit (util-linux, in every Debian base) and the runner at
+# /runner, read-only.
+# Production:  docker build -t abp-sandbox:latest -f sandbox/runtime.Dockerfile sandbox/
+# Offline (tests, CI): `bun run sandbox:image` builds it FROM a base made by debootstrap, which
+# already has python3, so the install step is skipped.
+ARG BASE_IMAGE=debian:bookworm-slim
+FROM ${BASE_IMAGE}
 RUN command -v python3 >/dev/null \
  || (apt-get update && apt-get install -y --no-install-recommends python3 && rm -rf /var/lib/apt/lists/*)
 COPY runner/*.py /runner/
