@@ -1,17 +1,40 @@
-# The proxy (and the sandbox service): Bun running the TypeScript sources directly (no build step needed).
-FROM oven/bun:1.4-slim AS deps
-WORKDIR /app
-COPY package.json bun.lock ./
-RUN bun install --frozen-lockfile --production
+# The proxy (the default target) and the Bedrock emulator (`--target emulator`, a dev tool for compose's
+# emulator profile). Bun runs the TypeScript sources directly: no build step for the proxy.
+# The sandbox service has its own image (sandbox/service.Dockerfile), and so has what its sandboxes run
+# (sandbox/runtime.Dockerfile). Offline, `bun run images` builds all of them from a local base.
+ARG BASE_IMAGE=oven/bun:1.4-slim
 
-FROM oven/bun:1.4-slim
+# The root package's production dependencies only: no dockerode (the sandbox workspace's), no dev tools.
+FROM ${BASE_IMAGE} AS deps
+WORKDIR /app
+COPY package.json bun.lock bunfig.toml ./
+COPY sandbox/package.json ./sandbox/
+RUN bun install --frozen-lockfile --production --filter anthropic-bedrock-proxy
+
+# The emulator reads the proxy's model and beta tables (src/bedrock/): bundling it keeps exactly what it
+# imports, whatever that becomes, and nothing else of src/.
+FROM deps AS emulator-bundle
+COPY lib ./lib
+COPY src ./src
+COPY emulator ./emulator
+RUN bun build emulator/main.ts --target=bun --outfile=/emulator.js
+
+FROM ${BASE_IMAGE} AS emulator
+WORKDIR /app
+COPY --from=emulator-bundle /emulator.js ./emulator.js
+USER bun
+EXPOSE 4010
+CMD ["bun", "emulator.js", "--port", "4010", "--host", "0.0.0.0"]
+
+FROM ${BASE_IMAGE} AS proxy
 WORKDIR /app
 ENV NODE_ENV=production PORT=8080
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json tsconfig.json ./
+COPY lib ./lib
 COPY src ./src
-# The sandbox service (compose profile "sandbox") runs from the same image; its runner lives in sandbox/Dockerfile's image.
-COPY sandbox/src ./sandbox/src
+# The SQLite store and the usage spool default to ./data: the unprivileged user must be able to write there.
+RUN mkdir -p data && chown bun:bun data
 USER bun
 EXPOSE 8080
 HEALTHCHECK --interval=15s --timeout=3s CMD bun -e "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/health').then(r=>process.exit(r.ok?0:1)).catch(()=>process.exit(1))"

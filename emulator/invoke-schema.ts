@@ -56,7 +56,7 @@ export const invokeBodySchema = z.looseObject({
   top_k: z.number().int().min(0).optional(),
   tools: z.array(z.looseObject({ name: z.string(), type: z.string().nullish(), strict: z.boolean().optional() })).optional(),
   tool_choice: z.looseObject({ type: z.string() }).optional(),
-  thinking: z.looseObject({ type: z.string(), budget_tokens: z.number().int().optional() }).optional(),
+  thinking: z.looseObject({ type: z.string(), budget_tokens: z.number().int().optional(), display: z.unknown().optional() }).optional(),
   output_config: z
     .looseObject({ effort: z.string().optional(), format: z.looseObject({ type: z.literal("json_schema"), schema: z.unknown() }).optional() })
     .optional(),

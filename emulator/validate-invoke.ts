@@ -17,6 +17,8 @@ import { anthropicConstraint, firstAnthropicIssueMessage } from "./validation-me
 
 const bedrockVersion = "bedrock-2023-05-31";
 const interleavedThinking = "interleaved-thinking-2025-05-14";
+const toolSearch = "tool-search-tool-2025-10-19";
+const thinkingDisplays = ["summarized", "omitted"];
 
 export function checkInvoke(modelId: string, body: unknown): Check<InvokeBody> {
   if (!isClaude(modelId)) return { ok: false, message: notThisModelsSchema(body) };
@@ -32,6 +34,7 @@ export function checkInvoke(modelId: string, body: unknown): Check<InvokeBody> {
     () => messagesViolation(request.messages),
     () => pairingViolation(request.messages),
     () => thinkingViolation(modelId, request),
+    () => deferredToolViolation(request),
     () => (request.output_config?.effort !== undefined && !profileFor(modelId).effort ? "output_config.effort: Extra inputs are not permitted" : null),
     () => outputFormatViolation(modelId, request.output_config?.format),
     () => toolsViolation(modelId, request.tools ?? []),
@@ -147,6 +150,9 @@ function thinkingViolation(modelId: string, request: InvokeBody): string | null 
   if (!tags.includes(thinking.type)) {
     return `thinking.type: Input tag '${thinking.type}' found using 'type' does not match any of the expected tags: ${tags.map((tag) => `'${tag}'`).join(", ")}`;
   }
+  if (thinking.display !== undefined && !thinkingDisplays.includes(String(thinking.display))) {
+    return `thinking.${thinking.type}.display: Input should be 'summarized' or 'omitted'`;
+  }
   if (thinking.type === "enabled") {
     const budgetMessage = budgetViolation(thinking.budget_tokens, request);
     if (budgetMessage !== null) return budgetMessage;
@@ -162,4 +168,11 @@ function budgetViolation(budget: number | undefined, request: InvokeBody): strin
   if (budget < 1024) return "thinking.enabled.budget_tokens: Input should be greater than or equal to 1024";
   const interleaved = Array.isArray(request.anthropic_beta) && request.anthropic_beta.includes(interleavedThinking);
   return budget >= request.max_tokens && !interleaved ? "`max_tokens` must be greater than `thinking.budget_tokens`." : null;
+}
+
+/** A deferred tool (tool search) is a field Anthropic knows only under Bedrock's tool-search beta. */
+function deferredToolViolation(request: InvokeBody): string | null {
+  const index = (request.tools ?? []).findIndex((tool) => tool["defer_loading"] !== undefined);
+  const betas = Array.isArray(request.anthropic_beta) ? request.anthropic_beta : [];
+  return index >= 0 && !betas.includes(toolSearch) ? `tools.${index}.custom.defer_loading: Extra inputs are not permitted` : null;
 }

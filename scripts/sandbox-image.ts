@@ -1,5 +1,5 @@
 /**
- * Builds the docker runtime's image (sandbox/Dockerfile) without any registry:
+ * Builds the docker runtime's image (sandbox/runtime.Dockerfile) without any registry:
  * its base is a minimal Debian with python3 made by debootstrap and `docker
  * import`ed once as BASE_IMAGE (reused while it exists); the image itself is
  * then a normal build FROM it, cached by the daemon, so a rebuild after a
@@ -7,7 +7,8 @@
  *
  *   bun run sandbox:image [tag]     (default abp-sandbox:latest)
  *
- * Tests call ensureSandboxImage() themselves. Needs root (debootstrap), the
+ * Tests call ensureSandboxImage() themselves; scripts/images.ts builds the
+ * services' images on the same Debian base. Needs root (debootstrap), the
  * debootstrap package, and a running dockerd.
  */
 import Docker from "dockerode";
@@ -19,15 +20,21 @@ import { Readable } from "node:stream";
 
 export const BASE_IMAGE = "abp-sandbox-base:bookworm";
 const SANDBOX_DIR = resolve(import.meta.dir, "../sandbox");
+const RUNTIME_DOCKERFILE = "runtime.Dockerfile";
 const DEBIAN_MIRROR = "http://deb.debian.org/debian";
 
 export async function ensureSandboxImage(tag: string, log: (line: string) => void = () => {}): Promise<void> {
   const docker = new Docker();
+  await ensureDebianBase(docker, log);
+  await buildFromSandboxDir(docker, tag, log);
+}
+
+/** The minimal Debian every offline build starts from, made once. */
+export async function ensureDebianBase(docker: Docker, log: (line: string) => void): Promise<void> {
   await docker.ping().catch((error: unknown) => {
     throw new Error(`the Docker daemon is not reachable (${String(error)}): apt-get install docker.io, then start dockerd`);
   });
   if (!(await imageExists(docker, BASE_IMAGE))) await importDebianBase(log);
-  await buildFromSandboxDir(docker, tag, log);
 }
 
 async function imageExists(docker: Docker, name: string): Promise<boolean> {
@@ -50,9 +57,9 @@ async function importDebianBase(log: (line: string) => void): Promise<void> {
 async function buildFromSandboxDir(docker: Docker, tag: string, log: (line: string) => void): Promise<void> {
   const runnerFiles = (await readdir(join(SANDBOX_DIR, "runner"))).filter((name) => name.endsWith(".py"));
   // The build context as a tar made by tar(1): dockerode's own packer (tar-fs) sends an empty one under Bun.
-  const context = Bun.spawnSync(["tar", "-C", SANDBOX_DIR, "-c", "Dockerfile", ...runnerFiles.map((name) => `runner/${name}`)]);
+  const context = Bun.spawnSync(["tar", "-C", SANDBOX_DIR, "-c", RUNTIME_DOCKERFILE, ...runnerFiles.map((name) => `runner/${name}`)]);
   if (!context.success) throw new Error(`tar of ${SANDBOX_DIR} failed: ${context.stderr.toString()}`);
-  const progress = await docker.buildImage(Readable.from([context.stdout]), { t: tag, buildargs: { BASE: BASE_IMAGE }, version: "1" });
+  const progress = await docker.buildImage(Readable.from([context.stdout]), { t: tag, dockerfile: RUNTIME_DOCKERFILE, buildargs: { BASE_IMAGE }, version: "1" });
   await new Promise<void>((done, fail) => {
     docker.modem.followProgress(
       progress,
@@ -68,10 +75,12 @@ async function buildFromSandboxDir(docker: Docker, tag: string, log: (line: stri
   });
 }
 
-async function run(argv: string[]): Promise<void> {
-  const child = Bun.spawn(argv, { stdout: "pipe", stderr: "pipe" });
+/** Runs a command to its end; its stdout, or an error with the tail of what it said. */
+export async function run(argv: string[], env?: Record<string, string>): Promise<string> {
+  const child = Bun.spawn(argv, { stdout: "pipe", stderr: "pipe", ...(env ? { env: { ...process.env, ...env } } : {}) });
   const [stdout, stderr, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
-  if (code !== 0) throw new Error(`${argv[0]} exited ${code}: ${(stderr || stdout).slice(-2000)}`);
+  if (code !== 0) throw new Error(`${argv.slice(0, 3).join(" ")} exited ${code}: ${(stderr || stdout).slice(-2000)}`);
+  return stdout;
 }
 
 if (import.meta.main) {

@@ -12,7 +12,7 @@ export const sandboxConfigSchema = z.object({
   SANDBOX_HOST: z.string().min(1).default("127.0.0.1"),
   SANDBOX_TOKEN: z.string({ error: "is required" }).min(1, "is required"),
   SANDBOX_RUNTIME: z.enum(["bwrap", "docker"]).default("bwrap"),
-  /** The docker runtime's image: python3, prlimit and the runner at /runner (sandbox/Dockerfile). */
+  /** The docker runtime's image: python3, prlimit and the runner at /runner (sandbox/runtime.Dockerfile). */
   SANDBOX_IMAGE: z.string().min(1).default("abp-sandbox:latest"),
   /** Docker label value marking this service's containers, found and removed after a crash; one per service on a daemon. */
   SANDBOX_SCOPE: z.string().regex(/^[\w.-]{1,64}$/, "letters, digits, _ . - only").default("sandbox-service"),

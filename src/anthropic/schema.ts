@@ -126,6 +126,8 @@ export const customToolSchema = z.looseObject({
   input_examples: z.array(z.record(z.string(), z.unknown())).optional(),
   /** Structured outputs: the model's input for this tool must follow its schema. */
   strict: z.boolean().optional(),
+  /** Tool search: the tool stays out of the prompt until a search loads it (Claude Code 2.1.332 sends one). */
+  defer_loading: z.boolean().optional(),
   ...cacheable,
 });
 
@@ -145,10 +147,13 @@ export const toolChoiceSchema = z.discriminatedUnion("type", [
   z.looseObject({ type: z.literal("none") }),
 ]);
 
+/** `omitted` returns thinking blocks with empty text (the signature still carries them): a faster first text token. */
+const thinkingDisplay = { display: z.enum(["summarized", "omitted"]).optional() };
+
 export const thinkingSchema = z.discriminatedUnion("type", [
-  z.looseObject({ type: z.literal("enabled"), budget_tokens: z.number().int().min(1024) }),
+  z.looseObject({ type: z.literal("enabled"), budget_tokens: z.number().int().min(1024), ...thinkingDisplay }),
   z.looseObject({ type: z.literal("disabled") }),
-  z.looseObject({ type: z.literal("adaptive") }),
+  z.looseObject({ type: z.literal("adaptive"), ...thinkingDisplay }),
 ]);
 
 /** Structured outputs: the answer's text is JSON following `schema`. */

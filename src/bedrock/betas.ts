@@ -10,6 +10,11 @@ import { ownEntry } from "../own-entry.ts";
  * its per-feature pages (tool use with input examples, tool search, context management, effort, 1M context),
  * and the behaviour public gateways record when Bedrock answers "invalid beta flag" for a model.
  * A model we cannot place gets the Bedrock-wide documented set.
+ *
+ * Betas outside the list are dropped. Those Claude Code sends (`claude-code-*`, `thinking-token-count-*`,
+ * `prompt-caching-scope-*`, and from 2.1.332 `per-turn-control-*` and `mid-conversation-tool-changes-*`) are
+ * Anthropic's own: each request already carries its whole tool list and settings, and `mid-conversation-system-*`
+ * messages are folded by prepare.ts, so Bedrock needs none of them.
  */
 
 const documented = [

@@ -165,7 +165,8 @@ function fitThinking(request: MessagesRequest, maxTokens: number, model: Resolve
     return undefined;
   }
   if (thinking.type === "adaptive") log.debug("adaptive thinking given a budget", { model: model.modelId, budget });
-  return { type: "enabled", budget_tokens: budget };
+  // What the client asked to see of the thinking holds on a budget too.
+  return thinking.display === undefined ? { type: "enabled", budget_tokens: budget } : { type: "enabled", budget_tokens: budget, display: thinking.display };
 }
 
 /** The budget that stands in for adaptive thinking, by `output_config.effort`. */

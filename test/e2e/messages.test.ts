@@ -369,4 +369,49 @@ describe("the Claude Code request shapes", () => {
     expect(sent?.body.max_tokens).toBe(128000);
     expect(sent?.body.metadata).toBeUndefined();
   });
+
+  const claudeCode332 = {
+    "anthropic-beta":
+      "claude-code-20250219,interleaved-thinking-2025-05-14,context-management-2025-06-27,per-turn-control-2026-07-01,mid-conversation-tool-changes-2026-07-01,thinking-token-count-2026-05-13,advanced-tool-use-2025-11-20,effort-2025-11-24",
+  };
+  const placeholder = { name: "DeferredToolPlaceholder", description: "never call this tool", input_schema: { type: "object", properties: {} }, defer_loading: true };
+  const post = (body: Record<string, unknown>) =>
+    fetch(`${stack.proxyUrl}/v1/messages?beta=true`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "anthropic-version": "2023-06-01", ...claudeCode332 },
+      body: JSON.stringify({ model: "claude-opus-5-5", max_tokens: 128000, messages: [{ role: "user", content: "say hi" }], ...body }),
+    });
+
+  test("Claude Code 2.1.332's shape: claude-opus-5-5, adaptive thinking with display, a deferred tool, its new betas, a trailing system message", async () => {
+    const response = await post({
+      thinking: { type: "adaptive", display: "omitted" },
+      output_config: { effort: "medium" },
+      tools: [{ name: "Bash", input_schema: { type: "object" } }, placeholder],
+      messages: [
+        { role: "user", content: "say hi" },
+        { role: "system", content: "# Environment" },
+      ],
+    });
+    expect(response.status).toBe(200);
+    const sent = (await stack.requests()).at(-1);
+    expect(sent?.modelId).toBe("global.anthropic.claude-opus-4-6-v1");
+    expect(sent?.body.thinking).toEqual({ type: "adaptive", display: "omitted" });
+    expect(sent?.body.max_tokens).toBe(128000);
+    expect((sent?.body.tools as Record<string, unknown>[])[1]).toEqual(placeholder);
+    expect(sent?.body.anthropic_beta).toEqual(["interleaved-thinking-2025-05-14", "context-management-2025-06-27", "tool-examples-2025-10-29", "tool-search-tool-2025-10-19", "effort-2025-11-24"]);
+    expect(sent?.body.messages).toEqual([{ role: "user", content: [{ type: "text", text: "say hi" }, { type: "text", text: "<system>\n# Environment\n</system>" }] }]);
+  });
+
+  test("a `display` or `defer_loading` that is not Anthropic's is the client's 400 naming the field", async () => {
+    for (const [body, field] of [
+      [{ thinking: { type: "adaptive", display: "loud" } }, "thinking.display"],
+      [{ tools: [{ ...placeholder, defer_loading: "yes" }] }, "tools.0.defer_loading"],
+    ] as const) {
+      const response = await post(body);
+      expect(response.status).toBe(400);
+      const error = (await response.json()) as { type: string; error: { type: string; message: string } };
+      expect(error.error.type).toBe("invalid_request_error");
+      expect(error.error.message).toContain(field);
+    }
+  });
 });

@@ -121,6 +121,16 @@ describe("thinking and effort", () => {
   test("with interleaved thinking the budget may exceed max_tokens", () => {
     accepts({ max_tokens: 2000, anthropic_beta: ["interleaved-thinking-2025-05-14"], thinking: { type: "enabled", budget_tokens: 4000 } });
   });
+  test("thinking's display is summarized or omitted, on both forms", () => {
+    accepts({ thinking: { type: "adaptive", display: "omitted" } }, opus46);
+    accepts({ max_tokens: 2000, thinking: { type: "enabled", budget_tokens: 1024, display: "summarized" } });
+    rejects({ thinking: { type: "adaptive", display: "loud" } }, "thinking.adaptive.display: Input should be 'summarized' or 'omitted'", opus46);
+  });
+  test("a deferred tool needs the tool-search beta", () => {
+    const tools = [{ name: "a", input_schema: { type: "object" } }, { name: "b", input_schema: { type: "object" }, defer_loading: true }];
+    rejects({ tools }, "tools.1.custom.defer_loading: Extra inputs are not permitted", opus46);
+    accepts({ tools, anthropic_beta: ["tool-search-tool-2025-10-19"] }, opus46);
+  });
   test("thinking takes no temperature other than 1", () => {
     rejects({ max_tokens: 2000, temperature: 0.5, thinking: { type: "enabled", budget_tokens: 1024 } }, "`temperature` may only be set to 1");
   });

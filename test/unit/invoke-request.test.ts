@@ -64,13 +64,16 @@ describe("the InvokeModel body", () => {
   for (const path of sharedFixtureFiles("claude-code", ".request.json").concat(sharedFixtureFiles("claude-code", "-request.json"))) {
     const captured = readJson<CapturedRequest & { url?: string }>(path);
     const raw = typeof captured.body === "string" ? (JSON.parse(captured.body) as unknown) : captured.body;
-    for (const model of targets) {
+    const request = messagesRequestSchema.parse(raw);
+    // The model the capture names (claude-opus-5-5 from 2.1.332 goes to the Opus default) and the table's others.
+    for (const model of new Set([request.model, ...targets])) {
       test(`golden: ${basename(path)} on ${model} passes Bedrock's InvokeModel rules`, () => {
-        const request = messagesRequestSchema.parse(raw);
         const { body, modelId } = invokeBody(request, model, parseBetaHeader(captured.headers["anthropic-beta"]));
         const verdict = checkInvoke(modelId, body);
         expect(verdict.ok ? "ok" : verdict.message).toBe("ok");
         expect(JSON.stringify(body.messages)).not.toContain('"role":"system"');
+        const display = request.thinking?.type === "disabled" ? undefined : request.thinking?.display;
+        if (body.thinking !== undefined) expect((body.thinking as { display?: string }).display).toBe(display);
       });
     }
   }

@@ -21,6 +21,8 @@ describe("model resolution", () => {
 
   test("a Claude name newer than the table goes to its family's default", () => {
     expect(resolver.resolve("claude-opus-4-8").modelId).toBe(defaults.opus);
+    // Claude Code 2.1.332's default model.
+    expect(resolver.resolve("claude-opus-5-5").modelId).toBe(defaults.opus);
     expect(resolver.resolve("claude-sonnet-5-20270101").modelId).toBe(defaults.sonnet);
     expect(resolver.resolve("claude-haiku-4-9").modelId).toBe(defaults.haiku);
   });

@@ -54,6 +54,16 @@ describe("preparing a request for its model", () => {
     expect(prepared.request.thinking).toEqual({ type: "enabled", budget_tokens: 31999 });
   });
 
+  test("`display` survives when adaptive thinking becomes a budget, and when a budget is clamped", () => {
+    // Claude Code 2.1.332 sends `display: "omitted"` on every request: the client asked for empty thinking text.
+    const adaptive = prepareRequest(request({ max_tokens: 64000, thinking: { type: "adaptive", display: "omitted" } }), resolver.resolve("claude-sonnet-4-5"), [], log);
+    expect(adaptive.request.thinking).toEqual({ type: "enabled", budget_tokens: 16000, display: "omitted" });
+    const budget = prepareRequest(request({ max_tokens: 64000, thinking: { type: "enabled", budget_tokens: 40000, display: "omitted" } }), resolver.resolve("claude-opus-4-1"), [], log);
+    expect(budget.request.thinking).toEqual({ type: "enabled", budget_tokens: 31999, display: "omitted" });
+    const kept = prepareRequest(request({ max_tokens: 64000, thinking: { type: "adaptive", display: "summarized" } }), resolver.resolve("claude-opus-5-5"), [], log);
+    expect(kept.request.thinking).toEqual({ type: "adaptive", display: "summarized" });
+  });
+
   test("thinking without room for the minimum budget is dropped", () => {
     const prepared = prepareRequest(request({ max_tokens: 1000, thinking: { type: "adaptive" } }), resolver.resolve("claude-sonnet-4-5"), [], log);
     expect(prepared.request.thinking).toBeUndefined();

@@ -28,6 +28,9 @@ import { decodeExit } from "./exit-status.ts";
 import { type RuntimeExit, type RuntimeLimits, type RuntimeProcess, type RuntimeSpec, SANDBOX_ENVIRONMENT, type SandboxRuntime } from "./types.ts";
 import { UidPool } from "./uid-pool.ts";
 
+/** Enough for check()'s probe, which runs `true`. */
+const PROBE_LIMITS: RuntimeLimits = { memoryMb: 64, cpus: 1, cpuSeconds: 5, pids: 4, fileSizeMb: 1, workDirMb: 1 };
+
 /** The runner's files in this repo, bound read-only at /runner. */
 export const RUNNER_SOURCE_DIR = resolve(import.meta.dir, "../../runner");
 
@@ -52,8 +55,21 @@ export class BwrapRuntime implements SandboxRuntime {
     this.runnerDir = options.runnerDir ?? RUNNER_SOURCE_DIR;
   }
 
+  /**
+   * The binaries are there and bwrap can make a sandbox here. In a container with Docker's default
+   * security options it cannot (no namespaces for an unprivileged process, no fresh /proc): refused at
+   * start-up, saying what the container needs, rather than every session failing later.
+   */
   async check(): Promise<void> {
     this.assertInstalled();
+    const probe = await this.start({ id: "check", command: ["/usr/bin/true"], limits: PROBE_LIMITS });
+    probe.stdin.end();
+    const [stderr, exit] = await Promise.all([new Response(probe.stderr).text(), probe.exited, new Response(probe.stdout).text()]);
+    if (exit.code === 0) return;
+    throw new Error(
+      `bwrap cannot make a sandbox here (${stderr.trim() || `exit ${exit.code ?? exit.signal}`}). In a container, run the service with ` +
+        "--security-opt seccomp=unconfined --security-opt systempaths=unconfined (and apparmor=unconfined where AppArmor confines containers), or use SANDBOX_RUNTIME=docker",
+    );
   }
 
   async start(spec: RuntimeSpec): Promise<RuntimeProcess> {

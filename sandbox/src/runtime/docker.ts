@@ -12,7 +12,7 @@ import { looksOutOfMemory, StderrTail } from "./oom-detector.ts";
 import type { RuntimeExit, RuntimeProcess, RuntimeSpec, RuntimeStdin, SandboxRuntime } from "./types.ts";
 
 export interface DockerRuntimeOptions {
-  /** Image holding python3, prlimit and the runner at /runner (sandbox/Dockerfile). */
+  /** Image holding python3, prlimit and the runner at /runner (sandbox/runtime.Dockerfile). */
   image: string;
   /** Label value marking this service's containers; services sharing a daemon need different scopes. */
   scope?: string;

@@ -17,6 +17,14 @@ describe("bwrap prerequisites", () => {
     expect(runtime.check()).rejects.toThrow("apt-get install bubblewrap");
     expect(runtime.start({ id: "x", command: ["true"], limits: TEST_LIMITS })).rejects.toThrow("apt-get install bubblewrap");
   });
+
+  test("check() refuses a bwrap that cannot make a sandbox, in bwrap's words and saying what a container needs", async () => {
+    const runtime = new BwrapRuntime({ runnerDir: "/nonexistent/runner" });
+    const failure = runtime.check();
+    await expect(failure).rejects.toThrow("Can't find source path /nonexistent/runner");
+    await expect(failure).rejects.toThrow("--security-opt seccomp=unconfined --security-opt systempaths=unconfined");
+    await new BwrapRuntime().check();
+  });
 });
 
 describe("bwrap host identity", () => {

@@ -11,7 +11,7 @@ import { processesOwnedBy } from "../../../sandbox/src/runtime/host-processes.ts
 import type { SandboxRuntime } from "../../../sandbox/src/runtime/types.ts";
 import { ensureSandboxImage } from "../../../scripts/sandbox-image.ts";
 
-/** Built by scripts/sandbox-image.ts from sandbox/Dockerfile; tests never touch abp-sandbox:latest. */
+/** Built by scripts/sandbox-image.ts from sandbox/runtime.Dockerfile; tests never touch abp-sandbox:latest. */
 export const TEST_IMAGE = "abp-sandbox:test";
 
 export type RuntimeKind = SandboxRuntime["kind"];
