@@ -2,7 +2,7 @@ import { ApiError } from "../anthropic/errors.ts";
 import type { Usage } from "../anthropic/messages.ts";
 import type { CountTokensRequest } from "../anthropic/schema.ts";
 import type { Logger } from "../../lib/log.ts";
-import type { ServiceTier } from "../store/types.ts";
+import type { ServiceTier } from "./service-tier.ts";
 import { fromBedrockError } from "./errors.ts";
 import type { ResolvedModel } from "./models.ts";
 import type { PreparedRequest } from "./prepare.ts";

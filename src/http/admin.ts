@@ -2,21 +2,11 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { ApiError, invalidRequest } from "../anthropic/errors.ts";
 import type { KeyService, KeyWithSecret } from "../gateway/keys/service.ts";
-import {
-  type ApiKey,
-  apiKeySchema,
-  bucketSchema,
-  keyPatchSchema,
-  keyStatusSchema,
-  modelAliasSchema,
-  modelPriceSchema,
-  newApiKeySchema,
-  rollupQuerySchema,
-  type Store,
-  StoreConflictError,
-  type UsageRollup,
-  usageRecordSchema,
-} from "../store/types.ts";
+import { type ApiKey, apiKeySchema, keyPatchSchema, keyStatusSchema, newApiKeySchema, StoreConflictError } from "../gateway/keys/api-key.ts";
+import { bucketSchema, rollupQuerySchema, usageRecordSchema, type UsageRollup } from "../gateway/usage/usage-record.ts";
+import { modelAliasSchema } from "../gateway/model-alias.ts";
+import { modelPriceSchema } from "../gateway/pricing/model-price.ts";
+import type { Store } from "../gateway/store.ts";
 import type { AppEnv } from "./env.ts";
 import { masterKeyOnly } from "./middleware/master-key.ts";
 import { describeIssues } from "../../lib/zod-issues.ts";
