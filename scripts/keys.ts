@@ -12,7 +12,7 @@ import {
   revokedMessage,
   usageQuerySchema,
   usageView,
-} from "../src/http/admin.ts";
+} from "../src/gateway/admin-views.ts";
 import { describeIssues } from "../lib/zod-issues.ts";
 import { createStore } from "../src/store/create-store.ts";
 import { storeOptionsFrom } from "../src/store/options.ts";
