@@ -1,20 +1,14 @@
 import { ApiError } from "../anthropic/errors.ts";
 import type { ResolvedModel } from "../bedrock/models.ts";
 import type { PreparedRequest } from "../bedrock/prepare.ts";
-import type { Logger } from "../../lib/log.ts";
 import type { ApiKey } from "./keys/api-key.ts";
 import type { Store } from "./store.ts";
-import type { UsageRecordInput } from "./usage/usage-record.ts";
-import type { Budgets } from "./budget/budgets.ts";
 import { modelAllowed } from "./keys/allowed-models.ts";
 import { sameSecret } from "../../lib/credentials.ts";
 import type { KeyCache } from "./keys/key-cache.ts";
 import { hashKey } from "./keys/secret.ts";
-import type { PriceBook } from "./pricing/price-book.ts";
-import type { Admission, RateLimiter } from "./rate-limit/types.ts";
-import type { StoreOutage } from "./store-outage.ts";
-import { Ticket } from "./ticket.ts";
-import type { BatchWriter } from "./usage/batch-writer.ts";
+import type { Admission } from "./rate-limit/types.ts";
+import { Ticket, type TicketParts } from "./ticket.ts";
 
 /**
  * Who is calling and what they may spend: authentication by issued key (or the operator's master
@@ -24,19 +18,13 @@ import type { BatchWriter } from "./usage/batch-writer.ts";
 
 export type Principal = { kind: "operator" } | { kind: "anonymous" } | { kind: "key"; key: ApiKey };
 
-export interface GatewayOptions {
+/** The ticket's parts, and what authentication needs besides. */
+export interface GatewayOptions extends TicketParts {
   store: Store;
   keys: KeyCache;
-  limiter: RateLimiter;
-  usage: BatchWriter<UsageRecordInput>;
-  prices: PriceBook;
-  budgets: Budgets;
-  outage: StoreOutage;
   masterKey: string | undefined;
   /** `open`: requests without an issued key pass as anonymous (development); `keys`: they are refused. */
   authMode: "keys" | "open";
-  now: () => Date;
-  log: Logger;
 }
 
 /** How long a key's `last_used_at` may lag: a store write per request would cost more than it tells. */
