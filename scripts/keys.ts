@@ -3,11 +3,21 @@ import { z } from "zod";
 import { configSchema } from "../src/config.ts";
 import type { KeyWithSecret } from "../src/gateway/keys/service.ts";
 import { KeyService } from "../src/gateway/keys/service.ts";
-import { type CreateKeyBody, createKeyBodySchema, issuedKeyView, type KeyView, keyView, revokedMessage, usageQuerySchema, usageView } from "../src/http/admin.ts";
+import {
+  type CreateKeyBody,
+  createKeyBodySchema,
+  issuedKeyView,
+  type KeyView,
+  keyView,
+  revokedMessage,
+  usageQuerySchema,
+  usageView,
+} from "../src/gateway/admin-views.ts";
 import { describeIssues } from "../lib/zod-issues.ts";
 import { createStore } from "../src/store/create-store.ts";
 import { storeOptionsFrom } from "../src/store/options.ts";
-import { type ApiKey, type KeyPatch, type Store, StoreConflictError } from "../src/store/types.ts";
+import { type ApiKey, type KeyPatch, StoreConflictError } from "../src/gateway/keys/api-key.ts";
+import type { Store } from "../src/gateway/store.ts";
 
 /**
  * `bun run keys -- <command>`: the operator's key tool, straight on the configured store (no proxy

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { parseAllowHosts } from "./bedrock/images/allow-hosts.ts";
 import { ConfigError, parseEnvironment } from "../lib/environment.ts";
 import { modelIdSchema as modelId } from "./bedrock/model-id.ts";
-import { serviceTierSchema } from "./store/types.ts";
+import { serviceTierSchema } from "./bedrock/service-tier.ts";
 
 /**
  * The proxy's whole configuration, read from the environment once at start-up.

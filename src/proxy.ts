@@ -23,7 +23,8 @@ import type { Logger } from "../lib/log.ts";
 import { createStore } from "./store/create-store.ts";
 import { storeOptionsFrom } from "./store/options.ts";
 import { pricingSeed } from "./store/pricing-seed.ts";
-import { type Store, type UsageRecordInput, usageRecordSchema } from "./store/types.ts";
+import type { Store } from "./gateway/store.ts";
+import { type UsageRecordInput, usageRecordSchema } from "./gateway/usage/usage-record.ts";
 
 export interface ProxyOptions {
   /** The gateway's clock (budget months, usage times); tests inject one. */

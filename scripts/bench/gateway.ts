@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { KeyService } from "../../src/gateway/keys/service.ts";
 import { createStore } from "../../src/store/create-store.ts";
-import type { Store } from "../../src/store/types.ts";
+import type { Store } from "../../src/gateway/store.ts";
 import { startDynamoDbLocal } from "../../test/support/dynamodb-local.ts";
 import { startRedisServer } from "../../test/support/redis-server.ts";
 import { resetEmulator } from "./emulator-control.ts";

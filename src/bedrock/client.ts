@@ -5,7 +5,7 @@ import type { BuildMiddleware } from "@smithy/types";
 import { invalidRequest } from "../anthropic/errors.ts";
 import type { Config } from "../config.ts";
 import packageJson from "../../package.json" with { type: "json" };
-import { BunFetchHandler } from "./fetch-handler.ts";
+import { BunFetchHandler } from "../aws/fetch-handler.ts";
 import { isDotSegment } from "./model-id.ts";
 
 /**

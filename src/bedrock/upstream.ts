@@ -1,7 +1,7 @@
 import { ApiError } from "../anthropic/errors.ts";
 import type { Usage } from "../anthropic/messages.ts";
 import type { Logger } from "../../lib/log.ts";
-import type { ServiceTier } from "../store/types.ts";
+import type { ServiceTier } from "./service-tier.ts";
 import { fromBedrockError } from "./errors.ts";
 import type { PreparedRequest } from "./prepare.ts";
 import { type RetryPolicy, withRetry } from "./retry.ts";

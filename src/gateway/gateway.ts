@@ -1,17 +1,15 @@
 import { ApiError } from "../anthropic/errors.ts";
-import type { Usage } from "../anthropic/messages.ts";
 import type { ResolvedModel } from "../bedrock/models.ts";
-import type { Logger } from "../../lib/log.ts";
-import { type ApiKey, type ServiceTier, type Store, type UsageRecordInput, usageRecordSchema } from "../store/types.ts";
-import type { BudgetHold, Budgets } from "./budget/budgets.ts";
+import type { PreparedRequest } from "../bedrock/prepare.ts";
+import type { ServiceTier } from "../bedrock/service-tier.ts";
+import type { ApiKey } from "./keys/api-key.ts";
+import type { Store } from "./store.ts";
 import { modelAllowed } from "./keys/allowed-models.ts";
 import { sameSecret } from "../../lib/credentials.ts";
 import type { KeyCache } from "./keys/key-cache.ts";
 import { hashKey } from "./keys/secret.ts";
-import type { PriceBook } from "./pricing/price-book.ts";
-import { type Admission, type RateLimiter, type RateLimits, renderRateLimitHeaders } from "./rate-limit/types.ts";
-import type { StoreOutage } from "./store-outage.ts";
-import type { BatchWriter } from "./usage/batch-writer.ts";
+import type { Admission, RateLimits } from "./rate-limit/types.ts";
+import { Ticket, type TicketParts } from "./ticket.ts";
 
 /**
  * Who is calling and what they may spend: authentication by issued key (or the operator's master
@@ -21,21 +19,15 @@ import type { BatchWriter } from "./usage/batch-writer.ts";
 
 export type Principal = { kind: "operator" } | { kind: "anonymous" } | { kind: "key"; key: ApiKey };
 
-export interface GatewayOptions {
+/** The ticket's parts, and what authentication needs besides. */
+export interface GatewayOptions extends TicketParts {
   store: Store;
   keys: KeyCache;
-  limiter: RateLimiter;
-  usage: BatchWriter<UsageRecordInput>;
-  prices: PriceBook;
-  budgets: Budgets;
-  outage: StoreOutage;
   masterKey: string | undefined;
   /** `open`: requests without any key pass as anonymous (development); `keys`: they are refused. An unknown key is refused in both. */
   authMode: "keys" | "open";
   /** What a key without its own limits and tier gets (DEFAULT_RPM, DEFAULT_TPM, DEFAULT_SERVICE_TIER); the tier serves anonymous and operator requests too. */
   defaults: { limits: RateLimits; tier: ServiceTier };
-  now: () => Date;
-  log: Logger;
 }
 
 /** How long a key's `last_used_at` may lag: a store write per request would cost more than it tells. */
@@ -70,25 +62,27 @@ export class Gateway {
   }
 
   /**
-   * Holds the request's worst-case cost against a budgeted key's budget, then reserves its tokens
-   * (input estimate + `max_tokens`) with the rate limiter; refused → 429 with retry-after and the
-   * limit headers. What was held is given back when the request is refused.
+   * Admits a prepared request: holds its worst-case cost against a budgeted key's budget, then
+   * reserves its tokens (input estimate + `max_tokens`) with the rate limiter; refused → 429 with
+   * retry-after and the limit headers. What was held is given back when the request is refused.
    */
-  async admit(principal: Principal, model: ResolvedModel, reserve: TokenReservation, requestId: string): Promise<Ticket> {
+  async admit(principal: Principal, prepared: PreparedRequest, requestId: string): Promise<Ticket> {
+    const { model, estimatedInputTokens: inputTokens } = prepared;
+    const maxTokens = prepared.request.max_tokens;
     const key = principal.kind === "key" ? principal.key : undefined;
     const { defaults } = this.options;
     const tier = key?.service_tier ?? defaults.tier;
     const budgeted = key !== undefined && key.monthly_budget_usd !== null;
-    const worstUsd = budgeted ? await this.options.prices.worstCase(model.modelId, reserve.inputTokens, reserve.maxTokens, tier) : 0;
+    const worstUsd = budgeted ? await this.options.prices.worstCase(model.modelId, inputTokens, maxTokens, tier) : 0;
     const hold = key && this.options.budgets.hold(key, worstUsd);
     try {
       const limits = { rpm: key?.rpm ?? defaults.limits.rpm, tpm: key?.tpm ?? defaults.limits.tpm };
-      const tokens = reserve.inputTokens + reserve.maxTokens;
-      const admission = key && (limits.rpm || limits.tpm) ? await this.options.limiter.admit(key.id, limits, tokens) : undefined;
+      const admission = key && (limits.rpm || limits.tpm) ? await this.options.limiter.admit(key.id, limits, inputTokens + maxTokens) : undefined;
       if (admission && !admission.admitted) {
         throw new RateLimitError(`This API key's ${admission.limitedBy} per minute limit is exceeded; retry in ${admission.retryAfterSeconds} s`, admission);
       }
-      return new Ticket(this.options, { principal, model, requestId, admission, hold, tier });
+      const keyId = key?.id ?? principal.kind;
+      return new Ticket(this.options, { keyId, model, requestId, admission, hold, tier });
     } catch (error) {
       if (hold) this.options.budgets.settle(hold, 0);
       throw error;
@@ -120,113 +114,5 @@ export class RateLimitError extends ApiError {
     readonly admission: Admission,
   ) {
     super("rate_limit_error", message, { retryAfterSeconds: admission.admitted ? undefined : admission.retryAfterSeconds });
-  }
-}
-
-/** The tokens a request may use: its input estimate and its `max_tokens`. */
-export interface TokenReservation {
-  inputTokens: number;
-  maxTokens: number;
-}
-
-export interface Outcome {
-  usage: Usage;
-  status: number;
-  errorType: string | null;
-  /** The tier that served the request (the key's, or `default` after a fallback). */
-  servedTier: ServiceTier;
-}
-
-/** One admitted request: its limit headers now, its usage, cost and spend when it ends. */
-export class Ticket {
-  readonly tier: ServiceTier;
-  private readonly started = performance.now();
-  private firstTokenMs: number | null = null;
-  private finished = false;
-
-  constructor(
-    private readonly options: GatewayOptions,
-    private readonly request: {
-      principal: Principal;
-      model: ResolvedModel;
-      requestId: string;
-      admission: Admission | undefined;
-      hold: BudgetHold | undefined;
-      tier: ServiceTier;
-    },
-  ) {
-    this.tier = request.tier;
-  }
-
-  headers(): Record<string, string> {
-    return this.request.admission ? renderRateLimitHeaders(this.request.admission) : {};
-  }
-
-  markFirstToken(): void {
-    this.firstTokenMs ??= performance.now() - this.started;
-  }
-
-  /**
-   * Settles the reservations and records usage and cost; the store adds the cost to the key's month
-   * spend with the record. Only what the next request depends on is awaited: a budgeted key's costly
-   * record, so the request after the one that crosses the budget is refused on every replica. The
-   * refund of unused tokens and every other record (through the batch writer) may land a moment later.
-   */
-  async finish(outcome: Outcome): Promise<void> {
-    if (this.finished) return;
-    this.finished = true;
-    const { admission, hold, model } = this.request;
-    const used = outcome.usage.input_tokens + outcome.usage.cache_creation_input_tokens + outcome.usage.output_tokens;
-    if (admission?.admitted) this.options.limiter.settle(admission.reservation, used).catch((error: unknown) => this.options.log.warn("could not settle tokens", { error }));
-    let cost = 0;
-    try {
-      cost = await this.options.prices.cost(model.modelId, outcome.usage, outcome.servedTier);
-      await this.record(outcome, cost);
-    } finally {
-      // After the record: its cost counts in the spend before the hold that stood for it goes.
-      if (hold) this.options.budgets.settle(hold, cost);
-    }
-  }
-
-  private async record(outcome: Outcome, cost: number): Promise<void> {
-    const { principal, model, requestId } = this.request;
-    const keyId = principal.kind === "key" ? principal.key.id : principal.kind;
-    const record: UsageRecordInput = {
-      request_id: requestId,
-      key_id: keyId,
-      created_at: this.options.now().toISOString(),
-      requested_model: model.requested,
-      resolved_model: model.modelId,
-      input_tokens: outcome.usage.input_tokens,
-      output_tokens: outcome.usage.output_tokens,
-      cache_read_input_tokens: outcome.usage.cache_read_input_tokens,
-      cache_creation_input_tokens: outcome.usage.cache_creation_input_tokens,
-      service_tier: outcome.servedTier,
-      time_to_first_token_ms: this.firstTokenMs,
-      latency_ms: performance.now() - this.started,
-      status: outcome.status,
-      error_type: outcome.errorType,
-      cost_usd: cost,
-    };
-    // One record the store refuses would hold up every batch behind it: check it here, once.
-    const checked = usageRecordSchema.safeParse(record);
-    if (!checked.success) {
-      this.options.log.error("usage record not storable; dropped", { request_id: requestId, issues: checked.error.issues });
-      return;
-    }
-    // A record without cost adds no spend, so the budget check does not wait for it.
-    if (principal.kind === "key" && principal.key.monthly_budget_usd !== null && cost > 0) await this.writeNow(record);
-    else this.options.usage.push(record);
-  }
-
-  /**
-   * Writes one record past the batch writer, for the budget check that reads its spend. A failure,
-   * or a store known to be out, leaves it to the batch writer, which retries until it lands (once:
-   * the write is idempotent by request id); the outage itself is logged once, by StoreOutage.
-   */
-  private async writeNow(record: UsageRecordInput): Promise<void> {
-    const { outage, store, usage } = this.options;
-    if (!outage.mayCall()) return usage.push(record);
-    await outage.watch(store.writeUsage([record])).catch(() => usage.push(record));
   }
 }

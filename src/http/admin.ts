@@ -1,22 +1,13 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { ApiError, invalidRequest } from "../anthropic/errors.ts";
-import type { KeyService, KeyWithSecret } from "../gateway/keys/service.ts";
-import {
-  type ApiKey,
-  apiKeySchema,
-  bucketSchema,
-  keyPatchSchema,
-  keyStatusSchema,
-  modelAliasSchema,
-  modelPriceSchema,
-  newApiKeySchema,
-  rollupQuerySchema,
-  type Store,
-  StoreConflictError,
-  type UsageRollup,
-  usageRecordSchema,
-} from "../store/types.ts";
+import { createKeyBodySchema, issuedKeyView, keyView, revokedMessage, usageQuerySchema, usageView } from "../gateway/admin-views.ts";
+import type { KeyService } from "../gateway/keys/service.ts";
+import { apiKeySchema, keyPatchSchema, keyStatusSchema, StoreConflictError } from "../gateway/keys/api-key.ts";
+import { usageRecordSchema } from "../gateway/usage/usage-record.ts";
+import { modelAliasSchema } from "../gateway/model-alias.ts";
+import { modelPriceSchema } from "../gateway/pricing/model-price.ts";
+import type { Store } from "../gateway/store.ts";
 import type { AppEnv } from "./env.ts";
 import { masterKeyOnly } from "./middleware/master-key.ts";
 import { describeIssues } from "../../lib/zod-issues.ts";
@@ -36,25 +27,9 @@ export interface AdminOptions {
   onPricesChanged(): void;
 }
 
-/** POST /keys: the settings a new key may take; its id, secret, status and times are the service's. */
-export const createKeyBodySchema = newApiKeySchema.in.pick({
-  name: true,
-  owner: true,
-  rpm: true,
-  tpm: true,
-  monthly_budget_usd: true,
-  service_tier: true,
-  allowed_models: true,
-  model_map: true,
-  expires_at: true,
-});
-export type CreateKeyBody = z.input<typeof createKeyBodySchema>;
-
+/** POST /keys takes `createKeyBodySchema`, GET /usage `usageQuerySchema` (shared with the keys CLI). */
 const keyListQuery = z.strictObject({ owner: apiKeySchema.shape.owner.optional(), status: keyStatusSchema.optional() });
 const revokeQuery = z.strictObject({ reason: apiKeySchema.shape.status_reason.unwrap().optional() });
-
-/** GET /usage: the store's roll-up query, by day unless asked otherwise. */
-export const usageQuerySchema = rollupQuerySchema.extend({ bucket: bucketSchema.default("day") });
 
 /** GET /usage/requests: one key's latest records (the store caps `limit` at 1,000). */
 const latestQuery = z.strictObject({
@@ -64,28 +39,6 @@ const latestQuery = z.strictObject({
 
 const priceBody = modelPriceSchema.omit({ model_id: true });
 const aliasBody = modelAliasSchema.pick({ model_id: true });
-
-/** A key as the admin API and the CLI show it: never the secret, never its hash (`key_prefix` tells keys apart). */
-export function keyView({ key_hash: _hash, ...key }: ApiKey) {
-  return key;
-}
-export type KeyView = ReturnType<typeof keyView>;
-
-/** A key at creation or rotation: the one answer that carries its secret, as `key`. */
-export function issuedKeyView({ key, secret }: KeyWithSecret) {
-  const { id, ...settings } = keyView(key);
-  return { id, key: secret, ...settings };
-}
-
-/** A roll-up as GET /usage lists it: the granularity is the query's, so each row leaves it out. */
-export function usageView({ bucket: _bucket, ...row }: UsageRollup) {
-  return row;
-}
-
-/** Why a PATCH that changes a revoked key's status is refused (the stores keep revoked keys revoked). */
-export function revokedMessage(id: string): string {
-  return `key ${id} is revoked and cannot be re-activated; create a new key instead`;
-}
 
 export function adminRoutes(options: AdminOptions): Hono<AppEnv> {
   const { store, keys } = options;

@@ -3,7 +3,8 @@ import type { ModelResolver, Route } from "../bedrock/models.ts";
 import type { Upstream, UpstreamCall } from "../bedrock/upstream.ts";
 import type { Gateway } from "../gateway/gateway.ts";
 import type { KeyService } from "../gateway/keys/service.ts";
-import type { ServiceTier, Store } from "../store/types.ts";
+import type { ServiceTier } from "../bedrock/service-tier.ts";
+import type { Store } from "../gateway/store.ts";
 import type { Logger } from "../../lib/log.ts";
 
 /** What the HTTP layer needs from the rest of the proxy, built once in `createProxy`. */

@@ -1,11 +1,9 @@
 import { Hono } from "hono";
-import { toApiError } from "../anthropic/errors.ts";
-import { emptyUsage, newMessageId } from "../anthropic/messages.ts";
+import { newMessageId } from "../anthropic/messages.ts";
 import { countTokensRequestSchema, messagesRequestSchema } from "../anthropic/schema.ts";
 import { parseBetaHeader } from "../bedrock/betas.ts";
 import { prepareCountTokens, prepareRequest } from "../bedrock/prepare.ts";
-import type { StreamChunk, UpstreamCall } from "../bedrock/upstream.ts";
-import type { Principal, Ticket } from "../gateway/gateway.ts";
+import type { Principal } from "../gateway/gateway.ts";
 import type { ProxyDeps } from "./deps.ts";
 import type { AppEnv } from "./env.ts";
 import { awaitingModel } from "./middleware/connection-limits.ts";
@@ -26,37 +24,20 @@ export function messagesRoutes(deps: ProxyDeps) {
       const model = resolveFor(c.var.principal, request.model);
       const log = c.var.log.child({ model: model.modelId });
       const prepared = prepareRequest(request, model, parseBetaHeader(c.req.header("anthropic-beta")), log);
-      const reserve = { inputTokens: prepared.estimatedInputTokens, maxTokens: prepared.request.max_tokens };
-      const ticket = await deps.gateway.admit(c.var.principal, model, reserve, c.var.requestId);
+      const ticket = await deps.gateway.admit(c.var.principal, prepared, c.var.requestId);
       for (const [name, value] of Object.entries(ticket.headers())) c.header(name, value);
       const call = deps.newCall(c.req.raw.signal, { messageId: newMessageId(), log, serviceTier: ticket.tier });
       const upstream = deps.upstreams[model.route];
-      const failed = (error: unknown) => finishFailed(call, ticket, error);
+      if (!request.stream) return c.json(await ticket.complete(call, () => upstream.complete(prepared, call)));
 
-      if (!request.stream) {
-        const { message, usage } = await upstream.complete(prepared, call).catch(failed);
-        call.end();
-        await ticket.finish({ usage, status: 200, errorType: null, servedTier: call.serviceTier });
-        return c.json(message);
-      }
-      const stream = await upstream.stream(prepared, call).catch(failed);
-      const body = sseBody(
-        { ...stream, chunks: markingFirstToken(stream.chunks, ticket) },
-        {
-          pingIntervalMs: deps.pingIntervalMs,
-          requestId: c.var.requestId,
-          log,
-          abort: () => call.abort(),
-          onEnd: ({ error, clientAborted }) => {
-            call.end();
-            c.env.connection.answered();
-            // A client that leaves makes the upstream call fail too: the leaving is what happened.
-            const status = clientAborted ? clientClosedStatus : (error?.status ?? 200);
-            const errorType = clientAborted ? "client_closed" : (error?.type ?? null);
-            return ticket.finish({ usage: stream.usage(), status, errorType, servedTier: call.serviceTier });
-          },
-        },
-      );
+      const stream = await ticket.stream(call, () => upstream.stream(prepared, call));
+      const body = sseBody(stream, {
+        pingIntervalMs: deps.pingIntervalMs,
+        requestId: c.var.requestId,
+        log,
+        abort: () => call.abort(),
+        onEnd: () => c.env.connection.answered(),
+      });
       return c.body(body, 200, sseHeaders);
     })
     .post("/count_tokens", jsonBody(countTokensRequestSchema), awaitingModel, async (c) => {
@@ -72,26 +53,4 @@ export function messagesRoutes(deps: ProxyDeps) {
         call.end();
       }
     });
-}
-
-/** nginx's "client closed request": the client left before the answer was complete. */
-const clientClosedStatus = 499;
-
-/**
- * A request that failed before its answer began is still recorded, with its error and no tokens;
- * when the client left first, its leaving is what happened (the upstream call fails because of it).
- */
-async function finishFailed(call: UpstreamCall, ticket: Ticket, error: unknown): Promise<never> {
-  call.end();
-  const apiError = toApiError(error);
-  const [status, errorType] = call.clientLeft ? [clientClosedStatus, "client_closed"] : [apiError.status, apiError.type];
-  await ticket.finish({ usage: emptyUsage(), status, errorType, servedTier: call.serviceTier });
-  throw error;
-}
-
-async function* markingFirstToken(chunks: AsyncIterable<StreamChunk>, ticket: Ticket): AsyncGenerator<StreamChunk> {
-  for await (const chunk of chunks) {
-    if (chunk.type === "content_block_delta") ticket.markFirstToken();
-    yield chunk;
-  }
 }

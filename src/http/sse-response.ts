@@ -9,8 +9,8 @@ export interface SseOptions {
   log: Logger;
   /** Ends the upstream call; called when the client goes away. */
   abort(): void;
-  /** Called once when the stream is over, however it ended; the body closes only after it settles. */
-  onEnd?(outcome: { error?: ApiError; clientAborted: boolean }): Promise<void> | void;
+  /** Called once when the stream is over, however it ended, before the body closes. */
+  onEnd?(): void;
 }
 
 export const sseHeaders = {
@@ -48,7 +48,7 @@ export function sseBody(upstream: UpstreamStream, options: SseOptions): Readable
         }
       } finally {
         clearInterval(pinger);
-        await Promise.resolve(options.onEnd?.({ error, clientAborted })).catch((failure: unknown) => options.log.error("could not finish the request", { error: failure }));
+        options.onEnd?.();
         if (!clientAborted) controller.close();
       }
     },

@@ -1,6 +1,6 @@
 import { type DynamoDbStoreOptions, openDynamoDbStore } from "./dynamodb/store.ts";
 import { openSqliteStore } from "./sqlite/store.ts";
-import type { Store } from "./types.ts";
+import type { Store } from "../gateway/store.ts";
 
 export type StoreOptions =
   /** The embedded default: one file (created with its directory on first start), or `:memory:`. */

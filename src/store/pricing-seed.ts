@@ -1,4 +1,5 @@
-import { type ModelPriceInput, roundUsd, type TierMultipliers } from "./types.ts";
+import type { ModelPriceInput, TierMultipliers } from "../gateway/pricing/model-price.ts";
+import { roundUsd } from "../gateway/values.ts";
 
 /**
  * The price table a new store starts with (`store.seedPricing(pricingSeed)` on every start: missing

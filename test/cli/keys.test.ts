@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { hashKey } from "../../src/gateway/keys/secret.ts";
 import { createStore } from "../../src/store/create-store.ts";
-import type { Store } from "../../src/store/types.ts";
+import type { Store } from "../../src/gateway/store.ts";
 import { usageRecord } from "../support/usage-record.ts";
 import { startDynamoDbLocal } from "../support/dynamodb-local.ts";
 

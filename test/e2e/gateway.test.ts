@@ -6,7 +6,8 @@ import Anthropic from "@anthropic-ai/sdk";
 import { estimateInputTokens } from "../../src/anthropic/estimate.ts";
 import { type KeySettings, KeyService } from "../../src/gateway/keys/service.ts";
 import { createStore } from "../../src/store/create-store.ts";
-import type { Store, UsageRecord } from "../../src/store/types.ts";
+import type { Store } from "../../src/gateway/store.ts";
+import type { UsageRecord } from "../../src/gateway/usage/usage-record.ts";
 import { type Stack, startStack } from "../support/stack.ts";
 
 /**

@@ -3,7 +3,8 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createStore } from "../../src/store/create-store.ts";
-import type { Store, UsageRecord } from "../../src/store/types.ts";
+import type { Store } from "../../src/gateway/store.ts";
+import type { UsageRecord } from "../../src/gateway/usage/usage-record.ts";
 import { exchange, jsonPost, openConnection, statuses } from "../support/raw-http.ts";
 import { type Stack, startStack } from "../support/stack.ts";
 

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KeyService } from "../../src/gateway/keys/service.ts";
 import { createStore } from "../../src/store/create-store.ts";
-import type { Store } from "../../src/store/types.ts";
+import type { Store } from "../../src/gateway/store.ts";
 import { exchange, headerLines, statuses } from "../support/raw-http.ts";
 import { type Stack, startStack } from "../support/stack.ts";
 

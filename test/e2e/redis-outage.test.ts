@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { startEmulator } from "../../emulator/server.ts";
 import { KeyService } from "../../src/gateway/keys/service.ts";
 import { createStore } from "../../src/store/create-store.ts";
-import type { Store } from "../../src/store/types.ts";
+import type { Store } from "../../src/gateway/store.ts";
 import { startProxyProcess } from "../support/proxy-process.ts";
 import { type RedisServer, startRedisServer } from "../support/redis-server.ts";
 import type { ServiceProcess } from "../support/service-process.ts";

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { KeyService } from "../../src/gateway/keys/service.ts";
 import { createStore } from "../../src/store/create-store.ts";
-import type { Store } from "../../src/store/types.ts";
+import type { Store } from "../../src/gateway/store.ts";
 import { type DynamoDbLocal, startDynamoDbLocal } from "../support/dynamodb-local.ts";
 import { type Stack, startStack } from "../support/stack.ts";
 

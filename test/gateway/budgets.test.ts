@@ -4,7 +4,7 @@ import { KeyService } from "../../src/gateway/keys/service.ts";
 import { StoreOutage } from "../../src/gateway/store-outage.ts";
 import { createLogger } from "../../lib/log.ts";
 import { createStore } from "../../src/store/create-store.ts";
-import type { UsageStore } from "../../src/store/types.ts";
+import type { UsageStore } from "../../src/gateway/usage/usage-record.ts";
 
 /** A real SQLite store whose spend reads can be made to fail, and a clock the test moves. */
 async function setup(budget: number) {

@@ -5,7 +5,7 @@ import { hashKey } from "../../src/gateway/keys/secret.ts";
 import { StoreOutage } from "../../src/gateway/store-outage.ts";
 import { createLogger } from "../../lib/log.ts";
 import { createStore } from "../../src/store/create-store.ts";
-import type { KeyStore } from "../../src/store/types.ts";
+import type { KeyStore } from "../../src/gateway/keys/api-key.ts";
 
 const quiet = createLogger("error", {}, () => {});
 

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { modelAllowed } from "../../src/gateway/keys/allowed-models.ts";
 import { maxModelIdLength } from "../../src/bedrock/model-id.ts";
-import { maxAllowedModels, maxGlobLength } from "../../src/store/types.ts";
+import { maxAllowedModels, maxGlobLength } from "../../src/gateway/keys/api-key.ts";
 import { hashKey, issueKey, keyPrefix, looksIssued } from "../../src/gateway/keys/secret.ts";
 
 describe("issued keys", () => {

@@ -8,7 +8,7 @@ import { BatchWriter } from "../../src/gateway/usage/batch-writer.ts";
 import { Spool } from "../../src/gateway/usage/spool.ts";
 import { createLogger } from "../../lib/log.ts";
 import { createStore } from "../../src/store/create-store.ts";
-import { type UsageRecordInput, usageRecordSchema } from "../../src/store/types.ts";
+import { type UsageRecordInput, usageRecordSchema } from "../../src/gateway/usage/usage-record.ts";
 import { usageRecord } from "../support/usage-record.ts";
 
 /** The usage writer's shutdown spool: what the store did not take is kept on disk and written by the next start, once. */

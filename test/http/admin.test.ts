@@ -8,7 +8,9 @@ import { notFound, renderError } from "../../src/http/errors.ts";
 import { requestId } from "../../src/http/middleware/request-id.ts";
 import { createLogger } from "../../lib/log.ts";
 import { createStore } from "../../src/store/create-store.ts";
-import { maxAllowedModels, maxGlobLength, type Store, type UsageRecordInput } from "../../src/store/types.ts";
+import { maxAllowedModels, maxGlobLength } from "../../src/gateway/keys/api-key.ts";
+import type { Store } from "../../src/gateway/store.ts";
+import type { UsageRecordInput } from "../../src/gateway/usage/usage-record.ts";
 import { usageRecord } from "../support/usage-record.ts";
 
 const master = "master-key-for-the-admin-tests";

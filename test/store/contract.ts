@@ -1,13 +1,8 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import {
-  type KeyPatch,
-  type ModelPriceInput,
-  type NewApiKey,
-  type RollupQuery,
-  type Store,
-  StoreConflictError,
-  type UsageRollup,
-} from "../../src/store/types.ts";
+import { type KeyPatch, type NewApiKey, StoreConflictError } from "../../src/gateway/keys/api-key.ts";
+import type { ModelPriceInput } from "../../src/gateway/pricing/model-price.ts";
+import type { RollupQuery, UsageRollup } from "../../src/gateway/usage/usage-record.ts";
+import type { Store } from "../../src/gateway/store.ts";
 import { usageRecord } from "../support/usage-record.ts";
 
 /**

@@ -8,7 +8,7 @@ import { loadConfig } from "../../src/config.ts";
 import { createStore } from "../../src/store/create-store.ts";
 import { pricingSeed } from "../../src/store/pricing-seed.ts";
 import { migrations } from "../../src/store/sqlite/migrations.ts";
-import { modelPriceSchema } from "../../src/store/types.ts";
+import { modelPriceSchema } from "../../src/gateway/pricing/model-price.ts";
 import { storeContract } from "./contract.ts";
 
 describe("SQLite store", () => {

@@ -1,4 +1,4 @@
-import type { UsageRecordInput } from "../../src/store/types.ts";
+import type { UsageRecordInput } from "../../src/gateway/usage/usage-record.ts";
 
 /** A record of key k1 to model-a at 2026-11-03 10:30 UTC, 100 in, 50 out, $0.01. */
 export function usageRecord(requestId: string, overrides: Partial<UsageRecordInput> = {}): UsageRecordInput {

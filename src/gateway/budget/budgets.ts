@@ -1,5 +1,7 @@
 import { ApiError } from "../../anthropic/errors.ts";
-import { type ApiKey, type UsageStore, utcMonth } from "../../store/types.ts";
+import type { ApiKey } from "../keys/api-key.ts";
+import type { UsageStore } from "../usage/usage-record.ts";
+import { utcMonth } from "../values.ts";
 import { type StoreOutage, storeUnavailable } from "../store-outage.ts";
 
 export interface BudgetOptions {

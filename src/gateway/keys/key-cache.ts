@@ -1,4 +1,4 @@
-import type { ApiKey, KeyStore } from "../../store/types.ts";
+import type { ApiKey, KeyStore } from "./api-key.ts";
 import { type StoreOutage, storeUnavailable } from "../store-outage.ts";
 
 /**

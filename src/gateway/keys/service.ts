@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import type { ApiKey, KeyPatch, KeyStore, NewApiKey } from "../../store/types.ts";
+import type { ApiKey, KeyPatch, KeyStore, NewApiKey } from "./api-key.ts";
 import { issueKey } from "./secret.ts";
 
 /** What a key's creator chooses; identity and secret are the service's. */

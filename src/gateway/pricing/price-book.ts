@@ -1,6 +1,7 @@
 import type { Usage } from "../../anthropic/messages.ts";
 import type { Logger } from "../../../lib/log.ts";
-import type { ModelPrice, PricingStore, ServiceTier } from "../../store/types.ts";
+import type { ModelPrice, PricingStore } from "./model-price.ts";
+import type { ServiceTier } from "../../bedrock/service-tier.ts";
 import type { StoreOutage } from "../store-outage.ts";
 
 const refreshMs = 30_000;

@@ -1,5 +1,5 @@
 import { DeleteItemCommand, type DynamoDBClient, GetItemCommand, PutItemCommand, paginateScan } from "@aws-sdk/client-dynamodb";
-import { type AliasStore, type ModelAlias, modelAliasSchema } from "../types.ts";
+import { type AliasStore, type ModelAlias, modelAliasSchema } from "../../gateway/model-alias.ts";
 import { compareText, type Item, readStr, str } from "./attributes.ts";
 
 export function dynamoAliasStore(client: DynamoDBClient, table: string): AliasStore {

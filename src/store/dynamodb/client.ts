@@ -1,6 +1,6 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { HttpHandlerOptions, HttpRequest } from "@smithy/core/protocols";
-import { BunFetchHandler } from "../../bedrock/fetch-handler.ts";
+import { BunFetchHandler } from "../../aws/fetch-handler.ts";
 
 export interface DynamoDbConnection {
   /** DynamoDB Local or another endpoint; the region's AWS endpoint otherwise. */

@@ -15,15 +15,14 @@ import {
   keyChanges,
   type KeyFilter,
   type KeyPatch,
-  type KeyStore,
   keyPatchSchema,
   keyStatusSchema,
+  type KeyStore,
   newApiKeySchema,
-  serviceTierSchema,
   StoreConflictError,
-  timestampSchema,
   unrevokes,
-} from "../types.ts";
+} from "../../gateway/keys/api-key.ts";
+import { timestampSchema } from "../../gateway/values.ts";
 import {
   compareText,
   Expression,
@@ -272,7 +271,7 @@ function fromItem(from: Item): ApiKey {
     rpm: readOptNum(from, "rpm"),
     tpm: readOptNum(from, "tpm"),
     monthly_budget_usd: readOptNum(from, "monthly_budget_usd"),
-    service_tier: serviceTierSchema.nullable().parse(readOptStr(from, "service_tier")),
+    service_tier: apiKeySchema.shape.service_tier.parse(readOptStr(from, "service_tier")),
     allowed_models: readStrList(from, "allowed_models"),
     model_map: readStrMap(from, "model_map"),
     created_at: readStr(from, "created_at"),

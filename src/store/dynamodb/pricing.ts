@@ -6,7 +6,7 @@ import {
   PutItemCommand,
   paginateScan,
 } from "@aws-sdk/client-dynamodb";
-import { flattenPrice, type ModelPrice, modelPriceSchema, type PricingStore, priceSourceSchema, unflattenPrice } from "../types.ts";
+import { flattenPrice, type ModelPrice, modelPriceSchema, priceSourceSchema, type PricingStore, unflattenPrice } from "../../gateway/pricing/model-price.ts";
 import { compareText, Expression, type Item, num, readNum, readStr, str } from "./attributes.ts";
 
 /** Seed rows written at once. */

@@ -1,6 +1,6 @@
 import { type DynamoDBClient, paginateQuery, paginateScan, type QueryCommandInput } from "@aws-sdk/client-dynamodb";
 import type { z } from "zod";
-import { type Bucket, bucketSchema, bucketStart, type rollupQuerySchema, type UsageRollup } from "../types.ts";
+import { type Bucket, bucketSchema, bucketStart, type rollupQuerySchema, type UsageRollup } from "../../gateway/usage/usage-record.ts";
 import { compareText, Expression, type Item, readNum, readStr, str } from "./attributes.ts";
 import { rollupsByPeriodIndex, type TableNames } from "./tables.ts";
 

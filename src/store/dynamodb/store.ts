@@ -1,5 +1,5 @@
 import { BatchGetItemCommand } from "@aws-sdk/client-dynamodb";
-import type { Store } from "../types.ts";
+import type { Store } from "../../gateway/store.ts";
 import { dynamoAliasStore } from "./aliases.ts";
 import { createDynamoDbClient, type DynamoDbConnection } from "./client.ts";
 import { dynamoKeyStore } from "./keys.ts";

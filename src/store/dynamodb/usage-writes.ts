@@ -1,5 +1,6 @@
 import { type DynamoDBClient, type TransactWriteItem, TransactionCanceledException, TransactWriteItemsCommand } from "@aws-sdk/client-dynamodb";
-import { bucketStart, roundUsd, type UsageRecord, type UsageRollup, type UsageWriteResult, utcMonth } from "../types.ts";
+import { bucketStart, type UsageRecord, type UsageRollup, type UsageWriteResult } from "../../gateway/usage/usage-record.ts";
+import { roundUsd, utcMonth } from "../../gateway/values.ts";
 import { Expression, type Item, item, num, optNum, optStr, str } from "./attributes.ts";
 import { type RollupTarget, rollupKey, rollupPeriod } from "./rollups.ts";
 import type { TableNames } from "./tables.ts";

@@ -1,15 +1,6 @@
 import { type DynamoDBClient, GetItemCommand, paginateQuery, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
-import {
-  latestLimit,
-  monthSchema,
-  rollupQuerySchema,
-  roundUsd,
-  serviceTierSchema,
-  type UsageRecord,
-  usageRecordSchema,
-  type UsageStore,
-  usdSchema,
-} from "../types.ts";
+import { latestLimit, rollupQuerySchema, type UsageRecord, usageRecordSchema, type UsageStore } from "../../gateway/usage/usage-record.ts";
+import { monthSchema, roundUsd, usdSchema } from "../../gateway/values.ts";
 import { type Item, readNum, readOptNum, readOptStr, readStr, str } from "./attributes.ts";
 import { queryRollupItems } from "./rollups.ts";
 import { type TableNames, usageByKeyIndex } from "./tables.ts";
@@ -89,7 +80,7 @@ function usageFromItem(from: Item): UsageRecord {
     output_tokens: readNum(from, "output_tokens"),
     cache_read_input_tokens: readNum(from, "cache_read_input_tokens"),
     cache_creation_input_tokens: readNum(from, "cache_creation_input_tokens"),
-    service_tier: serviceTierSchema.parse(readStr(from, "service_tier")),
+    service_tier: usageRecordSchema.shape.service_tier.parse(readStr(from, "service_tier")),
     time_to_first_token_ms: readOptNum(from, "time_to_first_token_ms"),
     latency_ms: readNum(from, "latency_ms"),
     status: readNum(from, "status"),

@@ -1,5 +1,5 @@
 import type { Database } from "bun:sqlite";
-import { type AliasStore, type ModelAlias, modelAliasSchema } from "../types.ts";
+import { type AliasStore, type ModelAlias, modelAliasSchema } from "../../gateway/model-alias.ts";
 import type { Bindings } from "./database.ts";
 
 export function sqliteAliasStore(db: Database): AliasStore {

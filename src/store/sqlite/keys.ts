@@ -5,13 +5,13 @@ import {
   type KeyChanges,
   keyChanges,
   type KeyFilter,
-  type KeyStore,
   keyPatchSchema,
+  type KeyStore,
   newApiKeySchema,
   StoreConflictError,
-  timestampSchema,
   unrevokes,
-} from "../types.ts";
+} from "../../gateway/keys/api-key.ts";
+import { timestampSchema } from "../../gateway/values.ts";
 
 /** api_keys as SQLite returns it: the list and the map are JSON text. */
 interface KeyRow extends Omit<ApiKey, "allowed_models" | "model_map"> {

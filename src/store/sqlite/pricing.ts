@@ -1,5 +1,5 @@
 import type { Database } from "bun:sqlite";
-import { type FlatModelPrice, flattenPrice, type ModelPrice, modelPriceSchema, type PricingStore, unflattenPrice } from "../types.ts";
+import { type FlatModelPrice, flattenPrice, type ModelPrice, modelPriceSchema, type PricingStore, unflattenPrice } from "../../gateway/pricing/model-price.ts";
 import type { Bindings } from "./database.ts";
 
 const columns =

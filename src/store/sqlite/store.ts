@@ -1,4 +1,4 @@
-import type { Store } from "../types.ts";
+import type { Store } from "../../gateway/store.ts";
 import { sqliteAliasStore } from "./aliases.ts";
 import { openDatabase } from "./database.ts";
 import { sqliteKeyStore } from "./keys.ts";

@@ -3,17 +3,14 @@ import {
   type Bucket,
   bucketStart,
   latestLimit,
-  monthSchema,
   rollupQuerySchema,
-  roundUsd,
   type UsageRecord,
   usageRecordSchema,
   type UsageRollup,
   type UsageStore,
   type UsageWriteResult,
-  usdSchema,
-  utcMonth,
-} from "../types.ts";
+} from "../../gateway/usage/usage-record.ts";
+import { monthSchema, roundUsd, usdSchema, utcMonth } from "../../gateway/values.ts";
 import type { Bindings } from "./database.ts";
 
 type RecordParams = Record<keyof UsageRecord, string | number | null>;
