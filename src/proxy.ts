@@ -74,8 +74,8 @@ export async function createProxy(config: Config, log: Logger, options: ProxyOpt
     models,
     catalog: createModelCatalog(models, config.LIST_BEDROCK_MODELS ? { client: clients.control, log } : undefined),
     upstreams: {
-      invoke: createInvokeUpstream(clients.runtime, loadImages),
-      converse: createConverseUpstream(clients.runtime, loadImages),
+      invoke: createInvokeUpstream(clients.generation, clients.runtime, loadImages),
+      converse: createConverseUpstream(clients.generation, clients.runtime, loadImages),
     },
     newCall: (signal, context) => new UpstreamCall(signal, timeouts, retry, context),
     gateway,

@@ -7,14 +7,19 @@ import type { Config } from "../config.ts";
 import packageJson from "../../package.json" with { type: "json" };
 import { BunFetchHandler } from "./fetch-handler.ts";
 import { isDotSegment } from "./model-id.ts";
+import { BedrockRuntimeHttp } from "./runtime/http.ts";
+import { bearerToken, sigV4 } from "./runtime/signer.ts";
 
 /**
- * The AWS SDK clients, configured once. The SDK's own retries are off: the proxy retries itself,
+ * Bedrock's clients, configured once: the generation calls on signed `fetch` (`runtime/http.ts`),
+ * CountTokens and the control plane on the AWS SDK's clients. The SDK's own retries are off: the proxy retries itself,
  * and only before the first byte reaches the client. The transport is Bun's fetch (HTTP/1.1 with
  * keep-alive serves every operation we use; the SDK's HTTP/2 default is for bidirectional streams).
  */
 
 export interface BedrockClients {
+  /** InvokeModel, InvokeModelWithResponseStream, Converse and ConverseStream: every request's path. */
+  generation: BedrockRuntimeHttp;
   runtime: BedrockRuntimeClient;
   control: BedrockClient;
 }
@@ -28,7 +33,16 @@ export function createBedrockClients(config: Config): BedrockClients {
   const controlEndpoint = config.BEDROCK_CONTROL_ENDPOINT ?? config.BEDROCK_ENDPOINT;
   const runtime = new BedrockRuntimeClient({ ...common, ...(config.BEDROCK_ENDPOINT && { endpoint: config.BEDROCK_ENDPOINT }) });
   leanMiddleware(runtime.middlewareStack);
-  return { runtime, control: new BedrockClient({ ...common, ...(controlEndpoint && { endpoint: controlEndpoint }) }) };
+  // The runtime client's credentials are the SDK's provider chain, memoised and refreshed before expiry.
+  const authorize = config.AWS_BEARER_TOKEN_BEDROCK ? bearerToken(config.AWS_BEARER_TOKEN_BEDROCK) : sigV4(runtime.config.credentials, config.AWS_REGION);
+  const generation = new BedrockRuntimeHttp(runtimeEndpoint(runtime, config), authorize, userAgent);
+  return { generation, runtime, control: new BedrockClient({ ...common, ...(controlEndpoint && { endpoint: controlEndpoint }) }) };
+}
+
+/** BEDROCK_ENDPOINT, or the region's endpoint as the SDK's own rules resolve it. */
+function runtimeEndpoint(runtime: BedrockRuntimeClient, config: Config): URL {
+  if (config.BEDROCK_ENDPOINT) return new URL(config.BEDROCK_ENDPOINT);
+  return runtime.config.endpointProvider({ Region: config.AWS_REGION, UseFIPS: false, UseDualStack: false }).url;
 }
 
 export const userAgent = `anthropic-bedrock-proxy/${packageJson.version}`;
