@@ -1,7 +1,7 @@
 import { BedrockClient } from "@aws-sdk/client-bedrock";
 import { BedrockRuntimeClient, type ServiceInputTypes, type ServiceOutputTypes } from "@aws-sdk/client-bedrock-runtime";
 import { HttpRequest } from "@smithy/core/protocols";
-import type { BuildMiddleware } from "@smithy/types";
+import type { AwsCredentialIdentityProvider, BuildMiddleware } from "@smithy/types";
 import { invalidRequest } from "../anthropic/errors.ts";
 import type { Config } from "../config.ts";
 import packageJson from "../../package.json" with { type: "json" };
@@ -24,12 +24,13 @@ export interface BedrockClients {
   control: BedrockClient;
 }
 
-export function createBedrockClients(config: Config): BedrockClients {
+/** `credentials` replaces the SDK's default provider chain (tests); the chain is memoised either way. */
+export function createBedrockClients(config: Config, credentials?: AwsCredentialIdentityProvider): BedrockClients {
   const requestHandler = new BunFetchHandler();
   const auth = config.AWS_BEARER_TOKEN_BEDROCK
     ? { token: { token: config.AWS_BEARER_TOKEN_BEDROCK }, authSchemePreference: ["httpBearerAuth"] }
     : {};
-  const common = { region: config.AWS_REGION, maxAttempts: 1, requestHandler, ...auth };
+  const common = { region: config.AWS_REGION, maxAttempts: 1, requestHandler, ...auth, ...(credentials && { credentials }) };
   const controlEndpoint = config.BEDROCK_CONTROL_ENDPOINT ?? config.BEDROCK_ENDPOINT;
   const runtime = new BedrockRuntimeClient({ ...common, ...(config.BEDROCK_ENDPOINT && { endpoint: config.BEDROCK_ENDPOINT }) });
   leanMiddleware(runtime.middlewareStack);
