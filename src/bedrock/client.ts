@@ -49,7 +49,8 @@ function runtimeEndpoint(runtime: BedrockRuntimeClient, config: Config): URL {
 export const userAgent = `anthropic-bedrock-proxy/${packageJson.version}`;
 
 /**
- * The runtime client sits on every request's path. Three of its default middlewares do per-call work
+ * The runtime client serves count_tokens (generation goes through `runtime/http.ts`, which sends the
+ * same user agent and holds the same dot-segment line). Three of its default middlewares do per-call work
  * that buys the proxy nothing (a user agent rebuilt and escaped on every call, Lambda recursion
  * detection, a logger we do not configure): they cost about a quarter of the SDK's CPU per call, so
  * they go, and a fixed user agent that names the gateway takes the first one's place.
