@@ -9,6 +9,7 @@ export const exceptionStatus = {
   ServiceQuotaExceededException: 400,
   AccessDeniedException: 403,
   UnrecognizedClientException: 403,
+  InvalidSignatureException: 403,
   ResourceNotFoundException: 404,
   UnknownOperationException: 404,
   ModelTimeoutException: 408,

@@ -1,7 +1,10 @@
 import { parseArgs } from "node:util";
 import { startEmulator } from "./server.ts";
 
-/** `bun run emulator -- --port N [--host H] [--max-recorded N]`: runs the Bedrock emulator until killed. */
+/**
+ * `bun run emulator -- --port N [--host H] [--max-recorded N]`: runs the Bedrock emulator until killed.
+ * With AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in its environment it verifies SigV4 signatures.
+ */
 
 const { values } = parseArgs({
   options: {
@@ -16,5 +19,11 @@ const emulator = await startEmulator({
   port: Number(values.port),
   hostname: values.host,
   ...(maxRecorded === undefined ? {} : { maxRecordedRequests: Number(maxRecorded) }),
+  credentials: credentialsFrom(process.env),
 });
 console.log(emulator.url);
+
+function credentialsFrom(env: Record<string, string | undefined>) {
+  const { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey } = env;
+  return accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey } : undefined;
+}

@@ -2,6 +2,7 @@ import { errorResponse } from "./errors.ts";
 import { RequestLog } from "./request-log.ts";
 import { createFetchHandler } from "./router.ts";
 import { TurnQueue } from "./script.ts";
+import type { EmulatorCredentials } from "./sigv4.ts";
 
 /**
  * A Bun HTTP server that speaks Bedrock Runtime's wire protocol (and the two control-plane reads), so
@@ -14,6 +15,8 @@ export interface EmulatorOptions {
   hostname?: string;
   /** How many requests `/_emulator/requests` keeps (oldest dropped first); 0 keeps none. Default 10 000. */
   maxRecordedRequests?: number;
+  /** When set, SigV4 signatures must be made with these, as Bedrock would check them; otherwise any passes. */
+  credentials?: EmulatorCredentials | undefined;
 }
 
 export interface Emulator {
@@ -30,7 +33,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     hostname,
     // Scripted delays can hold a stream open far longer than Bun's 10 s default idle timeout.
     idleTimeout: 0,
-    fetch: createFetchHandler({ turns: new TurnQueue(), requests: new RequestLog(options.maxRecordedRequests ?? 10_000) }),
+    fetch: createFetchHandler({ turns: new TurnQueue(), requests: new RequestLog(options.maxRecordedRequests ?? 10_000) }, options.credentials),
     error: (error) => errorResponse("InternalServerException", `Emulator failure: ${error.message}`),
   });
   const port = server.port ?? 0;

@@ -3,8 +3,10 @@
  *
  * The emulator and the proxy run as separate processes on free loopback ports; this process drives
  * the load with keep-alive `fetch`. Every workload is sent twice, to the emulator directly (the
- * baseline) and through the proxy, so each figure is printed as a ratio to that baseline:
- *   1. non-streaming, 64 concurrent: throughput, p50/p99 latency, the latency the proxy adds;
+ * baseline) and through the proxy, so each figure is printed as a ratio to that baseline. The
+ * emulator verifies SigV4, and the proxies sign with the bench's credentials, as with IAM in production.
+ *   1. non-streaming, 64 concurrent and 1 at a time: throughput, p50/p99 latency, the latency the proxy
+ *      adds; also through a bare SigV4 forwarder (`bench/forwarder.ts`), the floor of the proxy's CPU;
  *   2. streaming, 32 concurrent: time to first token and to the end of the stream;
  *   3. 1,000 streams held open at once: the proxy's peak RSS against its idle RSS;
  *   4. the gateway: the non-streaming workload at 64 and at 1 concurrent through a proxy in open mode
@@ -36,8 +38,9 @@ import {
   type HeldStreamsComparison,
   pacedTurn,
   type Pids,
+  type StreamComparison,
 } from "./bench/phases.ts";
-import { killAll, readMemory, type Service, startEmulator, startProxy } from "./bench/processes.ts";
+import { killAll, readMemory, type Service, startEmulator, startForwarder, startProxy } from "./bench/processes.ts";
 import { completionSection, format, gatewaySection, heading, heldStreamsSection, streamSection, targetsSection } from "./bench/report.ts";
 import { measureSandbox, type RuntimeFigures } from "./bench/sandbox.ts";
 import { sandboxComparisonSection, sandboxRuntimeSection } from "./bench/sandbox-report.ts";
@@ -135,16 +138,23 @@ async function phaseOne(endpoints: Endpoints, pids: Pids, requests: number): Pro
   }
   // One request at a time: the proxy's own cost per request, without queueing behind other requests.
   const serial = completionPlans(Math.min(1000, requests), 1);
-  console.log(completionSection(await compareCompletions(endpoints, pids, "invoke", serial.warmUp, serial.plan)));
-  return results;
+  const serialComparison = await compareCompletions(endpoints, pids, "invoke", serial.warmUp, serial.plan);
+  console.log(completionSection(serialComparison));
+  return [...results, serialComparison];
 }
 
-async function phaseTwo(endpoints: Endpoints): Promise<void> {
+async function phaseTwo(endpoints: Endpoints): Promise<StreamComparison[]> {
   console.log(heading("2. Streaming: time to first token"));
   const turn = pacedTurn(10, 20, 5);
   const warmUp: LoadPlan = { concurrency: streamingConcurrency, maxRequests: 200, maxDurationMs: 3_000 };
   const plan: LoadPlan = { concurrency: streamingConcurrency, maxRequests: 2000, maxDurationMs: 10_000 };
-  for (const route of routes) console.log(streamSection(await compareStreams(endpoints, route, turn, warmUp, plan)));
+  const results: StreamComparison[] = [];
+  for (const route of routes) {
+    const comparison = await compareStreams(endpoints, route, turn, warmUp, plan);
+    console.log(streamSection(comparison));
+    results.push(comparison);
+  }
+  return results;
 }
 
 async function phaseThree(endpoints: Endpoints, pids: Pids, proxyIdleRss: number, streams: number): Promise<HeldStreamsComparison> {
@@ -191,7 +201,9 @@ async function main(options: Options): Promise<number> {
   // Phases 1-3 share one proxy; phase 4 starts its own.
   const needsProxy = [1, 2, 3].some((phase) => options.phases.has(phase));
   let proxy: Service | undefined;
+  let forwarder: Service | undefined;
   try {
+    forwarder = options.phases.has(1) ? await startForwarder(emulator.url) : undefined;
     proxy = needsProxy
       ? await startProxy({
           emulatorUrl: emulator.url,
@@ -199,21 +211,21 @@ async function main(options: Options): Promise<number> {
           ...(options.proxyPreload ? { preload: options.proxyPreload } : {}),
         })
       : undefined;
-    const endpoints: Endpoints = { emulator: emulator.url, proxy: proxy?.url ?? "" };
-    const pids: Pids = { emulator: emulator.pid, proxy: proxy?.pid ?? 0 };
+    const endpoints: Endpoints = { emulator: emulator.url, proxy: proxy?.url ?? "", forwarder: forwarder?.url ?? "" };
+    const pids: Pids = { emulator: emulator.pid, proxy: proxy?.pid ?? 0, forwarder: forwarder?.pid ?? 0 };
     // Start-up garbage settles before the idle figure every memory ratio is against is taken.
     const proxyIdleRss = proxy ? await idleRss(proxy.pid) : 0;
     const proxyInfo = proxy ? `, proxy ${proxy.url} (pid ${proxy.pid}), proxy idle RSS ${format.mb(proxyIdleRss)}` : "";
     console.log(`bench: Bun ${Bun.version}, ${cpus().length} cores; emulator ${emulator.url} (pid ${emulator.pid})${proxyInfo}`);
 
     const completions = options.phases.has(1) ? await phaseOne(endpoints, pids, options.requests) : [];
-    if (options.phases.has(2)) await phaseTwo(endpoints);
+    const streams = options.phases.has(2) ? await phaseTwo(endpoints) : [];
     const held = options.phases.has(3) ? await phaseThree(endpoints, pids, proxyIdleRss, options.streams) : undefined;
     const gateway = options.phases.has(4) ? await phaseFour(emulator, options) : [];
 
     const sandbox = options.phases.has(5) ? await phaseFive() : [];
 
-    const results = [...evaluateTargets(completions, held, gateway), ...sandboxTargets(sandbox)];
+    const results = [...evaluateTargets(completions, held, gateway, streams), ...sandboxTargets(sandbox)];
     console.log(heading("Targets"));
     console.log(targetsSection(results));
     const missed = results.filter((r) => !r.pass).length;
@@ -226,6 +238,7 @@ async function main(options: Options): Promise<number> {
   } finally {
     // A graceful stop lets the proxy write its CPU profile.
     await proxy?.stop();
+    await forwarder?.stop();
     await emulator.stop();
     if (options.cpuProfileDir) console.log(`proxy CPU profile written to ${options.cpuProfileDir}`);
   }

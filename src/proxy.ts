@@ -1,3 +1,4 @@
+import type { AwsCredentialIdentityProvider } from "@smithy/types";
 import { createApp } from "./app.ts";
 import { createBedrockClients } from "./bedrock/client.ts";
 import { createModelCatalog } from "./bedrock/catalog.ts";
@@ -31,6 +32,8 @@ export interface ProxyOptions {
   now?: () => Date;
   /** How image URL hosts are resolved; tests inject one so no name is ever asked of a real DNS server. */
   resolveHost?: HostResolver;
+  /** AWS credentials to sign with instead of the SDK's default chain; tests inject the ones their emulator verifies. */
+  awsCredentials?: AwsCredentialIdentityProvider;
 }
 
 /** How often this replica re-reads the aliases operators keep in the store. */
@@ -39,7 +42,7 @@ const aliasRefreshMs = 5_000;
 /** The composition root: every part built once from the configuration and wired together. */
 export async function createProxy(config: Config, log: Logger, options: ProxyOptions = {}) {
   const now = options.now ?? (() => new Date());
-  const clients = createBedrockClients(config);
+  const clients = createBedrockClients(config, options.awsCredentials);
   const store = await createStore(storeOptionsFrom(config));
   await store.seedPricing(pricingSeed);
   const outage = new StoreOutage(log);
@@ -75,8 +78,8 @@ export async function createProxy(config: Config, log: Logger, options: ProxyOpt
     models,
     catalog: createModelCatalog(models, config.LIST_BEDROCK_MODELS ? { client: clients.control, log } : undefined),
     upstreams: {
-      invoke: createInvokeUpstream(clients.runtime, loadImages),
-      converse: createConverseUpstream(clients.runtime, loadImages),
+      invoke: createInvokeUpstream(clients.generation, clients.runtime, loadImages),
+      converse: createConverseUpstream(clients.generation, clients.runtime, loadImages),
     },
     newCall: (signal, context) => new UpstreamCall(signal, timeouts, retry, context),
     gateway,

@@ -9,7 +9,7 @@ import { resetEmulator } from "./emulator-control.ts";
 import { type LoadOutcome, type LoadPlan, type Percentiles, percentiles, runClosedLoop } from "./load.ts";
 import type { CpuPerRequest, RunCounts } from "./phases.ts";
 import { readCpuSeconds, removeScratchDir, type Service, scratchDir, startProxy } from "./processes.ts";
-import { type PreparedRequest, prepareRequest } from "./workload.ts";
+import { type PreparedRequest, proxyRequest } from "./workload.ts";
 
 /**
  * Section 4, the gateway: what authenticating an issued key, admitting it against its rate limits
@@ -176,10 +176,7 @@ async function startLanes(options: GatewayOptions, dir: string, cleanups: (() =>
       DYNAMODB_TABLE_PREFIX: tablePrefix,
       DYNAMODB_CREATE_TABLES: "true",
       AWS_REGION: dynamo.region,
-      // DynamoDB Local takes any credentials; these keep the proxy's SDK off the machine's AWS configuration.
-      AWS_ACCESS_KEY_ID: dynamo.credentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: dynamo.credentials.secretAccessKey,
-      AWS_SESSION_TOKEN: "",
+      // DynamoDB Local takes any credentials: the bench's (which the emulator verifies) serve both.
       REDIS_URL: redis.url,
     },
   };
@@ -201,7 +198,7 @@ async function startLanes(options: GatewayOptions, dir: string, cleanups: (() =>
   });
   const [openProxy, sqliteProxy, dynamoProxy] = proxies as [Service, Service, Service];
 
-  const plain = (proxy: Service) => prepareRequest({ emulator: options.emulator.url, proxy: proxy.url }, "proxy", "invoke", false);
+  const plain = (proxy: Service) => proxyRequest(proxy.url, "invoke", false);
   const withKey = (proxy: Service, secret: string): PreparedRequest => {
     const request = plain(proxy);
     return { ...request, init: { ...request.init, headers: { ...(request.init.headers as Record<string, string>), "x-api-key": secret } } };

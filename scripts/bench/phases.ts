@@ -27,6 +27,7 @@ export interface Pair<T> {
 export interface Pids {
   emulator: number;
   proxy: number;
+  forwarder: number;
 }
 
 /**
@@ -71,6 +72,8 @@ export interface CompletionRun extends RunCounts {
 export interface CompletionComparison extends Pair<CompletionRun> {
   route: Route;
   concurrency: number;
+  /** The same requests through the bare SigV4 forwarder: its CPU is in `cpu.proxyUs`. */
+  floor: CompletionRun;
 }
 
 /** Warm-up first (the JIT and the keep-alive pools), then the measured run. */
@@ -84,10 +87,11 @@ async function measureCompletions(pids: Pids, request: PreparedRequest, warmUp: 
 
 export async function compareCompletions(endpoints: Endpoints, pids: Pids, route: Route, warmUp: LoadPlan, plan: LoadPlan): Promise<CompletionComparison> {
   await resetEmulator(endpoints.emulator);
-  const run = (via: Via) => measureCompletions(pids, prepareRequest(endpoints, via, route, false), warmUp, plan);
+  const run = async (via: Via) => measureCompletions(via === "forwarder" ? { ...pids, proxy: pids.forwarder } : pids, await prepareRequest(endpoints, via, route, false), warmUp, plan);
   const direct = await run("direct");
+  const floor = await run("forwarder");
   const proxy = await run("proxy");
-  return { route, concurrency: plan.concurrency, direct, proxy };
+  return { route, concurrency: plan.concurrency, direct, floor, proxy };
 }
 
 // ——— Phase 2: streaming ———
@@ -123,7 +127,7 @@ async function measureStreams(endpoints: Endpoints, request: PreparedRequest, tu
 }
 
 export async function compareStreams(endpoints: Endpoints, route: Route, turn: ScriptedTurn, warmUp: LoadPlan, plan: LoadPlan): Promise<StreamComparison> {
-  const run = (via: Via) => measureStreams(endpoints, prepareRequest(endpoints, via, route, true), turn, warmUp, plan);
+  const run = async (via: Via) => measureStreams(endpoints, await prepareRequest(endpoints, via, route, true), turn, warmUp, plan);
   const direct = await run("direct");
   const proxy = await run("proxy");
   return { route, concurrency: plan.concurrency, turn, direct, proxy };
@@ -216,7 +220,7 @@ async function measureHeldStreams(endpoints: Endpoints, via: Via, holderPid: num
   const before: MemoryReading = await readMemory(holderPid);
   const peakIsPhaseOnly = resetPeakRss(holderPid);
   const sampler = sampleRss(holderPid);
-  const run = await holdStreams(prepareRequest(endpoints, via, "invoke", true), streams);
+  const run = await holdStreams(await prepareRequest(endpoints, via, "invoke", true), streams);
   const sampledPeak = await sampler.stop();
   const after = await readMemory(holderPid);
   await resetEmulator(endpoints.emulator);

@@ -24,6 +24,13 @@ export interface Service {
   stop(): Promise<void>;
 }
 
+/**
+ * The AWS credentials of the bench (made up): the emulator verifies every SigV4 signature with them,
+ * and the proxies and the forwarder sign with them, so the bench measures SigV4 as production pays it.
+ */
+export const benchAwsCredentials = { accessKeyId: "AKIDBENCH", secretAccessKey: "bench-secret-access-key" } as const;
+const benchAwsEnv = { AWS_ACCESS_KEY_ID: benchAwsCredentials.accessKeyId, AWS_SECRET_ACCESS_KEY: benchAwsCredentials.secretAccessKey, AWS_SESSION_TOKEN: "" };
+
 const running = new Set<Subprocess>();
 /** Scratch directories (the proxies' SQLite files): removed when their process stops, or at exit. */
 const scratchDirs = new Set<string>();
@@ -70,13 +77,22 @@ export function stopper(child: Subprocess): () => Promise<void> {
   };
 }
 
-/** The emulator picks its own free port and prints its URL as its first stdout line. */
+/** The emulator picks its own free port and prints its URL as its first stdout line; it verifies SigV4. */
 export async function startEmulator(): Promise<Service> {
   // --max-recorded 0: the request log would otherwise keep 10 000 bodies and grow the emulator's heap.
   const command = [process.execPath, "emulator/main.ts", "--port", "0", "--host", loopback, "--max-recorded", "0"];
-  const { child, tail } = spawnService(command, {});
-  const url = await withTimeout(firstLine(child.stdout), startupTimeoutMs, () => `emulator did not start:\n${tail()}`);
-  return { name: "emulator", url: url.trim(), pid: child.pid, stderrTail: tail, stop: stopper(child) };
+  return startPrintingUrl("emulator", command, benchAwsEnv);
+}
+
+/** The bare SigV4 forwarder (`forwarder.ts`) in front of the emulator: the floor the proxy is measured against. */
+export function startForwarder(emulatorUrl: string): Promise<Service> {
+  return startPrintingUrl("forwarder", [process.execPath, "scripts/bench/forwarder.ts"], { ...benchAwsEnv, BEDROCK_ENDPOINT: emulatorUrl, HOST: loopback });
+}
+
+async function startPrintingUrl(name: string, command: string[], env: Record<string, string>): Promise<Service> {
+  const { child, tail } = spawnService(command, env);
+  const url = await withTimeout(firstLine(child.stdout), startupTimeoutMs, () => `${name} did not start:\n${tail()}`);
+  return { name, url: url.trim(), pid: child.pid, stderrTail: tail, stop: stopper(child) };
 }
 
 export interface ProxyOptions {
@@ -106,7 +122,8 @@ export async function startProxy(options: ProxyOptions): Promise<Service> {
     PORT: String(port),
     HOST: loopback,
     BEDROCK_ENDPOINT: options.emulatorUrl,
-    AWS_BEARER_TOKEN_BEDROCK: "bench",
+    // SigV4, as with IAM credentials in production: the emulator verifies each signature.
+    ...benchAwsEnv,
     // At info the proxy writes one JSON line per request: that would measure stderr, not the proxy.
     LOG_LEVEL: "warn",
     AUTH_MODE: "open",

@@ -66,6 +66,8 @@ function runCells(label: string, run: CompletionRun): string[] {
 export function completionSection(c: CompletionComparison): string {
   const rows = [
     runCells("direct (emulator)", c.direct),
+    // The forwarder's own CPU is in the last column, where the proxy's is for the proxy.
+    runCells("bare SigV4 forwarder", c.floor),
     runCells("through proxy", c.proxy),
     [
       "proxy / direct",
@@ -80,12 +82,14 @@ export function completionSection(c: CompletionComparison): string {
       `${ratio(c.proxy.cpu.proxyUs / c.direct.cpu.emulatorUs)} emul.`,
     ],
     ["added by proxy", "", "", "", signedMs(c.proxy.latency.p50 - c.direct.latency.p50), signedMs(c.proxy.latency.p99 - c.direct.latency.p99), "", "", ""],
+    ["added by forwarder", "", "", ratio(c.floor.perSecond / c.direct.perSecond), signedMs(c.floor.latency.p50 - c.direct.latency.p50), signedMs(c.floor.latency.p99 - c.direct.latency.p99), "", "", `proxy ${ratio(c.proxy.cpu.proxyUs / c.floor.cpu.proxyUs)}`],
   ];
   return [
     `\n${routeName(c.route)}, ${c.concurrency} concurrent (CPU: µs per request, by process)`,
     table(["", "requests", "failed", "throughput", "p50", "p99", "bench CPU", "emulator CPU", "proxy CPU"], rows),
     ...(c.concurrency > 1 ? [saturationNote(c)] : []),
     ...failuresNote("direct", c.direct),
+    ...failuresNote("forwarder", c.floor),
     ...failuresNote("proxy", c.proxy),
   ].join("\n");
 }

@@ -1,10 +1,15 @@
+import { BedrockRuntimeHttp, type RuntimeOperation } from "../../src/bedrock/runtime/http.ts";
+import { sigV4 } from "../../src/bedrock/runtime/signer.ts";
+import { benchAwsCredentials } from "./processes.ts";
 import { ConverseStreamWatcher, InvokeStreamWatcher, type Milestone, SseWatcher, type StreamWatcher } from "./streams.ts";
 
 /**
  * The one conversation every phase sends, in three wire shapes: Bedrock InvokeModel (direct, native
  * Claude), Bedrock Converse (direct, other models), and the Anthropic Messages API (through the
- * proxy, which turns it into one of the first two). Bodies are serialised once, so the load
- * generator spends its CPU on the requests and not on JSON.
+ * proxy, which turns it into one of the first two). Bodies are serialised and direct requests
+ * signed (SigV4, which the emulator verifies) once, so the load generator spends its CPU on the
+ * requests and not on JSON or signing. The bare forwarder (the floor) takes the direct shape unsigned
+ * and signs it itself.
  */
 
 export const claudeModel = "claude-sonnet-4-6";
@@ -16,11 +21,13 @@ const userText = "Summarise the benefits of keeping a proxy's per-request overhe
 const maxTokens = 256;
 
 export type Route = "invoke" | "converse";
-export type Via = "direct" | "proxy";
+export type Via = "direct" | "forwarder" | "proxy";
 
 export interface Endpoints {
   emulator: string;
   proxy: string;
+  /** The bare SigV4 forwarder in front of the emulator: the floor of what any proxy can cost. */
+  forwarder: string;
 }
 
 export interface PreparedRequest {
@@ -30,35 +37,31 @@ export interface PreparedRequest {
   watcher?: () => StreamWatcher;
 }
 
-const bedrockHeaders = { authorization: "Bearer bench", "content-type": "application/json" };
+const jsonHeaders = { "content-type": "application/json", accept: "application/json" };
 // No key: the bench proxies run in open mode, where only a missing key passes (keyed lanes add theirs).
 const anthropicHeaders = { "content-type": "application/json", "anthropic-version": "2023-06-01" };
 
-function bedrockUrl(emulator: string, modelId: string, operation: string): string {
-  return `${emulator}/model/${encodeURIComponent(modelId)}/${operation}`;
+/** A Bedrock request signed as the proxy signs (the emulator does not check the clock, so it is signed once). */
+async function bedrockRequest(endpoint: string, signed: boolean, modelId: string, operation: RuntimeOperation, body: string): Promise<PreparedRequest> {
+  const http = new BedrockRuntimeHttp(new URL(endpoint), sigV4(async () => benchAwsCredentials, "us-east-1"), "bench");
+  const request = { operation, modelId, body, headers: jsonHeaders };
+  const { url, headers } = await http.signed(request);
+  return { url, init: { method: "POST", headers: signed ? (headers as Record<string, string>) : jsonHeaders, body } };
 }
 
-function directInvoke(emulator: string, stream: boolean): PreparedRequest {
+function bedrockInvoke(endpoint: string, signed: boolean, stream: boolean): Promise<PreparedRequest> {
   const body = JSON.stringify({ anthropic_version: "bedrock-2023-05-31", max_tokens: maxTokens, messages: [{ role: "user", content: userText }] });
   const operation = stream ? "invoke-with-response-stream" : "invoke";
-  return {
-    url: bedrockUrl(emulator, claudeBedrockId, operation),
-    init: { method: "POST", headers: bedrockHeaders, body },
-    ...(stream ? { watcher: () => new InvokeStreamWatcher() } : {}),
-  };
+  return bedrockRequest(endpoint, signed, claudeBedrockId, operation, body);
 }
 
-function directConverse(emulator: string, stream: boolean): PreparedRequest {
+function bedrockConverse(endpoint: string, signed: boolean, stream: boolean): Promise<PreparedRequest> {
   const body = JSON.stringify({ messages: [{ role: "user", content: [{ text: userText }] }], inferenceConfig: { maxTokens } });
   const operation = stream ? "converse-stream" : "converse";
-  return {
-    url: bedrockUrl(emulator, converseModel, operation),
-    init: { method: "POST", headers: bedrockHeaders, body },
-    ...(stream ? { watcher: () => new ConverseStreamWatcher() } : {}),
-  };
+  return bedrockRequest(endpoint, signed, converseModel, operation, body);
 }
 
-function throughProxy(proxy: string, route: Route, stream: boolean): PreparedRequest {
+export function proxyRequest(proxy: string, route: Route, stream: boolean): PreparedRequest {
   const model = route === "invoke" ? claudeModel : converseModel;
   const body = JSON.stringify({ model, max_tokens: maxTokens, messages: [{ role: "user", content: userText }], ...(stream ? { stream: true } : {}) });
   return {
@@ -68,9 +71,12 @@ function throughProxy(proxy: string, route: Route, stream: boolean): PreparedReq
   };
 }
 
-export function prepareRequest(endpoints: Endpoints, via: Via, route: Route, stream: boolean): PreparedRequest {
-  if (via === "proxy") return throughProxy(endpoints.proxy, route, stream);
-  return route === "invoke" ? directInvoke(endpoints.emulator, stream) : directConverse(endpoints.emulator, stream);
+export async function prepareRequest(endpoints: Endpoints, via: Via, route: Route, stream: boolean): Promise<PreparedRequest> {
+  if (via === "proxy") return proxyRequest(endpoints.proxy, route, stream);
+  const [endpoint, signed] = via === "direct" ? [endpoints.emulator, true] : [endpoints.forwarder, false];
+  const request = await (route === "invoke" ? bedrockInvoke(endpoint, signed, stream) : bedrockConverse(endpoint, signed, stream));
+  const watcher = route === "invoke" ? () => new InvokeStreamWatcher() : () => new ConverseStreamWatcher();
+  return stream ? { ...request, watcher } : request;
 }
 
 /** No single request may hang the bench: each is abandoned (and counted as failed) after this. */

@@ -10,7 +10,10 @@ import type { RecordedRequest } from "../../emulator/request-log.ts";
 import type { Turn } from "../../emulator/script.ts";
 import { startEmulator, type Emulator } from "../../emulator/server.ts";
 
-/** One emulator per test file, reset before each test; clients built the way the proxy builds them. */
+/**
+ * One emulator per test file, reset before each test; clients built the way the proxy builds them.
+ * The emulator holds the clients' credentials, so every SigV4 signature the SDK makes is verified.
+ */
 
 export const sonnet = "global.anthropic.claude-sonnet-4-5-20250929-v1:0";
 export const sonnetFoundation = "anthropic.claude-sonnet-4-5-20250929-v1:0";
@@ -35,7 +38,7 @@ export function useEmulator(): EmulatorFixture {
     return emulator.url;
   };
   beforeAll(async () => {
-    emulator = await startEmulator();
+    emulator = await startEmulator({ credentials });
   });
   afterAll(() => emulator?.stop());
   beforeEach(async () => {

@@ -9,6 +9,7 @@ import { createStore } from "../../src/store/create-store.ts";
 import { pricingSeed } from "../../src/store/pricing-seed.ts";
 import { migrations } from "../../src/store/sqlite/migrations.ts";
 import { modelPriceSchema } from "../../src/gateway/pricing/model-price.ts";
+import { usageRecord } from "../support/usage-record.ts";
 import { storeContract } from "./contract.ts";
 
 describe("SQLite store", () => {
@@ -87,6 +88,27 @@ describe("pricing seed", () => {
     expect(await store.seedPricing(pricingSeed)).toEqual({ written: pricingSeed.length, kept: 0 });
     expect(await store.seedPricing(pricingSeed)).toEqual({ written: 0, kept: pricingSeed.length });
     expect(await store.getPrice("global.anthropic.claude-sonnet-4-6")).toMatchObject({ input_usd_per_mtok: 3, output_usd_per_mtok: 15, cache_read_usd_per_mtok: 0.3, cache_write_usd_per_mtok: 3.75 });
+    await store.close();
+  });
+});
+
+describe("SQLite usage writes and the event loop", () => {
+  test("a batch is written in short transactions with the event loop free between them", async () => {
+    // bun:sqlite is synchronous: one transaction for a 100-record batch held the loop for several ms,
+    // delaying whichever request was in flight (the proxy's p99 one request at a time).
+    const store = await createStore({ kind: "sqlite", path: ":memory:" });
+    let turns = 0;
+    let writing = true;
+    const turn = () => {
+      if (!writing) return;
+      turns++;
+      setImmediate(turn);
+    };
+    setImmediate(turn);
+    const result = await store.writeUsage(Array.from({ length: 100 }, (_, i) => usageRecord(`loop-${i}`)));
+    writing = false;
+    expect(result).toEqual({ written: 100, duplicates: 0 });
+    expect(turns).toBeGreaterThanOrEqual(9);
     await store.close();
   });
 });

@@ -4,6 +4,7 @@ import { startEmulator } from "../../emulator/server.ts";
 import { createLogger } from "../../lib/log.ts";
 import type { ProxyOptions } from "../../src/proxy.ts";
 import { startServer } from "../../src/server.ts";
+import { testAwsCredentials } from "./aws-credentials.ts";
 import { temporarySpoolPath } from "./proxy-process.ts";
 
 /** A scripted turn for the emulator, as its control API takes it. */
@@ -19,10 +20,11 @@ export interface RecordedRequest {
 /**
  * The emulator and the proxy on free loopback ports, and the official SDK pointed at the proxy.
  * The SDK's own retries are off unless a test turns them on, so each call reaches the proxy once.
- * The proxy's log is kept for the test to read (and echoed with TEST_LOG=1).
+ * The proxy's log is kept for the test to read (and echoed with TEST_LOG=1). The proxy signs with
+ * SigV4 (unless `env` gives it a bearer token) and the emulator verifies every signature.
  */
 export async function startStack(env: Record<string, string> = {}, options: ProxyOptions = {}) {
-  const emulator = await startEmulator({ port: 0 });
+  const emulator = await startEmulator({ port: 0, credentials: testAwsCredentials });
   const logLines: string[] = [];
   const echo = process.env.TEST_LOG === "1";
   const config = loadConfig({
@@ -30,7 +32,6 @@ export async function startStack(env: Record<string, string> = {}, options: Prox
     HOST: "127.0.0.1",
     LOG_LEVEL: "info",
     BEDROCK_ENDPOINT: emulator.url,
-    AWS_BEARER_TOKEN_BEDROCK: "test-token",
     UPSTREAM_RETRY_BASE_MS: "5",
     SQLITE_PATH: ":memory:",
     AUTH_MODE: "open",
@@ -44,7 +45,7 @@ export async function startStack(env: Record<string, string> = {}, options: Prox
       logLines.push(line);
       if (echo) process.stderr.write(line);
     }),
-    options,
+    { awsCredentials: async () => testAwsCredentials, ...options },
   );
   const control = (path: string, init?: RequestInit) => fetch(`${emulator.url}/_emulator/${path}`, init);
   return {

@@ -1,28 +1,25 @@
-import {
-  type BedrockRuntimeClient,
-  ConverseCommand,
-  ConverseStreamCommand,
-  type ConverseStreamOutput,
-  CountTokensCommand,
-  type ConverseStreamCommandInput,
-} from "@aws-sdk/client-bedrock-runtime";
+import { type BedrockRuntimeClient, type ConverseStreamCommandInput, type ConverseStreamOutput, CountTokensCommand } from "@aws-sdk/client-bedrock-runtime";
 import type { StreamEvent } from "../../anthropic/messages.ts";
 import type { ImageLoader } from "../images/request-images.ts";
 import type { PreparedRequest } from "../prepare.ts";
+import { eventStreamFrames } from "../runtime/event-stream.ts";
+import type { BedrockRuntimeHttp, RuntimeRequest } from "../runtime/http.ts";
 import type { StreamChunk, Upstream, UpstreamCall } from "../upstream.ts";
 import { toConverseRequest, toCountTokensInput } from "./request/index.ts";
 import { fromConverseResponse } from "./response/message.ts";
 import { ConverseStreamTranslator } from "./response/stream.ts";
+import { converseBody, converseOutput, converseStreamEvent } from "./wire.ts";
 
 /** Every model but Claude: the Anthropic request converted to Converse, the answer converted back. */
-export function createConverseUpstream(client: BedrockRuntimeClient, loadImages: ImageLoader): Upstream {
+export function createConverseUpstream(http: BedrockRuntimeHttp, client: BedrockRuntimeClient, loadImages: ImageLoader): Upstream {
   const options = (call: UpstreamCall) => ({ loadImages, debug: (message: string) => call.log.debug(message) });
   const convert = (prepared: PreparedRequest, call: UpstreamCall) => toConverseRequest(prepared, options(call));
 
   return {
     async complete(prepared, call) {
       const { input, toolNames } = await convert(prepared, call);
-      const output = await call.beforeFirstByte((abortSignal) => client.send(new ConverseCommand(withTier(input, call)), { abortSignal }));
+      // The body is read inside the attempt: the first-byte timeout and the retries cover it, as they did the SDK's.
+      const output = await call.beforeFirstByte(async (signal) => converseOutput(await (await http.post(request("converse", prepared, input, call), signal)).text()));
       const message = fromConverseResponse(output, {
         messageId: call.messageId,
         model: prepared.model.requested,
@@ -41,7 +38,10 @@ export function createConverseUpstream(client: BedrockRuntimeClient, loadImages:
         toolNames,
         stopSequences: prepared.request.stop_sequences,
       });
-      const events = await call.openStream(async (abortSignal) => (await client.send(new ConverseStreamCommand(withTier(input, call)), { abortSignal })).stream);
+      const events = await call.openStream(async (signal) => {
+        const response = await http.post(request("converse-stream", prepared, input, call), signal);
+        return response.body ? streamEvents(response.body) : undefined;
+      });
       return { chunks: call.guard(translateAll(events, translator)), usage: () => translator.usage };
     },
 
@@ -64,7 +64,14 @@ function* chunks(events: StreamEvent[]): Generator<StreamChunk> {
   for (const event of events) yield { type: event.type, data: JSON.stringify(event) };
 }
 
-function withTier(input: ConverseStreamCommandInput, call: UpstreamCall): ConverseStreamCommandInput {
+async function* streamEvents(body: ReadableStream<Uint8Array>): AsyncGenerator<ConverseStreamOutput> {
+  for await (const frame of eventStreamFrames(body)) yield converseStreamEvent(frame);
+}
+
+const jsonHeaders = { "content-type": "application/json" };
+
+/** Converse takes the service tier in its body; attempts read it each time (a refused tier falls back). */
+function request(operation: "converse" | "converse-stream", prepared: PreparedRequest, input: ConverseStreamCommandInput, call: UpstreamCall): RuntimeRequest {
   const tier = call.requestedTier;
-  return tier ? { ...input, serviceTier: { type: tier } } : input;
+  return { operation, modelId: prepared.model.modelId, body: converseBody(tier ? { ...input, serviceTier: { type: tier } } : input), headers: jsonHeaders };
 }
