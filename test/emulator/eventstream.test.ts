@@ -1,7 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { chunkEvent, codec, decodeFrames, header, sharedFixtures, sonnet, splitFrames, userText, useEmulator, type DecodedFrame } from "./helpers.ts";
+import { sharedFixtureDir } from "../support/fixtures.ts";
+import { chunkEvent, codec, decodeFrames, header, sonnet, splitFrames, userText, useEmulator, type DecodedFrame } from "./helpers.ts";
 
 const emulator = useEmulator();
 const alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
@@ -54,9 +55,8 @@ describe("event-stream framing", () => {
 });
 
 describe("golden: a real ConverseStream capture", () => {
-  const fixtures = sharedFixtures();
-  const capture = fixtures && join(fixtures, "bedrock-converse-stream/vercel_sonnet-4-6_text_ok.eventstream");
-  if (!capture) console.log("note: ../shared/fixtures not found; skipping the golden capture comparison");
+  const captures = sharedFixtureDir("bedrock-converse-stream");
+  const capture = captures && join(captures, "vercel_sonnet-4-6_text_ok.eventstream");
 
   test.skipIf(!capture)("the emulator's frames match the capture in order, headers and payload keys", async () => {
     const real = decodeFrames(new Uint8Array(readFileSync(capture ?? "")));
@@ -79,9 +79,10 @@ describe("golden: a real ConverseStream capture", () => {
 const shape = (names: (string | undefined)[]) => names.filter((name, index) => name !== names[index - 1]);
 
 describe("golden: real tool-use captures", () => {
-  const fixtures = sharedFixtures();
-  const converseCapture = fixtures && join(fixtures, "bedrock-converse-stream/openllmetry_claude-3-sonnet_tooluse.eventstream");
-  const invokeCapture = fixtures && join(fixtures, "bedrock-invoke-stream/otel_claude-3-5-sonnet_text_2x_tool_use_then_result.1.eventstream");
+  const converseCaptures = sharedFixtureDir("bedrock-converse-stream");
+  const invokeCaptures = sharedFixtureDir("bedrock-invoke-stream");
+  const converseCapture = converseCaptures && join(converseCaptures, "openllmetry_claude-3-sonnet_tooluse.eventstream");
+  const invokeCapture = invokeCaptures && join(invokeCaptures, "otel_claude-3-5-sonnet_text_2x_tool_use_then_result.1.eventstream");
   const read = (path: string | undefined) => decodeFrames(new Uint8Array(readFileSync(path ?? "")));
 
   test.skipIf(!converseCapture)("ConverseStream text then toolUse has the capture's event shape", async () => {

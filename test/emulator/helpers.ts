@@ -1,6 +1,4 @@
 import { afterAll, beforeAll, beforeEach } from "bun:test";
-import { existsSync } from "node:fs";
-import { join } from "node:path";
 import { BedrockClient } from "@aws-sdk/client-bedrock";
 import { BedrockRuntimeClient } from "@aws-sdk/client-bedrock-runtime";
 import { EventStreamCodec } from "@smithy/eventstream-codec";
@@ -105,12 +103,6 @@ export function header(frame: DecodedFrame, name: string): string | undefined {
 /** The Anthropic event inside an InvokeModelWithResponseStream `chunk` payload. */
 export function chunkEvent(frame: DecodedFrame): Record<string, unknown> {
   return JSON.parse(Buffer.from(String(frame.payload["bytes"]), "base64").toString("utf8")) as Record<string, unknown>;
-}
-
-/** `../shared/fixtures` beside the repository, when this checkout has it. */
-export function sharedFixtures(): string | undefined {
-  const dir = join(import.meta.dir, "../../../shared/fixtures");
-  return existsSync(dir) ? dir : undefined;
 }
 
 export function userText(text: string) {

@@ -1,9 +1,9 @@
 import { describe, expect, test } from "bun:test";
-import { readFileSync, readdirSync } from "node:fs";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
 import { InvokeModelWithResponseStreamCommand, ValidationException } from "@aws-sdk/client-bedrock-runtime";
 import { checkInvoke } from "../../emulator/validate-invoke.ts";
-import { invokeBody, qwen, sharedFixtures, sonnet, useEmulator } from "./helpers.ts";
+import { invokeBody, qwen, sonnet, useEmulator } from "./helpers.ts";
+import { sharedFixtureFiles } from "../support/fixtures.ts";
 
 const emulator = useEmulator();
 
@@ -146,15 +146,7 @@ describe("models and the SDK", () => {
 });
 
 describe("golden: requests real Bedrock accepted", () => {
-  const fixtures = sharedFixtures();
-  const files = fixtures
-    ? ["bedrock-invoke", "bedrock-invoke-stream"].flatMap((dir) =>
-        readdirSync(join(fixtures, dir))
-          .filter((name) => name.endsWith(".request.json"))
-          .map((name) => join(fixtures, dir, name)),
-      )
-    : [];
-  if (!fixtures) console.log("note: ../shared/fixtures not found; skipping the accepted-request check");
+  const files = ["bedrock-invoke", "bedrock-invoke-stream"].flatMap((dir) => sharedFixtureFiles(dir, ".request.json"));
 
   test.skipIf(files.length === 0)("every recorded InvokeModel body passes validation", () => {
     for (const file of files) {

@@ -16,7 +16,8 @@ import { anthropicFromConverse, normalisedRecordedBody } from "./support/anthrop
 import { sentConverseBody } from "./support/bedrock-sdk.ts";
 import { countCacheControl, expectBedrockRules } from "./support/bedrock-rules.ts";
 import { convert } from "./support/convert.ts";
-import { expectGolden, listFiles, ownFixtures, readJson, sharedDir } from "./support/fixtures.ts";
+import { listFiles, readJson, sharedFixtureDir } from "../../support/fixtures.ts";
+import { converseFixtures, expectGolden } from "./support/fixtures.ts";
 import { claudeSonnet45, claudeSonnet46, converseModel, qwen } from "./support/models.ts";
 
 type Json = Record<string, unknown>;
@@ -29,7 +30,7 @@ interface OwnRequestFixture {
 }
 
 describe("golden: own requests", () => {
-  const dir = join(ownFixtures, "request");
+  const dir = join(converseFixtures, "request");
   for (const file of listFiles(dir, ".request.json")) {
     test(file, async () => {
       const fixture = readJson<OwnRequestFixture>(join(dir, file));
@@ -54,7 +55,7 @@ interface RecordedRequest {
 
 describe("golden: shared Converse request captures, round-tripped", () => {
   for (const name of ["bedrock-converse", "bedrock-converse-stream"]) {
-    const dir = sharedDir(name);
+    const dir = sharedFixtureDir(name);
     for (const file of dir ? listFiles(dir, ".request.json") : []) {
       test(`${name}/${file}`, async () => {
         const recorded = readJson<RecordedRequest>(join(dir ?? "", file));
@@ -81,7 +82,7 @@ interface ClaudeCodeCapture {
 }
 
 describe("golden: Claude Code requests keep Bedrock's rules", () => {
-  const dir = sharedDir("claude-code");
+  const dir = sharedFixtureDir("claude-code");
   const files = dir ? listFiles(dir, ".request.json").concat(listFiles(dir, "-request.json")) : [];
   const models: [string, ResolvedModel][] = [
     ["claude-sonnet-4-5 (budget thinking)", claudeSonnet45],

@@ -10,7 +10,8 @@ import type { Message } from "../../../src/anthropic/messages.ts";
 import { fromConverseResponse } from "../../../src/bedrock/converse/response.ts";
 import { ToolNameMap } from "../../../src/bedrock/converse/tool-names.ts";
 import { converseThroughSdk } from "./support/bedrock-sdk.ts";
-import { expectGolden, listFiles, ownFixtures, readJson, sharedDir } from "./support/fixtures.ts";
+import { listFiles, readJson, sharedFixtureDir } from "../../support/fixtures.ts";
+import { converseFixtures, expectGolden } from "./support/fixtures.ts";
 
 interface FixtureMeta {
   clientToolNames?: string[];
@@ -25,7 +26,7 @@ async function convertResponse(body: unknown, meta: FixtureMeta = {}): Promise<M
 }
 
 describe("golden: own Converse responses", () => {
-  const dir = join(ownFixtures, "response");
+  const dir = join(converseFixtures, "response");
   for (const file of listFiles(dir, ".response.json")) {
     test(file, async () => {
       const metaPath = join(dir, file.replace(".response.json", ".meta.json"));
@@ -42,7 +43,7 @@ interface CapturedBody {
 }
 
 describe("golden: shared Converse captures", () => {
-  const dir = sharedDir("bedrock-converse");
+  const dir = sharedFixtureDir("bedrock-converse");
   const files = dir ? listFiles(dir, ".json").filter((file) => !file.endsWith(".request.json")) : [];
   for (const file of files) {
     const capture = readJson<Record<string, unknown>>(join(dir ?? "", file));
@@ -53,7 +54,7 @@ describe("golden: shared Converse captures", () => {
       const message = await convertResponse(body);
       expectGolden(
         { content: message.content.map((block) => block.type), stop_reason: message.stop_reason, stop_sequence: message.stop_sequence, usage: message.usage },
-        join(ownFixtures, "shared-golden", file.replace(/(\.response)?\.json$/, ".response.expected.json")),
+        join(converseFixtures, "shared-golden", file.replace(/(\.response)?\.json$/, ".response.expected.json")),
       );
       const source = body.output.message.content;
       expect(message.content).toHaveLength(source.length);

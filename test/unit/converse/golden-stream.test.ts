@@ -13,7 +13,8 @@ import { ConverseStreamTranslator } from "../../../src/bedrock/converse/stream.t
 import { ToolNameMap } from "../../../src/bedrock/converse/tool-names.ts";
 import { finalMessageFromSdk } from "./support/anthropic-sdk.ts";
 import { streamThroughSdk } from "./support/bedrock-sdk.ts";
-import { expectGolden, listFiles, ownFixtures, readJson, sharedDir, upstreamBytes } from "./support/fixtures.ts";
+import { listFiles, readJson, sharedFixtureDir } from "../../support/fixtures.ts";
+import { converseFixtures, expectGolden, upstreamBytes } from "./support/fixtures.ts";
 import { expectedContent } from "./support/oracle.ts";
 import { outline } from "./support/skeleton.ts";
 import { expectWellFormedStream } from "./support/stream-invariants.ts";
@@ -49,7 +50,7 @@ async function expectClientReconstruction(result: Awaited<ReturnType<typeof tran
 }
 
 describe("golden: own ConverseStream fixtures", () => {
-  const dir = join(ownFixtures, "stream");
+  const dir = join(converseFixtures, "stream");
   const files = listFiles(dir, ".jsonl");
   test("there are fixtures for text, reasoning, redacted reasoning, several tools and citations", () => {
     for (const name of ["text", "reasoning-signature", "redacted-reasoning", "tool-use-several", "citations"]) {
@@ -66,12 +67,12 @@ describe("golden: own ConverseStream fixtures", () => {
 });
 
 describe("golden: shared ConverseStream captures", () => {
-  const dir = sharedDir("bedrock-converse-stream");
+  const dir = sharedFixtureDir("bedrock-converse-stream");
   const files = dir ? listFiles(dir, ".jsonl") : [];
   for (const file of files) {
     test(file, async () => {
       const result = await translate(join(dir ?? "", file));
-      expectGolden(outline(result.events), join(ownFixtures, "shared-golden", `${basename(file).replace(captureSuffix, "")}.stream.expected.json`));
+      expectGolden(outline(result.events), join(converseFixtures, "shared-golden", `${basename(file).replace(captureSuffix, "")}.stream.expected.json`));
       await expectClientReconstruction(result);
     });
   }
