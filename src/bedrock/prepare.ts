@@ -94,6 +94,7 @@ function asBlocks(content: MessageParam["content"]): ContentBlockParam[] {
   return typeof content === "string" ? [{ type: "text", text: content }] : content;
 }
 
+/** Models cap their output below what clients ask (docs/bedrock-protocol.md#p12-max-tokens-limit). */
 function clampMaxTokens(requested: number, model: ResolvedModel, log: Logger): number {
   const limit = model.profile.maxOutputTokens;
   if (limit === undefined || requested <= limit) return requested;

@@ -29,7 +29,7 @@ export function toConverseContent(block: ContentBlockParam, role: Role, ctx: Con
 function convertBlock(block: ContentBlockParam, role: Role, ctx: ConversionContext, where: string): ContentBlock[] {
   switch (block.type) {
     case "text":
-      // Bedrock refuses blank text (pitfall 2); a blank block says nothing, so dropping it is safe.
+      // Bedrock refuses blank text (docs/bedrock-protocol.md#p2-blank-text); a blank block says nothing, so dropping it is safe.
       if (isBlank(block.text)) {
         ctx.debug(`${where}: blank text block dropped`);
         return [];
@@ -52,7 +52,7 @@ function convertBlock(block: ContentBlockParam, role: Role, ctx: ConversionConte
 
     case "thinking":
       if (!takesReasoning(role, ctx, where, "thinking")) return [];
-      // Replayed exactly as the model produced it (pitfall 1): Claude verifies the signature.
+      // Replayed exactly as the model produced it (docs/bedrock-protocol.md#p1-thinking-replay): Claude verifies the signature.
       return [
         {
           reasoningContent: {

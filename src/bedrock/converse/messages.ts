@@ -13,8 +13,8 @@ export interface ConvertedMessages {
 
 /**
  * The conversation as Bedrock takes it: blocks converted, blank ones and emptied messages dropped,
- * consecutive same-role turns merged (roles must alternate, pitfall 3), never an empty content array
- * (pitfall 2), and a conversation that starts with the user.
+ * consecutive same-role turns merged (roles must alternate: docs/bedrock-protocol.md#p3-alternating-roles), never an
+ * empty content array (docs/bedrock-protocol.md#p2-blank-text), and a conversation that starts with the user.
  */
 export function toConverseMessages(messages: readonly MessageParam[], ctx: ConversionContext): ConvertedMessages {
   const systemTexts: string[] = [];

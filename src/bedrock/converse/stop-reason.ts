@@ -30,7 +30,7 @@ export function toStopReason(reason: string | undefined): StopReason | null {
 /**
  * Which stop sequence matched. Claude reports it in the additional response fields (`stop_sequence`
  * in Converse, `delta.stop_sequence` in ConverseStream's messageStop); otherwise it is known only when
- * the request had exactly one.
+ * the request had exactly one (docs/bedrock-protocol.md#p16-stop-sequence).
  */
 export function toStopSequence(
   reason: string | undefined,

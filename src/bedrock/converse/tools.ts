@@ -52,8 +52,8 @@ export function isCustomTool(tool: ToolParam): tool is CustomToolParam {
 
 /**
  * toolConfig is sent whenever there are tools, and ALSO whenever the history holds toolUse/toolResult
- * blocks: Bedrock refuses those without a toolConfig (pitfall 4). With no tools in the request, the
- * tools used in the history are declared with an empty object schema.
+ * blocks: Bedrock refuses those without a toolConfig (docs/bedrock-protocol.md#p4-tool-config). With no
+ * tools in the request, the tools used in the history are declared with an empty object schema.
  */
 export function toToolConfig(
   tools: readonly Tool[],

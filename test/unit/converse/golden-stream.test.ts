@@ -1,7 +1,8 @@
 /**
  * Golden tests: recorded ConverseStream sequences, run through the real Bedrock SDK, our translator and
  * the real Anthropic SDK. Own fixtures (test/fixtures/converse/stream) are compared event by event with
- * `*.expected.json`; the shared captures (../shared/fixtures, when present) with a content-free outline.
+ * `*.expected.json`; the workspace's shared captures, when present (test/support/fixtures.ts), with a
+ * content-free outline.
  * `UPDATE_GOLDEN=1 bun test test/unit/converse` rewrites the golden files.
  */
 import { describe, expect, test } from "bun:test";
