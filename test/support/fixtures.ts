@@ -32,6 +32,16 @@ export function sharedFixtureFiles(folder: string, suffix: string): string[] {
   return dir ? listFiles(dir, suffix).map((name) => join(dir, name)) : [];
 }
 
+/**
+ * Paths of the files ending with `suffix` in `folder` of our own fixtures, then of the shared captures
+ * when they are there: both have the same layout, so one test runs over both.
+ */
+export function fixtureFiles(folder: string, suffix: string): string[] {
+  const own = join(ownFixtures, folder);
+  const ownFiles = existsSync(own) ? listFiles(own, suffix).map((name) => join(own, name)) : [];
+  return [...ownFiles, ...sharedFixtureFiles(folder, suffix)];
+}
+
 /** Names (not paths) of the files in `dir` ending with `suffix`, sorted. */
 export function listFiles(dir: string, suffix: string): string[] {
   return readdirSync(dir)

@@ -54,7 +54,7 @@ describe("golden: shared Converse captures", () => {
       const message = await convertResponse(body);
       expectGolden(
         { content: message.content.map((block) => block.type), stop_reason: message.stop_reason, stop_sequence: message.stop_sequence, usage: message.usage },
-        join(converseFixtures, "shared-golden", file.replace(/(\.response)?\.json$/, ".response.expected.json")),
+        join(converseFixtures, "outline-golden", file.replace(/(\.response)?\.json$/, ".response.expected.json")),
       );
       const source = body.output.message.content;
       expect(message.content).toHaveLength(source.length);
