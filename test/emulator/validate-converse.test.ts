@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { ConverseCommand, ValidationException } from "@aws-sdk/client-bedrock-runtime";
 import { checkConverse } from "../../emulator/validate-converse.ts";
 import { qwen, sonnet, useEmulator } from "./helpers.ts";
-import { sharedFixtureFiles } from "../support/fixtures.ts";
+import { fixtureFiles } from "../support/fixtures.ts";
 
 const emulator = useEmulator();
 
@@ -199,8 +199,9 @@ describe("through the SDK", () => {
   });
 });
 
-describe("golden: requests real Bedrock accepted", () => {
-  const files = ["bedrock-converse", "bedrock-converse-stream"].flatMap((dir) => sharedFixtureFiles(dir, ".request.json"));
+describe("golden: recorded requests of the kind real Bedrock accepts", () => {
+  // Ours are written after the shape of accepted requests; the shared ones were accepted by real Bedrock.
+  const files = ["bedrock-converse", "bedrock-converse-stream"].flatMap((dir) => fixtureFiles(dir, ".request.json"));
 
   test.skipIf(files.length === 0)("every recorded Converse request passes validation", () => {
     for (const file of files) {

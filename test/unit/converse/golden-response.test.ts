@@ -1,16 +1,17 @@
 /**
  * Golden tests for non-stream Converse responses, read through the real Bedrock SDK. Own fixtures are
- * compared with the full expected Message; shared captures with an outline, plus checks against the
- * capture itself (texts, ids verbatim, usage adding up to Bedrock's totalTokens).
+ * compared with the full expected Message; recorded bodies (ours in test/fixtures/bedrock-converse, and
+ * the workspace's captures when present) with an outline, plus checks against the body itself (texts,
+ * ids verbatim, usage adding up to Bedrock's totalTokens).
  */
 import { describe, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import type { Message } from "../../../src/anthropic/messages.ts";
 import { fromConverseResponse } from "../../../src/bedrock/converse/response.ts";
 import { ToolNameMap } from "../../../src/bedrock/converse/tool-names.ts";
 import { converseThroughSdk } from "./support/bedrock-sdk.ts";
-import { listFiles, readJson, sharedFixtureDir } from "../../support/fixtures.ts";
+import { fixtureFiles, listFiles, readJson } from "../../support/fixtures.ts";
 import { converseFixtures, expectGolden } from "./support/fixtures.ts";
 
 interface FixtureMeta {
@@ -42,11 +43,11 @@ interface CapturedBody {
   usage: { inputTokens: number; outputTokens: number; totalTokens: number; cacheReadInputTokens?: number; cacheWriteInputTokens?: number };
 }
 
-describe("golden: shared Converse captures", () => {
-  const dir = sharedFixtureDir("bedrock-converse");
-  const files = dir ? listFiles(dir, ".json").filter((file) => !file.endsWith(".request.json")) : [];
-  for (const file of files) {
-    const capture = readJson<Record<string, unknown>>(join(dir ?? "", file));
+describe("golden: recorded Converse responses (own, and the shared captures when present)", () => {
+  const files = fixtureFiles("bedrock-converse", ".json").filter((path) => !path.endsWith(".request.json"));
+  for (const path of files) {
+    const file = basename(path);
+    const capture = readJson<Record<string, unknown>>(path);
     const status = (capture["status"] as { code?: number } | undefined)?.code ?? 200;
     if (status !== 200) continue; // error bodies are the HTTP layer's concern
     const body = (capture["body"] ?? capture) as CapturedBody;
