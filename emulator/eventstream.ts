@@ -5,7 +5,8 @@ import { defaultExceptionMessage, streamExceptionMembers, type StreamExceptionMe
 /**
  * AWS event-stream frames exactly as Bedrock writes them: real CRCs, headers in Bedrock's order
  * (`:event-type`, `:content-type`, `:message-type`), and the `"p"` padding field that every 2025+
- * payload carries, placed where Bedrock's key-sorted JSON puts it.
+ * payload carries, placed where Bedrock's key-sorted JSON puts it (docs/bedrock-protocol.md, "Event-stream
+ * framing" and docs/bedrock-protocol.md#p14-padding-field).
  *
  * Speed matters (the emulator is the benchmark's baseline): the smithy codec's header block for each
  * event type is computed once and reused, and the frame is assembled here with Bun's native CRC-32

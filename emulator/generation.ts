@@ -1,7 +1,7 @@
 import { generationMs, resolveAnswer, type Answer } from "./answer.ts";
 import type { Check } from "./check.ts";
 import type { ConverseWireRequest } from "./converse-schema.ts";
-import { sleep } from "./delay.ts";
+import { sleep } from "../lib/sleep.ts";
 import { errorResponse, streamExceptionMembers, validationError } from "./errors.ts";
 import { serviceTierViolation } from "./model-rules.ts";
 import { converseToolUseId, invokeToolUseId } from "./ids.ts";

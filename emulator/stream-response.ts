@@ -1,5 +1,5 @@
 import type { Answer } from "./answer.ts";
-import { sleep } from "./delay.ts";
+import { sleep } from "../lib/sleep.ts";
 import { exceptionFrame } from "./eventstream.ts";
 
 /**

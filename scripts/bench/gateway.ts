@@ -191,7 +191,7 @@ async function startLanes(options: GatewayOptions, dir: string, cleanups: (() =>
       }),
     ),
   );
-  for (const start of starts) if (start.status === "fulfilled") cleanups.push(() => start.value.stop());
+  for (const start of starts) if (start.status === "fulfilled") cleanups.push(async () => void (await start.value.stop()));
   const proxies = starts.map((start) => {
     if (start.status === "rejected") throw start.reason;
     return start.value;

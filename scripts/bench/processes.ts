@@ -1,44 +1,37 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Subprocess } from "bun";
+import { startEmulatorProcess } from "../../test/support/emulator-process.ts";
+import { startProxyProcess } from "../../test/support/proxy-process.ts";
+import { testAwsCredentials, testAwsEnv } from "../../test/support/aws-credentials.ts";
+import { answersHttp, killAll as killServices, loopback, onFreePort, type ServiceProcess, startServiceProcess } from "../../test/support/service-process.ts";
 
 /**
- * The emulator and the proxy as separate processes, so the proxy's own memory can be read from
- * /proc and neither shares an event loop with the load generator. Every child is registered so that
- * an error, Ctrl-C or a plain exit of the bench never leaves one running.
+ * The bench's processes and what it reads of them. The emulator and the proxy run as separate
+ * processes, so the proxy's own memory can be read from /proc and neither shares an event loop with
+ * the load generator. They are started by the tests' supervisor (test/support/service-process.ts),
+ * the one module that spawns, readies, stops and reaps the services of both: an error, Ctrl-C or a
+ * plain exit of the bench never leaves one running.
  */
 
-const loopback = "127.0.0.1";
-const startupTimeoutMs = 15_000;
-const stopTimeoutMs = 10_000;
-const stderrTailChars = 4_000;
-
-export interface Service {
+export interface Service extends ServiceProcess {
   name: string;
   url: string;
-  pid: number;
-  /** The last lines the process wrote to stderr, for error reports. */
-  stderrTail(): string;
-  /** SIGTERM, then SIGKILL if it has not exited within a few seconds. */
-  stop(): Promise<void>;
 }
 
 /**
- * The AWS credentials of the bench (made up): the emulator verifies every SigV4 signature with them,
- * and the proxies and the forwarder sign with them, so the bench measures SigV4 as production pays it.
+ * The AWS credentials of the bench (made up, the tests' own): the emulator verifies every SigV4
+ * signature with them, and the proxies and the forwarder sign with them, so the bench measures SigV4
+ * as production pays it.
  */
-export const benchAwsCredentials = { accessKeyId: "AKIDBENCH", secretAccessKey: "bench-secret-access-key" } as const;
-const benchAwsEnv = { AWS_ACCESS_KEY_ID: benchAwsCredentials.accessKeyId, AWS_SECRET_ACCESS_KEY: benchAwsCredentials.secretAccessKey, AWS_SESSION_TOKEN: "" };
+export const benchAwsCredentials = testAwsCredentials;
 
-const running = new Set<Subprocess>();
 /** Scratch directories (the proxies' SQLite files): removed when their process stops, or at exit. */
 const scratchDirs = new Set<string>();
 
-/** Kills what is still running; synchronous so that it also works from an `exit` handler. */
+/** Kills what is still running and removes the scratch directories; synchronous, for `exit` and signal handlers. */
 export function killAll(): void {
-  for (const child of running) child.kill("SIGKILL");
-  running.clear();
+  killServices();
   for (const dir of scratchDirs) removeScratchDir(dir);
 }
 
@@ -54,45 +47,25 @@ export function removeScratchDir(dir: string): void {
   scratchDirs.delete(dir);
 }
 
-export function spawnService(command: string[], env: Record<string, string>): { child: Subprocess<"ignore", "pipe", "pipe">; tail: () => string } {
-  const child = Bun.spawn(command, { env: { ...process.env, ...env }, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
-  running.add(child);
-  void child.exited.then(() => running.delete(child));
-  let tail = "";
-  // Draining stderr keeps a chatty child from blocking on a full pipe; only the tail is kept.
-  void (async () => {
-    for await (const text of decodeText(child.stderr)) tail = (tail + text).slice(-stderrTailChars);
-  })();
-  return { child, tail: () => tail };
-}
-
-export function stopper(child: Subprocess): () => Promise<void> {
-  return async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill("SIGTERM");
-    const exited = await Promise.race([child.exited.then(() => true), Bun.sleep(stopTimeoutMs).then(() => false)]);
-    if (!exited) child.kill("SIGKILL");
-    await child.exited;
-    running.delete(child);
-  };
-}
-
-/** The emulator picks its own free port and prints its URL as its first stdout line; it verifies SigV4. */
+/** The emulator, verifying SigV4 signatures made with the bench's credentials. */
 export async function startEmulator(): Promise<Service> {
   // --max-recorded 0: the request log would otherwise keep 10 000 bodies and grow the emulator's heap.
-  const command = [process.execPath, "emulator/main.ts", "--port", "0", "--host", loopback, "--max-recorded", "0"];
-  return startPrintingUrl("emulator", command, benchAwsEnv);
+  return { ...(await startEmulatorProcess(["--max-recorded", "0"])), name: "emulator" };
 }
 
 /** The bare SigV4 forwarder (`forwarder.ts`) in front of the emulator: the floor the proxy is measured against. */
 export function startForwarder(emulatorUrl: string): Promise<Service> {
-  return startPrintingUrl("forwarder", [process.execPath, "scripts/bench/forwarder.ts"], { ...benchAwsEnv, BEDROCK_ENDPOINT: emulatorUrl, HOST: loopback });
-}
-
-async function startPrintingUrl(name: string, command: string[], env: Record<string, string>): Promise<Service> {
-  const { child, tail } = spawnService(command, env);
-  const url = await withTimeout(firstLine(child.stdout), startupTimeoutMs, () => `${name} did not start:\n${tail()}`);
-  return { name, url: url.trim(), pid: child.pid, stderrTail: tail, stop: stopper(child) };
+  return onFreePort(async (port) => {
+    const url = `http://${loopback}:${port}`;
+    const service = await startServiceProcess({
+      name: "forwarder",
+      command: [process.execPath, "scripts/bench/forwarder.ts"],
+      env: { PATH: process.env.PATH ?? "", ...testAwsEnv, BEDROCK_ENDPOINT: emulatorUrl, HOST: loopback, PORT: String(port) },
+      ready: () => answersHttp(`${url}/health`),
+      startupTimeoutMs: 20_000,
+    });
+    return { ...service, name: "forwarder", url };
+  });
 }
 
 export interface ProxyOptions {
@@ -111,90 +84,36 @@ export interface ProxyOptions {
   name?: string;
 }
 
-/** The proxy logs its URL only at info level, so its port is chosen here and readiness polled. */
 export async function startProxy(options: ProxyOptions): Promise<Service> {
-  const port = await freePort();
   const profiling = options.cpuProfileDir ? ["--cpu-prof", "--cpu-prof-md", `--cpu-prof-dir=${options.cpuProfileDir}`] : [];
   const preload = options.preload ? ["--preload", options.preload] : [];
   const scratch = options.env?.SQLITE_PATH ? undefined : scratchDir("bench-proxy-");
   const name = options.name ?? "proxy";
-  const { child, tail } = spawnService([process.execPath, ...profiling, ...preload, "src/main.ts"], {
-    PORT: String(port),
-    HOST: loopback,
+  const env = {
     BEDROCK_ENDPOINT: options.emulatorUrl,
     // SigV4, as with IAM credentials in production: the emulator verifies each signature.
-    ...benchAwsEnv,
+    ...testAwsEnv,
     // At info the proxy writes one JSON line per request: that would measure stderr, not the proxy.
     LOG_LEVEL: "warn",
     AUTH_MODE: "open",
     STORE: "sqlite",
-    // Limits in this process's memory unless a caller names a Redis: never one the environment happens to name.
-    REDIS_URL: "",
     ...(scratch ? { SQLITE_PATH: join(scratch, "proxy.db") } : {}),
     ...options.env,
-  });
-  const url = `http://${loopback}:${port}`;
-  const stop = stopper(child);
+  };
   try {
-    await withTimeout(untilHealthy(url, child), startupTimeoutMs, () => `${name} did not become healthy:\n${tail()}`);
+    const proxy = await startProxyProcess(env, { bunFlags: [...profiling, ...preload], name });
+    return {
+      ...proxy,
+      name,
+      async stop() {
+        const code = await proxy.stop();
+        if (scratch) removeScratchDir(scratch);
+        return code;
+      },
+    };
   } catch (error) {
-    await stop();
     if (scratch) removeScratchDir(scratch);
     throw error;
-  }
-  return {
-    name,
-    url,
-    pid: child.pid,
-    stderrTail: tail,
-    async stop() {
-      await stop();
-      if (scratch) removeScratchDir(scratch);
-    },
-  };
-}
-
-async function untilHealthy(url: string, child: Subprocess): Promise<void> {
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`proxy exited with code ${child.exitCode}`);
-    const ok = await fetch(`${url}/health`).then((r) => r.ok, () => false);
-    if (ok) return;
-    await Bun.sleep(50);
-  }
-}
-
-/** Binds port 0, reads the port the kernel chose, and releases it for the child to take. */
-export async function freePort(): Promise<number> {
-  const listener = Bun.listen({ hostname: loopback, port: 0, socket: { data() {} } });
-  const port = listener.port;
-  listener.stop(true);
-  return port;
-}
-
-async function* decodeText(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
-  const decoder = new TextDecoder();
-  for await (const bytes of stream) yield decoder.decode(bytes, { stream: true });
-}
-
-async function firstLine(stream: ReadableStream<Uint8Array>): Promise<string> {
-  let text = "";
-  for await (const piece of decodeText(stream)) {
-    text += piece;
-    const end = text.indexOf("\n");
-    if (end >= 0) return text.slice(0, end);
-  }
-  throw new Error("stream ended before a full line");
-}
-
-async function withTimeout<T>(work: Promise<T>, ms: number, message: () => string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(message())), ms);
-  });
-  try {
-    return await Promise.race([work, timeout]);
-  } finally {
-    clearTimeout(timer);
   }
 }
 

@@ -1,6 +1,6 @@
-import type { Subprocess } from "bun";
 import { z } from "zod";
-import { freePort, readMemory, type Service, spawnService, stopper } from "./processes.ts";
+import { freePort, loopback, startServiceProcess } from "../../test/support/service-process.ts";
+import { readMemory, type Service } from "./processes.ts";
 import { type Baseline, bwrapUnderTest, dockerUnderTest, type RuntimeDescription, type RuntimeUnderTest } from "./sandbox-runtimes.ts";
 
 /**
@@ -14,7 +14,6 @@ import { type Baseline, bwrapUnderTest, dockerUnderTest, type RuntimeDescription
  * the warm pool first, then pool size 0 for the cold starts.
  */
 
-const loopback = "127.0.0.1";
 const token = `bench-${crypto.randomUUID()}`;
 const owner = "bench";
 export const sandboxPoolSize = 4;
@@ -71,39 +70,48 @@ function stats(samples: readonly number[]): Stats {
  * bwrap's --die-with-parent, its bwrap sandboxes; docker containers are the runtime's clean-up's job).
  */
 async function startSandbox(runtime: RuntimeUnderTest, poolSize: number): Promise<Service> {
-  const port = await freePort();
-  const { child, tail } = spawnService([process.execPath, "sandbox/src/main.ts"], {
-    SANDBOX_TOKEN: token,
-    SANDBOX_PORT: String(port),
-    SANDBOX_HOST: loopback,
-    SANDBOX_RUNTIME: runtime.describe.name,
-    SANDBOX_POOL_SIZE: String(poolSize),
-    SANDBOX_MAX_SESSIONS: "50",
-    ...runtime.serviceEnv,
-  });
+  const name = `sandbox (${runtime.describe.name})`;
+  const port = freePort();
   const url = `http://${loopback}:${port}`;
-  const stop = stopper(child);
-  try {
-    const health = await untilPoolIdle(url, poolSize, 30_000, child);
-    if (health.runtime !== runtime.describe.name) throw new Error(`runs ${health.runtime}, not ${runtime.describe.name}`);
-  } catch (error) {
-    await stop();
-    throw new Error(`sandbox service (${runtime.describe.name}) did not start: ${error instanceof Error ? error.message : String(error)}\n${tail()}`);
+  const started = await startServiceProcess({
+    name,
+    command: [process.execPath, "sandbox/src/main.ts"],
+    env: {
+      ...process.env,
+      SANDBOX_TOKEN: token,
+      SANDBOX_PORT: String(port),
+      SANDBOX_HOST: loopback,
+      SANDBOX_RUNTIME: runtime.describe.name,
+      SANDBOX_POOL_SIZE: String(poolSize),
+      SANDBOX_MAX_SESSIONS: "50",
+      ...runtime.serviceEnv,
+    },
+    ready: async () => ((await readHealth(url))?.pool.idle ?? -1) >= poolSize,
+    startupTimeoutMs: 30_000,
+  });
+  const service = { ...started, name, url };
+  const health = await readHealth(service.url);
+  if (health?.runtime !== runtime.describe.name) {
+    await service.stop();
+    throw new Error(`${name} runs ${health?.runtime}, not ${runtime.describe.name}`);
   }
-  return { name: `sandbox (${runtime.describe.name})`, url, pid: child.pid, stderrTail: tail, stop };
+  return service;
 }
 
 const healthBody = z.object({ runtime: z.string(), pool: z.object({ idle: z.number() }) });
 type Health = z.infer<typeof healthBody>;
 
-async function untilPoolIdle(url: string, idle: number, timeoutMs: number, child?: Subprocess): Promise<Health> {
+function readHealth(url: string): Promise<Health | undefined> {
+  return fetch(`${url}/health`).then(
+    async (r) => (r.ok ? healthBody.parse(await r.json()) : undefined),
+    () => undefined,
+  );
+}
+
+async function untilPoolIdle(url: string, idle: number, timeoutMs: number): Promise<Health> {
   const deadline = performance.now() + timeoutMs;
   for (;;) {
-    if (child && child.exitCode !== null) throw new Error(`exited with code ${child.exitCode}`);
-    const health = await fetch(`${url}/health`).then(
-      async (r) => (r.ok ? healthBody.parse(await r.json()) : undefined),
-      () => undefined,
-    );
+    const health = await readHealth(url);
     if (health && health.pool.idle >= idle) return health;
     if (performance.now() > deadline) throw new Error(`pool not at ${idle} idle within ${timeoutMs} ms (${JSON.stringify(health)})`);
     await Bun.sleep(20);

@@ -3,7 +3,8 @@ import { ownEntry } from "../own-entry.ts";
 /**
  * The `anthropic_beta` values Bedrock accepts, per Claude model: the one place this list lives.
  * The proxy filters the client's `anthropic-beta` header through it, and the emulator rejects
- * anything outside it with Bedrock's "invalid beta flag", so both always agree.
+ * anything outside it with Bedrock's "invalid beta flag", so both always agree
+ * (docs/bedrock-protocol.md#p7-beta-flags).
  *
  * Sources: the AWS Bedrock user guide, "Anthropic Claude Messages API" → "Beta headers" table
  * (docs.aws.amazon.com/bedrock/latest/userguide/model-parameters-anthropic-claude-messages-request-response.html),

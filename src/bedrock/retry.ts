@@ -1,4 +1,5 @@
 import type { ApiError } from "../anthropic/errors.ts";
+import { sleep } from "../../lib/sleep.ts";
 import { fromBedrockError, isRetryable } from "./errors.ts";
 
 export interface RetryPolicy {
@@ -22,16 +23,4 @@ export async function withRetry<T>(attempt: () => Promise<T>, policy: RetryPolic
       await sleep(Math.random() * policy.baseDelayMs * 2 ** n, signal);
     }
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-  });
 }

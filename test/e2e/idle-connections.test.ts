@@ -113,7 +113,7 @@ describe(`with MAX_CONNECTIONS=${maxConnections}`, () => {
 describe("file descriptors", () => {
   test("the proxy raises its soft RLIMIT_NOFILE to the hard limit", async () => {
     const hard = openFilesLimit("self").hard;
-    const limited = await startProxyProcess({ SQLITE_PATH: ":memory:", AUTH_MODE: "open", AWS_BEARER_TOKEN_BEDROCK: "x", BEDROCK_ENDPOINT: emulator.url }, ["prlimit", `--nofile=1024:${hard}`]);
+    const limited = await startProxyProcess({ SQLITE_PATH: ":memory:", AUTH_MODE: "open", AWS_BEARER_TOKEN_BEDROCK: "x", BEDROCK_ENDPOINT: emulator.url }, { launcher: ["prlimit", `--nofile=1024:${hard}`] });
     try {
       expect(openFilesLimit(String(limited.pid))).toEqual({ soft: Math.min(hard, 1 << 20), hard });
     } finally {

@@ -51,7 +51,8 @@ beforeAll(async () => {
     IMAGE_FETCH_ALLOW_HOSTS: "localhost,127.0.0.1",
     NODE_EXTRA_CA_CERTS: join(dir, "trusted.pem"),
   });
-});
+  // Two RSA keys and a proxy process: on a loaded machine far past the hooks' default 5 s.
+}, 60_000);
 afterAll(async () => {
   await proxy.stop();
   await emulator.stop();

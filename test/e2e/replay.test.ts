@@ -1,18 +1,20 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
-import { basename } from "node:path";
+import { basename, join } from "node:path";
 import Anthropic from "@anthropic-ai/sdk";
 import { MessageStream } from "@anthropic-ai/sdk/lib/MessageStream";
 import { loadConfig } from "../../src/config.ts";
 import { createLogger } from "../../lib/log.ts";
 import { type RunningProxy, startServer } from "../../src/server.ts";
-import { sharedFixtureFiles } from "../support/fixtures.ts";
+import { chunkEvent, decodeFrames, type DecodedFrame, header } from "../support/eventstream.ts";
+import { fixtureFiles, ownFixtures } from "../support/fixtures.ts";
 import { sdkClient } from "../support/stack.ts";
 
 /**
- * Golden tests over real captured Bedrock streams: a tiny server answers with the recorded
- * event-stream bytes exactly as Bedrock sent them (CRCs and padding included), the real AWS SDK
- * inside the proxy decodes them, and the official Anthropic SDK must rebuild the same message.
+ * Golden tests over recorded Bedrock streams (our own fixtures, and the workspace's captures of real
+ * traffic when present): a tiny server answers with the recorded event-stream bytes as they are (CRCs
+ * and padding included), the real AWS SDK inside the proxy decodes them, and the official Anthropic
+ * SDK must rebuild the same message.
  */
 
 let replayBody = new Uint8Array(new ArrayBuffer(0));
@@ -44,17 +46,7 @@ afterAll(async () => {
   replay.stop(true);
 });
 
-interface DecodedFrame {
-  headers: Record<string, string>;
-  payload: string;
-  chunk_bytes_decoded?: string;
-}
-
-const frames = (path: string) =>
-  readFileSync(path.replace(/\.eventstream$/, ".decoded.jsonl"), "utf8")
-    .trim()
-    .split("\n")
-    .map((line) => JSON.parse(line) as DecodedFrame);
+const frames = (path: string) => decodeFrames(new Uint8Array(readFileSync(path)));
 
 /** What Anthropic's SDK builds from the Anthropic events Bedrock carried inside its chunks. */
 async function accumulateAnthropicEvents(events: string[]): Promise<Anthropic.Message> {
@@ -64,11 +56,11 @@ async function accumulateAnthropicEvents(events: string[]): Promise<Anthropic.Me
 }
 
 describe("replayed native (InvokeModel) streams", () => {
-  for (const path of sharedFixtureFiles("bedrock-invoke-stream", ".eventstream")) {
+  for (const path of fixtureFiles("bedrock-invoke-stream", ".eventstream")) {
     test(basename(path), async () => {
       replayBody = new Uint8Array(readFileSync(path));
       const proxied = await client.messages.stream({ model: "claude-sonnet-4-6", max_tokens: 100, messages: [{ role: "user", content: "x" }] }).finalMessage();
-      const direct = await accumulateAnthropicEvents(frames(path).flatMap((f) => (f.chunk_bytes_decoded ? [f.chunk_bytes_decoded] : [])));
+      const direct = await accumulateAnthropicEvents(frames(path).map((frame) => JSON.stringify(chunkEvent(frame))));
       expect(proxied.content as unknown[]).toEqual(direct.content);
       expect(proxied.stop_reason).toBe(direct.stop_reason);
       expect(proxied.usage.output_tokens).toBe(direct.usage.output_tokens);
@@ -83,7 +75,7 @@ function expectedConverseContent(decoded: DecodedFrame[]) {
   const blocks = new Map<number, { text: string; reasoning: string; signature?: string; redacted?: string; tool?: { id: string; name: string; input: string } }>();
   const block = (index: number) => blocks.get(index) ?? blocks.set(index, { text: "", reasoning: "" }).get(index)!;
   for (const frame of decoded) {
-    const payload = JSON.parse(frame.payload) as {
+    const payload = frame.payload as {
       contentBlockIndex?: number;
       start?: { toolUse?: { toolUseId: string; name: string } };
       delta?: { text?: string; toolUse?: { input: string }; reasoningContent?: { text?: string; signature?: string; redactedContent?: string } };
@@ -113,19 +105,19 @@ function expectedConverseContent(decoded: DecodedFrame[]) {
 }
 
 describe("replayed Converse streams", () => {
-  for (const path of sharedFixtureFiles("bedrock-converse-stream", ".eventstream")) {
+  for (const path of fixtureFiles("bedrock-converse-stream", ".eventstream")) {
     test(basename(path), async () => {
       replayBody = new Uint8Array(readFileSync(path));
       const decoded = frames(path);
       const proxied = await client.messages.stream({ model: "converse-replay", max_tokens: 100, messages: [{ role: "user", content: "x" }] }).finalMessage();
       const expected = expectedConverseContent(decoded);
       expect(proxied.content.map((b) => (b.type === "text" ? { type: "text", text: b.text } : b))).toEqual(expected as Anthropic.ContentBlock[]);
-      const metadata = decoded.find((f) => f.headers[":event-type"] === "metadata");
-      const usage = (JSON.parse(metadata?.payload ?? "{}") as { usage?: { inputTokens: number; outputTokens: number } }).usage;
+      const metadata = decoded.find((f) => header(f, ":event-type") === "metadata");
+      const usage = (metadata?.payload as { usage?: { inputTokens: number; outputTokens: number } } | undefined)?.usage;
       expect(proxied.usage.input_tokens).toBe(usage?.inputTokens ?? -1);
       expect(proxied.usage.output_tokens).toBe(usage?.outputTokens ?? -1);
-      const stop = decoded.find((f) => f.headers[":event-type"] === "messageStop");
-      expect(proxied.stop_reason).toBe((JSON.parse(stop?.payload ?? "{}") as { stopReason?: string }).stopReason as Anthropic.StopReason);
+      const stop = decoded.find((f) => header(f, ":event-type") === "messageStop");
+      expect(proxied.stop_reason).toBe(stop?.payload["stopReason"] as Anthropic.StopReason);
     });
   }
 });
@@ -139,22 +131,22 @@ function firstFrames(bytes: Uint8Array, count: number): Uint8Array {
 }
 
 describe("cut and corrupted streams are errors, never answers that look complete", () => {
-  const [capture] = sharedFixtureFiles("bedrock-invoke-stream", ".eventstream");
+  const capture = join(ownFixtures, "bedrock-invoke-stream", "text-then-two-tools.eventstream");
   const ask = (model: string) => client.messages.stream({ model, max_tokens: 100, messages: [{ role: "user", content: "x" }] }).finalMessage();
 
-  test.skipIf(!capture)("a stream cut at a frame boundary before message_stop", async () => {
-    replayBody = new Uint8Array(firstFrames(new Uint8Array(readFileSync(capture ?? "")), 5));
+  test("a stream cut at a frame boundary before message_stop", async () => {
+    replayBody = new Uint8Array(firstFrames(new Uint8Array(readFileSync(capture)), 5));
     expect(String(await ask("claude-sonnet-4-6").catch((e: unknown) => e))).toContain("before the message was complete");
   });
 
-  test.skipIf(!capture)("a stream cut in the middle of a frame", async () => {
-    const whole = new Uint8Array(readFileSync(capture ?? ""));
+  test("a stream cut in the middle of a frame", async () => {
+    const whole = new Uint8Array(readFileSync(capture));
     replayBody = whole.slice(0, firstFrames(whole, 5).byteLength + 20);
     expect(String(await ask("claude-sonnet-4-6").catch((e: unknown) => e))).toContain("Truncated event message")
   });
 
-  test.skipIf(!capture)("a frame whose CRC does not match", async () => {
-    const corrupted = new Uint8Array(readFileSync(capture ?? ""));
+  test("a frame whose CRC does not match", async () => {
+    const corrupted = new Uint8Array(readFileSync(capture));
     const secondFrame = firstFrames(corrupted, 1).byteLength;
     corrupted[secondFrame + 20] = (corrupted[secondFrame + 20] ?? 0) ^ 0xff;
     replayBody = corrupted;

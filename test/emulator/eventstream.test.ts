@@ -1,7 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { chunkEvent, codec, decodeFrames, header, sharedFixtures, sonnet, splitFrames, userText, useEmulator, type DecodedFrame } from "./helpers.ts";
+import { basename, join } from "node:path";
+import { ownFixtures, sharedFixtureDir } from "../support/fixtures.ts";
+import { chunkEvent, codec, decodeFrames, header, sonnet, splitFrames, userText, useEmulator, type DecodedFrame } from "./helpers.ts";
 
 const emulator = useEmulator();
 const alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
@@ -53,63 +54,79 @@ describe("event-stream framing", () => {
   });
 });
 
-describe("golden: a real ConverseStream capture", () => {
-  const fixtures = sharedFixtures();
-  const capture = fixtures && join(fixtures, "bedrock-converse-stream/vercel_sonnet-4-6_text_ok.eventstream");
-  if (!capture) console.log("note: ../shared/fixtures not found; skipping the golden capture comparison");
+/** A recorded stream of our own fixtures, and its counterpart among the shared captures when they are present. */
+function recordings(folder: string, own: string, shared: string): string[] {
+  const captures = sharedFixtureDir(folder);
+  return [join(ownFixtures, folder, own), ...(captures ? [join(captures, shared)] : [])];
+}
 
-  test.skipIf(!capture)("the emulator's frames match the capture in order, headers and payload keys", async () => {
-    const real = decodeFrames(new Uint8Array(readFileSync(capture ?? "")));
-    const emulated = decodeFrames(await rawConverseStream("OK."));
-    expect(eventTypes(emulated)).toEqual(eventTypes(real));
-    for (const [index, realFrame] of real.entries()) {
-      const frame = emulated[index]!;
-      expect(headerNames(frame)).toEqual(headerNames(realFrame));
-      expect(header(frame, ":message-type")).toBe(header(realFrame, ":message-type"));
-      expect(Object.keys(frame.payload)).toEqual(Object.keys(realFrame.payload));
-      expect(isPadding(realFrame.payload["p"])).toBe(true);
-    }
-    const usageKeys = (frame: DecodedFrame | undefined) => Object.keys((frame?.payload["usage"] ?? {}) as object);
-    expect(usageKeys(emulated.at(-1))).toEqual(usageKeys(real.at(-1)));
-    expect(emulated[4]?.payload["additionalModelResponseFields"]).toEqual(real[4]?.payload["additionalModelResponseFields"]);
-  });
+describe("golden: a recorded ConverseStream text answer", () => {
+  for (const capture of recordings("bedrock-converse-stream", "text-two-deltas.eventstream", "vercel_sonnet-4-6_text_ok.eventstream")) {
+    test(`the emulator's frames match ${basename(capture)} in order, headers and payload keys`, async () => {
+      const real = decodeFrames(new Uint8Array(readFileSync(capture)));
+      const emulated = decodeFrames(await rawConverseStream("OK."));
+      expect(eventTypes(emulated)).toEqual(eventTypes(real));
+      for (const [index, realFrame] of real.entries()) {
+        const frame = emulated[index]!;
+        expect(headerNames(frame)).toEqual(headerNames(realFrame));
+        expect(header(frame, ":message-type")).toBe(header(realFrame, ":message-type"));
+        expect(Object.keys(frame.payload)).toEqual(Object.keys(realFrame.payload));
+        expect(isPadding(realFrame.payload["p"])).toBe(true);
+      }
+      const usageKeys = (frame: DecodedFrame | undefined) => Object.keys((frame?.payload["usage"] ?? {}) as object);
+      expect(usageKeys(emulated.at(-1))).toEqual(usageKeys(real.at(-1)));
+      expect(emulated[4]?.payload["additionalModelResponseFields"]).toEqual(real[4]?.payload["additionalModelResponseFields"]);
+    });
+  }
 });
 
 /** Event names with runs of the same name collapsed: captures and the emulator chunk text differently. */
 const shape = (names: (string | undefined)[]) => names.filter((name, index) => name !== names[index - 1]);
 
-describe("golden: real tool-use captures", () => {
-  const fixtures = sharedFixtures();
-  const converseCapture = fixtures && join(fixtures, "bedrock-converse-stream/openllmetry_claude-3-sonnet_tooluse.eventstream");
-  const invokeCapture = fixtures && join(fixtures, "bedrock-invoke-stream/otel_claude-3-5-sonnet_text_2x_tool_use_then_result.1.eventstream");
-  const read = (path: string | undefined) => decodeFrames(new Uint8Array(readFileSync(path ?? "")));
+describe("golden: recorded tool-use streams", () => {
+  const read = (path: string) => decodeFrames(new Uint8Array(readFileSync(path)));
 
-  test.skipIf(!converseCapture)("ConverseStream text then toolUse has the capture's event shape", async () => {
-    await emulator.queue({ content: [{ text: "Okay, let me check the weather." }, { toolUse: { name: "get_weather", input: { location: "Barcelona" } } }] });
-    const response = await emulator.post(`/model/${encodeURIComponent(sonnet)}/converse-stream`, { messages: [userText("weather?")], toolConfig: { tools: [{ toolSpec: { name: "get_weather", inputSchema: { json: {} } } }] } });
-    const emulated = decodeFrames(new Uint8Array(await response.arrayBuffer()));
-    const real = read(converseCapture);
-    expect(shape(eventTypes(emulated))).toEqual(shape(eventTypes(real)));
-    const start = (frames: DecodedFrame[]) => frames.find((frame) => header(frame, ":event-type") === "contentBlockStart")?.payload;
-    expect(Object.keys(start(emulated) ?? {})).toEqual(Object.keys(start(real) ?? {}));
-  });
+  for (const converseCapture of recordings("bedrock-converse-stream", "text-then-tool.eventstream", "openllmetry_claude-3-sonnet_tooluse.eventstream")) {
+    test(`ConverseStream text then toolUse has the event shape of ${basename(converseCapture)}`, async () => {
+      await emulator.queue({ content: [{ text: "Okay, let me check the weather." }, { toolUse: { name: "get_weather", input: { location: "Barcelona" } } }] });
+      const response = await emulator.post(`/model/${encodeURIComponent(sonnet)}/converse-stream`, {
+        messages: [userText("weather?")],
+        toolConfig: { tools: [{ toolSpec: { name: "get_weather", inputSchema: { json: {} } } }] },
+      });
+      const emulated = decodeFrames(new Uint8Array(await response.arrayBuffer()));
+      const real = read(converseCapture);
+      expect(shape(eventTypes(emulated))).toEqual(shape(eventTypes(real)));
+      const start = (frames: DecodedFrame[]) => frames.find((frame) => header(frame, ":event-type") === "contentBlockStart")?.payload;
+      expect(Object.keys(start(emulated) ?? {})).toEqual(Object.keys(start(real) ?? {}));
+    });
+  }
 
-  test.skipIf(!invokeCapture)("InvokeModelWithResponseStream text then two tool_use blocks has the capture's event shape", async () => {
-    await emulator.queue({
-      content: [{ text: "Certainly!" }, { toolUse: { name: "get_current_weather", input: { location: "Seattle" } } }, { toolUse: { name: "get_current_weather", input: { location: "San Francisco" } } }],
+  for (const invokeCapture of recordings(
+    "bedrock-invoke-stream",
+    "text-then-two-tools.eventstream",
+    "otel_claude-3-5-sonnet_text_2x_tool_use_then_result.1.eventstream",
+  )) {
+    test(`InvokeModelWithResponseStream text then two tool_use blocks has the event shape of ${basename(invokeCapture)}`, async () => {
+      await emulator.queue({
+        content: [
+          { text: "Certainly!" },
+          { toolUse: { name: "get_current_weather", input: { location: "Seattle" } } },
+          { toolUse: { name: "get_current_weather", input: { location: "San Francisco" } } },
+        ],
+      });
+      const response = await emulator.post(`/model/${encodeURIComponent(sonnet)}/invoke-with-response-stream`, {
+        anthropic_version: "bedrock-2023-05-31",
+        max_tokens: 100,
+        messages: [{ role: "user", content: "weather?" }],
+        tools: [{ name: "get_current_weather", input_schema: { type: "object" } }],
+      });
+      const emulated = decodeFrames(new Uint8Array(await response.arrayBuffer())).map(chunkEvent);
+      const real = read(invokeCapture).map(chunkEvent);
+      const types = (events: Record<string, unknown>[]) => shape(events.map((event) => `${String(event["type"])}:${String(event["index"] ?? "")}`));
+      expect(types(emulated)).toEqual(types(real));
+      const keysOfFirst = (events: Record<string, unknown>[], type: unknown) => Object.keys(events.find((event) => event["type"] === type) ?? {});
+      for (const event of real) expect(keysOfFirst(emulated, event["type"])).toEqual(Object.keys(event));
+      expect(Object.keys(emulated[0]?.["message"] as object)).toEqual(Object.keys(real[0]?.["message"] as object));
     });
-    const response = await emulator.post(`/model/${encodeURIComponent(sonnet)}/invoke-with-response-stream`, {
-      anthropic_version: "bedrock-2023-05-31",
-      max_tokens: 100,
-      messages: [{ role: "user", content: "weather?" }],
-      tools: [{ name: "get_current_weather", input_schema: { type: "object" } }],
-    });
-    const emulated = decodeFrames(new Uint8Array(await response.arrayBuffer())).map(chunkEvent);
-    const real = read(invokeCapture).map(chunkEvent);
-    const types = (events: Record<string, unknown>[]) => shape(events.map((event) => `${String(event["type"])}:${String(event["index"] ?? "")}`));
-    expect(types(emulated)).toEqual(types(real));
-    const keysOfFirst = (events: Record<string, unknown>[], type: unknown) => Object.keys(events.find((event) => event["type"] === type) ?? {});
-    for (const event of real) expect(keysOfFirst(emulated, event["type"])).toEqual(Object.keys(event));
-    expect(Object.keys(emulated[0]?.["message"] as object)).toEqual(Object.keys(real[0]?.["message"] as object));
-  });
+  }
 });

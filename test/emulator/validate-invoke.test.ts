@@ -1,9 +1,9 @@
 import { describe, expect, test } from "bun:test";
-import { readFileSync, readdirSync } from "node:fs";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
 import { InvokeModelWithResponseStreamCommand, ValidationException } from "@aws-sdk/client-bedrock-runtime";
 import { checkInvoke } from "../../emulator/validate-invoke.ts";
-import { invokeBody, qwen, sharedFixtures, sonnet, useEmulator } from "./helpers.ts";
+import { invokeBody, qwen, sonnet, useEmulator } from "./helpers.ts";
+import { fixtureFiles } from "../support/fixtures.ts";
 
 const emulator = useEmulator();
 
@@ -185,16 +185,9 @@ describe("tools Anthropic defines", () => {
   });
 });
 
-describe("golden: requests real Bedrock accepted", () => {
-  const fixtures = sharedFixtures();
-  const files = fixtures
-    ? ["bedrock-invoke", "bedrock-invoke-stream"].flatMap((dir) =>
-        readdirSync(join(fixtures, dir))
-          .filter((name) => name.endsWith(".request.json"))
-          .map((name) => join(fixtures, dir, name)),
-      )
-    : [];
-  if (!fixtures) console.log("note: ../shared/fixtures not found; skipping the accepted-request check");
+describe("golden: recorded requests of the kind real Bedrock accepts", () => {
+  // Ours are written after the shape of accepted requests; the shared ones were accepted by real Bedrock.
+  const files = ["bedrock-invoke", "bedrock-invoke-stream"].flatMap((dir) => fixtureFiles(dir, ".request.json"));
 
   test.skipIf(files.length === 0)("every recorded InvokeModel body passes validation", () => {
     for (const file of files) {

@@ -3,17 +3,25 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { answersHttp, loopback, onFreePort, type ServiceProcess, startServiceProcess } from "./service-process.ts";
 
+export interface ProxyProcessOptions {
+  /** Runs it (e.g. `prlimit --nofile=…` to start it with other limits). */
+  launcher?: string[];
+  /** Bun's own flags, before the script (the bench's `--cpu-prof`, `--preload`). */
+  bunFlags?: string[];
+  /** Names it in errors; "proxy on port N" unless set. */
+  name?: string;
+}
+
 /**
  * A proxy replica as its own process (`bun src/main.ts`), configured by `env` alone. Its usage spool
- * is in a fresh temporary directory unless `env` names one, so no test replays another's records.
- * `launcher` runs it (e.g. `prlimit --nofile=…` to start it with other limits).
+ * is in a fresh temporary directory unless `env` names one, so no run replays another's records.
  */
-export function startProxyProcess(env: Record<string, string>, launcher: string[] = []): Promise<ServiceProcess & { url: string }> {
+export function startProxyProcess(env: Record<string, string>, options: ProxyProcessOptions = {}): Promise<ServiceProcess & { url: string }> {
   return onFreePort(async (port) => {
     const url = `http://${loopback}:${port}`;
     const service = await startServiceProcess({
-      name: `proxy on port ${port}`,
-      command: [...launcher, "bun", resolve(import.meta.dir, "../../src/main.ts")],
+      name: options.name ?? `proxy on port ${port}`,
+      command: [...(options.launcher ?? []), process.execPath, ...(options.bunFlags ?? []), resolve(import.meta.dir, "../../src/main.ts")],
       env: { PATH: process.env.PATH ?? "", PORT: String(port), HOST: loopback, LOG_LEVEL: "warn", USAGE_SPOOL_PATH: temporarySpoolPath(), ...env },
       ready: () => answersHttp(`${url}/health`),
       startupTimeoutMs: 20_000,

@@ -1,36 +1,46 @@
 import type { Subprocess } from "bun";
 
 /**
- * A server the tests start as its own process (redis-server, DynamoDB Local, a proxy replica): on a
- * free loopback port, ready only once it answers, stopped with SIGTERM (then SIGKILL), and never
- * left behind if the test run dies. Its stderr is kept for the error that says why it did not start.
+ * The one supervisor of the processes the tests and the bench start (redis-server, DynamoDB Local, the
+ * emulator, proxy replicas, the sandbox service): on a free loopback port, ready only once it answers,
+ * stopped with SIGTERM (then SIGKILL), and never left behind if the run dies. Its stderr is drained
+ * and its tail kept, for the error that says why it did not start.
  */
 
 export const loopback = "127.0.0.1";
-const stopTimeoutMs = 5_000;
+/** Long enough for a proxy under Bun's CPU profiler to write its profile on SIGTERM. */
+const stopTimeoutMs = 10_000;
+const stderrTailChars = 8_192;
 /** Another process may take the free port between our probe and the server binding it: try again. */
 const portAttempts = 3;
 
 export interface ServiceProcess {
   /** SIGTERM, then SIGKILL if it lingers; resolves with the exit code (null when a signal ended it). */
   stop(): Promise<number | null>;
-  /** The process id, for tests that read /proc/<pid>. */
+  /** The process id, for tests and the bench that read /proc/<pid>. */
   pid: number;
+  /** The last lines it wrote to stderr, for error reports. */
+  stderrTail(): string;
 }
 
 export interface ServiceSpec {
   name: string;
   command: string[];
   cwd?: string;
-  env?: Record<string, string>;
+  /** The whole environment of the process; unset, it inherits this one's. */
+  env?: Record<string, string | undefined>;
   ready(): Promise<boolean>;
   startupTimeoutMs: number;
 }
 
 const running = new Set<Subprocess>();
-process.on("exit", () => {
+process.on("exit", killAll);
+
+/** Kills every process still running; synchronous, so it also works from an `exit` or signal handler. */
+export function killAll(): void {
   for (const child of running) child.kill("SIGKILL");
-});
+  running.clear();
+}
 
 /** Binds port 0, reads the port the kernel chose, and releases it for the server to take. */
 export function freePort(): number {
@@ -54,7 +64,8 @@ export async function onFreePort<T>(start: (port: number) => Promise<T>): Promis
 export async function startServiceProcess(spec: ServiceSpec): Promise<ServiceProcess> {
   const child = Bun.spawn(spec.command, { cwd: spec.cwd, env: spec.env, stdin: "ignore", stdout: "ignore", stderr: "pipe" });
   running.add(child);
-  const output = collect(child);
+  void child.exited.then(() => running.delete(child));
+  const stderrTail = collect(child);
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill("SIGTERM");
@@ -69,19 +80,19 @@ export async function startServiceProcess(spec: ServiceSpec): Promise<ServicePro
   while (!(await spec.ready())) {
     if (child.exitCode !== null || Date.now() > deadline) {
       await stop();
-      throw new Error(`${spec.name} did not start:\n${output()}`);
+      throw new Error(`${spec.name} did not start${child.exitCode === null ? "" : ` (exit code ${child.exitCode})`}:\n${stderrTail()}`);
     }
     await Bun.sleep(25);
   }
-  return { stop, pid: child.pid };
+  return { stop, pid: child.pid, stderrTail };
 }
 
-/** Drains stderr as it comes (a full pipe would block the child) and keeps its last 8 KB. */
+/** Drains stderr as it comes (a full pipe would block the child) and keeps its tail. */
 function collect(child: Subprocess<"ignore", "ignore", "pipe">): () => string {
   let tail = "";
   void (async () => {
     const decoder = new TextDecoder();
-    for await (const chunk of child.stderr) tail = (tail + decoder.decode(chunk, { stream: true })).slice(-8_192);
+    for await (const chunk of child.stderr) tail = (tail + decoder.decode(chunk, { stream: true })).slice(-stderrTailChars);
   })();
   return () => tail;
 }

@@ -7,7 +7,7 @@ import { createModelResolver } from "../../src/bedrock/models.ts";
 import { prepareRequest } from "../../src/bedrock/prepare.ts";
 import { checkInvoke } from "../../emulator/validate-invoke.ts";
 import { createLogger } from "../../lib/log.ts";
-import { type CapturedRequest, readJson, sharedFixtureFiles } from "../support/fixtures.ts";
+import { type CapturedRequest, fixtureFiles, readJson } from "../support/fixtures.ts";
 
 const log = createLogger("error");
 const resolver = createModelResolver({}, { opus: "global.anthropic.claude-opus-4-6-v1", sonnet: "global.anthropic.claude-sonnet-4-6", haiku: "global.anthropic.claude-haiku-4-5-20251001-v1:0" });
@@ -61,7 +61,7 @@ describe("the InvokeModel body", () => {
     expect(JSON.stringify(body.messages)).not.toContain("caller");
   });
 
-  for (const path of sharedFixtureFiles("claude-code", ".request.json").concat(sharedFixtureFiles("claude-code", "-request.json"))) {
+  for (const path of new Set([...fixtureFiles("claude-code", ".request.json"), ...fixtureFiles("claude-code", "-request.json")])) {
     const captured = readJson<CapturedRequest & { url?: string }>(path);
     const raw = typeof captured.body === "string" ? (JSON.parse(captured.body) as unknown) : captured.body;
     const request = messagesRequestSchema.parse(raw);

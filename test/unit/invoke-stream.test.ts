@@ -2,7 +2,8 @@ import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 import { InvokeStreamRelay } from "../../src/bedrock/invoke/stream.ts";
-import { sharedFixtureFiles } from "../support/fixtures.ts";
+import { chunkEvent, decodeFrames } from "../support/eventstream.ts";
+import { fixtureFiles } from "../support/fixtures.ts";
 
 const encoder = new TextEncoder();
 const chunk = (event: object) => ({ chunk: { bytes: encoder.encode(JSON.stringify(event)) } });
@@ -46,10 +47,9 @@ describe("the native stream relay", () => {
     expect(relay.push({ chunk: { bytes: encoder.encode(text) } })).toEqual({ type: "content_block_delta", data: text });
   });
 
-  for (const path of sharedFixtureFiles("bedrock-invoke-stream", ".decoded.jsonl")) {
+  for (const path of fixtureFiles("bedrock-invoke-stream", ".eventstream")) {
     test(`golden: ${basename(path)} relays every event in order`, () => {
-      const frames = readFileSync(path, "utf8").trim().split("\n").map((line) => JSON.parse(line) as { chunk_bytes_decoded?: string });
-      const upstream = frames.flatMap((f) => (f.chunk_bytes_decoded ? [JSON.parse(f.chunk_bytes_decoded) as { type: string; usage?: { output_tokens?: number } }] : []));
+      const upstream = decodeFrames(new Uint8Array(readFileSync(path))).map((frame) => chunkEvent(frame) as { type: string; usage?: { output_tokens?: number } });
       const relay = new InvokeStreamRelay("claude-x");
       const events = relayAll(relay, upstream.map(chunk));
       expect(events.map((e) => e.type)).toEqual(upstream.map((e) => e.type));

@@ -10,8 +10,8 @@ export function isBedrockIdentifier(value: string): boolean {
 
 /**
  * A legal Bedrock identifier for `value`: legal values pass VERBATIM (Bedrock's `tooluse_…` ids and
- * Anthropic's `toolu_…` ids stay as they are, pitfall 13); others are cleaned and suffixed with a hash
- * of the original, so the mapping is deterministic (a tool_use and its tool_result, a tool definition
+ * Anthropic's `toolu_…` ids stay as they are, docs/bedrock-protocol.md#p13-tool-ids); others are
+ * cleaned and suffixed with a hash of the original, so the mapping is deterministic (a tool_use and its tool_result, a tool definition
  * and its use in history, all map alike) and two different originals do not collide.
  */
 export function toBedrockIdentifier(value: string): string {

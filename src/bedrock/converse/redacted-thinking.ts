@@ -5,7 +5,7 @@ import { base64FromBytes, utf8Bytes, utf8Text } from "./encoding.ts";
  * Converse's `redactedContent` blob holds the UTF-8 bytes OF THAT STRING (the blob decodes to "Etk…",
  * the same shape the Anthropic API and InvokeModel return as `data`), not the bytes the string encodes.
  * Mapping text ↔ bytes this way keeps `data` identical across the Converse and InvokeModel paths and
- * lets a client replay it unmodified (pitfall 1).
+ * lets a client replay it unmodified (docs/bedrock-protocol.md#p15-redacted-bytes).
  */
 export function redactedContentFromData(data: string): Uint8Array {
   return utf8Bytes(data);

@@ -79,7 +79,7 @@ function pickNumbers(usage: unknown): Partial<Usage> {
   return Object.fromEntries(usageFields.flatMap((field) => (typeof record[field] === "number" ? [[field, record[field]]] : [])));
 }
 
-/** Anthropic usage with every count present (Claude Code reads `input_tokens` from message_start). */
+/** Anthropic usage with every count present (docs/bedrock-protocol.md#p10-message-start-usage). */
 export function normaliseUsage(usage: unknown): Usage {
   const extra = typeof usage === "object" && usage !== null ? usage : {};
   return { ...extra, ...emptyUsage(), ...pickNumbers(usage) };

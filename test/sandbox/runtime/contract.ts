@@ -8,7 +8,7 @@ import { rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { freshScope, prepareRuntime, type RuntimeKind, scopedRuntime } from "./runtimes.ts";
-import { finish, runPython, sleep, startPython, TEST_LIMITS, waitForOutput } from "./run-python.ts";
+import { finish, runPython, startPython, TEST_LIMITS, waitForOutput } from "./run-python.ts";
 
 const REPO_ROOT = resolve(import.meta.dir, "../../..");
 
@@ -196,7 +196,7 @@ while True:
       const bomb = await startPython(runtime, bombCode, { pids: 32 });
       const bombStderr = new Response(bomb.stderr).text();
       await waitForOutput(bomb.stdout, "bombing");
-      await sleep(500);
+      await Bun.sleep(500);
       // The host can still start processes...
       const hostEcho = Bun.spawnSync(["/bin/echo", "host ok"]);
       expect(hostEcho.stdout.toString()).toBe("host ok\n");
@@ -243,7 +243,7 @@ while True:
       expect(out).toBe("started\n");
       const orphans = scopedRuntime(kind, orphanScope);
       const deadline = Date.now() + 5000;
-      while ((await orphans.live()) > 0 && Date.now() < deadline) await sleep(50);
+      while ((await orphans.live()) > 0 && Date.now() < deadline) await Bun.sleep(50);
       expect(await orphans.live()).toBe(0);
       await orphans.runtime.reapOrphans();
     }, 20_000);

@@ -43,7 +43,3 @@ export async function waitForOutput(stream: ReadableStream<Uint8Array>, marker: 
     reader.releaseLock();
   }
 }
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}

@@ -49,7 +49,7 @@ function convertBlock(block: ContentBlockParam, role: Role, ctx: ConversionConte
       return [{ searchResult: toSearchResultBlock(block) }];
 
     case "thinking": {
-      // Claude's replayed exactly as it produced it (pitfall 1: it verifies the signature); another
+      // Claude's replayed exactly as it produced it (docs/bedrock-protocol.md#p1-thinking-replay: it verifies the signature); another
       // model's as text only (droppedOnConverse has kept it only where its profile takes it back).
       const signature = ctx.model.profile.thinking ? block.signature : "";
       return [{ reasoningContent: { reasoningText: signature ? { text: block.thinking, signature } : { text: block.thinking } } }];

@@ -12,7 +12,7 @@ export interface Drop {
 
 /**
  * The blocks Converse cannot carry for a model, and that can go without changing the meaning:
- * blank text (Bedrock refuses it, pitfall 2, and it says nothing), reasoning in a user turn or for a
+ * blank text (Bedrock refuses it, docs/bedrock-protocol.md#p2-blank-text, and it says nothing), reasoning in a user turn or for a
  * model that takes none, a search result without text. The converter drops them one by one;
  * prepareRequest drops a turn that holds nothing else, before it merges turns.
  */

@@ -4,7 +4,10 @@ import { ownEntry } from "../../../own-entry.ts";
 import { unsupported, type ConversionContext } from "./context.ts";
 import { bytesFromBase64 } from "../encoding.ts";
 
-/** Bedrock names formats by bare subtype, and only `jpeg`: a `jpg` anywhere would be refused (pitfall 6). */
+/**
+ * Bedrock names formats by bare subtype, and only `jpeg`: a `jpg` anywhere would be refused
+ * (docs/bedrock-protocol.md#p6-image-format).
+ */
 const formatByMediaType: Record<string, ImageFormat> = {
   "image/png": "png",
   "image/jpeg": "jpeg",

@@ -10,7 +10,7 @@ import type { ConversionContext } from "./context.ts";
  * The prepared conversation as Bedrock takes it: blocks converted, cachePoints that mark nothing
  * removed, and a conversation that starts with the user. prepareRequest has already folded system
  * messages, dropped the turns Converse can send nothing of, and merged turns (roles must alternate,
- * pitfall 3), so no turn comes out empty (pitfall 2).
+ * docs/bedrock-protocol.md#p3-alternating-roles), so no turn comes out empty (docs/bedrock-protocol.md#p2-blank-text).
  */
 export function toConverseMessages(messages: readonly Turn[], ctx: ConversionContext): Message[] {
   const converted = messages.map((message, i): Message => {

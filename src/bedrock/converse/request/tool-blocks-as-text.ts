@@ -3,7 +3,7 @@ import type { ConversionContext } from "./context.ts";
 
 /**
  * Under `tool_choice: none` no toolConfig goes, so the model cannot call a tool; but Bedrock takes
- * toolUse and toolResult blocks only with a toolConfig (pitfall 4). So the history's calls and results
+ * toolUse and toolResult blocks only with a toolConfig (docs/bedrock-protocol.md#p4-tool-config). So the history's calls and results
  * are told in words, in their place, and a result's images and documents are kept beside its text:
  * the model still sees what was called and what came back.
  */

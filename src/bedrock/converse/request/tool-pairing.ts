@@ -3,8 +3,9 @@ import { invalidRequest } from "../../../anthropic/errors.ts";
 
 /**
  * Every toolUse must be answered by a toolResult in the very next (user) message, and every toolResult
- * must answer a toolUse of the message before it (pitfall 5). Bedrock refuses such histories with an
- * opaque validation error; the client gets a 400 that names the ids instead.
+ * must answer a toolUse of the message before it (docs/bedrock-protocol.md#p5-tool-result-pairing).
+ * Bedrock refuses such histories with an opaque validation error; the client gets a 400 that names
+ * the ids instead.
  * Checked on the merged conversation, because merging is what decides what "next message" means.
  */
 export function assertToolResultsFollowToolUses(messages: readonly Message[]): void {

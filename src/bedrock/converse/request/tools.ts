@@ -56,7 +56,7 @@ export function isCustomTool(tool: ToolParam): tool is CustomToolParam {
 
 /**
  * toolConfig is sent whenever there are tools, and ALSO whenever the history holds toolUse/toolResult
- * blocks: Bedrock refuses those without a toolConfig (pitfall 4). With no tools in the request, the
+ * blocks: Bedrock refuses those without a toolConfig (docs/bedrock-protocol.md#p4-tool-config). With no tools in the request, the
  * tools used in the history are declared with an empty object schema.
  * `tool_choice: none` is the exception: Converse has no "none", and any declared tool can be called,
  * so no toolConfig goes and the history's tool blocks are sent as text (tool-blocks-as-text.ts).

@@ -51,7 +51,7 @@ function fromConverseBlock(block: BedrockContentBlock, toolNames: ToolNameMap): 
     return [
       {
         type: "tool_use",
-        // Bedrock's id verbatim: the client sends it back in its tool_result (pitfall 13).
+        // Bedrock's id verbatim: the client sends it back in its tool_result (docs/bedrock-protocol.md#p13-tool-ids).
         id: block.toolUse.toolUseId ?? "",
         name: toolNames.toClient(block.toolUse.name ?? ""),
         input: block.toolUse.input ?? {},

@@ -42,12 +42,14 @@ interface OpenBlock {
  *
  * Bedrock and Anthropic order the same things differently, and this class holds what bridges them:
  * - Bedrock announces only toolUse blocks (contentBlockStart); text and reasoning blocks begin with
- *   their first delta, so their content_block_start is emitted then (pitfall 9). Blocks are keyed by
- *   Bedrock's contentBlockIndex and renumbered contiguously in the order they start.
+ *   their first delta, so their content_block_start is emitted then
+ *   (docs/bedrock-protocol.md#p9-block-start). Blocks are keyed by Bedrock's contentBlockIndex and
+ *   renumbered contiguously in the order they start.
  * - Bedrock sends the stop reason (messageStop) BEFORE the usage (metadata), while Anthropic puts both
- *   in message_delta; so message_delta and message_stop wait until both have arrived (pitfall 11), or
- *   until the upstream ends.
- * - message_start carries an input-token estimate, never nothing (pitfall 10).
+ *   in message_delta; so message_delta and message_stop wait until both have arrived
+ *   (docs/bedrock-protocol.md#p11-usage-last), or until the upstream ends.
+ * - message_start carries an input-token estimate, never nothing
+ *   (docs/bedrock-protocol.md#p10-message-start-usage).
  */
 export class ConverseStreamTranslator {
   readonly #init: ConverseStreamInit;

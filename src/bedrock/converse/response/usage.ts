@@ -4,7 +4,7 @@ import type { Usage } from "../../../anthropic/messages.ts";
 /**
  * Bedrock's usage in Anthropic's terms. Bedrock's `inputTokens` already excludes cached tokens, as
  * Anthropic's `input_tokens` does (captures show totalTokens = input + output + cacheRead + cacheWrite),
- * so the numbers map one to one. `inputTokensFallback` stands in when Bedrock sent no count.
+ * so the numbers map one to one (docs/bedrock-protocol.md#p17-cache-usage). `inputTokensFallback` stands in when Bedrock sent no count.
  */
 export function fromBedrockUsage(usage: TokenUsage | undefined, inputTokensFallback = 0): Usage {
   return {

@@ -1,12 +1,13 @@
 /**
  * Golden tests for the request side, on the JSON the real Bedrock SDK puts on the wire:
  * - own requests (test/fixtures/converse/request) against `*.expected.json`;
- * - the shared Converse captures, round-tripped: the Anthropic request behind each recorded body,
- *   converted again, must give the body real Bedrock accepted;
- * - the shared Claude Code requests: Bedrock's rules hold on what we would send.
+ * - recorded Converse request bodies (ours, and the workspace's captures of real traffic when present),
+ *   round-tripped: the Anthropic request behind each body, converted again, must give that body;
+ * - Claude Code requests (ours, and the shared captures when present): Bedrock's rules hold on what
+ *   we would send.
  */
 import { describe, expect, test } from "bun:test";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { mapBetas, parseBetaHeader } from "../../../../src/bedrock/betas.ts";
 import { isAnthropicModel } from "../../../../src/bedrock/converse/request/context.ts";
 import { bytesFromBase64 } from "../../../../src/bedrock/converse/encoding.ts";
@@ -16,7 +17,8 @@ import { anthropicFromConverse, normalisedRecordedBody } from "../support/anthro
 import { sentConverseBody } from "../support/bedrock-sdk.ts";
 import { countCacheControl, expectBedrockRules } from "../support/bedrock-rules.ts";
 import { convert } from "../support/convert.ts";
-import { expectGolden, listFiles, ownFixtures, readJson, sharedDir } from "../support/fixtures.ts";
+import { fixtureFiles, listFiles, readJson } from "../../../support/fixtures.ts";
+import { converseFixtures, expectGolden } from "../support/fixtures.ts";
 import { claudeSonnet45, claudeSonnet46, converseModel, qwen } from "../support/models.ts";
 
 type Json = Record<string, unknown>;
@@ -29,7 +31,7 @@ interface OwnRequestFixture {
 }
 
 describe("golden: own requests", () => {
-  const dir = join(ownFixtures, "request");
+  const dir = join(converseFixtures, "request");
   for (const file of listFiles(dir, ".request.json")) {
     test(file, async () => {
       const fixture = readJson<OwnRequestFixture>(join(dir, file));
@@ -52,12 +54,11 @@ interface RecordedRequest {
   body: string;
 }
 
-describe("golden: shared Converse request captures, round-tripped", () => {
+describe("golden: recorded Converse requests, round-tripped", () => {
   for (const name of ["bedrock-converse", "bedrock-converse-stream"]) {
-    const dir = sharedDir(name);
-    for (const file of dir ? listFiles(dir, ".request.json") : []) {
-      test(`${name}/${file}`, async () => {
-        const recorded = readJson<RecordedRequest>(join(dir ?? "", file));
+    for (const path of fixtureFiles(name, ".request.json")) {
+      test(`${name}/${basename(path)}`, async () => {
+        const recorded = readJson<RecordedRequest>(path);
         const modelId = decodeURIComponent(/\/model\/([^/]+)\//.exec(recorded.uri)?.[1] ?? "");
         const body = JSON.parse(recorded.body) as Json;
         const { input } = await convert(anthropicFromConverse(body), { model: converseModel(modelId) });
@@ -81,17 +82,16 @@ interface ClaudeCodeCapture {
 }
 
 describe("golden: Claude Code requests keep Bedrock's rules", () => {
-  const dir = sharedDir("claude-code");
-  const files = dir ? listFiles(dir, ".request.json").concat(listFiles(dir, "-request.json")) : [];
+  const files = [...fixtureFiles("claude-code", ".request.json"), ...fixtureFiles("claude-code", "-request.json")];
   const models: [string, ResolvedModel][] = [
     ["claude-sonnet-4-5 (budget thinking)", claudeSonnet45],
     ["claude-sonnet-4-6 (adaptive thinking)", claudeSonnet46],
     ["qwen (no Anthropic fields, no caching)", qwen],
   ];
-  for (const file of [...new Set(files)]) {
+  for (const path of new Set(files)) {
     for (const [label, model] of models) {
-      test(`${file} on ${label}`, async () => {
-        const capture = readJson<ClaudeCodeCapture>(join(dir ?? "", file));
+      test(`${basename(path)} on ${label}`, async () => {
+        const capture = readJson<ClaudeCodeCapture>(path);
         const raw = (typeof capture.body === "string" ? JSON.parse(capture.body) : capture.body) as Json;
         // Whole, trailing system message included: convert() prepares it as the proxy does.
         const body = raw;

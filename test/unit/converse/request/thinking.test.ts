@@ -27,7 +27,7 @@ describe("toConverseRequest: thinking", () => {
   });
 
   test("redacted data travels as the UTF-8 bytes of the opaque string (what Bedrock's captures hold)", () => {
-    // pydantic_sonnet-3-7_redacted_reasoning: the blob's base64 "RXRrRUNr…" decodes to the text "EtkECk…".
+    // docs/bedrock-protocol.md#p15-redacted-bytes: a blob whose base64 is "RXRrRUNr…" holds the text "EtkECk…".
     expect(Buffer.from(redactedContentFromData("EtkECk")).toString("base64")).toBe("RXRrRUNr");
   });
 

@@ -1,16 +1,18 @@
 /**
  * Golden tests for non-stream Converse responses, read through the real Bedrock SDK. Own fixtures are
- * compared with the full expected Message; shared captures with an outline, plus checks against the
- * capture itself (texts, ids verbatim, usage adding up to Bedrock's totalTokens).
+ * compared with the full expected Message; recorded bodies (ours in test/fixtures/bedrock-converse, and
+ * the workspace's captures when present) with an outline, plus checks against the body itself (texts,
+ * ids verbatim, usage adding up to Bedrock's totalTokens).
  */
 import { describe, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import type { Message } from "../../../../src/anthropic/messages.ts";
 import { fromConverseResponse } from "../../../../src/bedrock/converse/response/message.ts";
 import { ToolNameMap } from "../../../../src/bedrock/converse/tool-names.ts";
 import { converseThroughSdk } from "../support/bedrock-sdk.ts";
-import { expectGolden, listFiles, ownFixtures, readJson, sharedDir } from "../support/fixtures.ts";
+import { fixtureFiles, listFiles, readJson } from "../../../support/fixtures.ts";
+import { converseFixtures, expectGolden } from "../support/fixtures.ts";
 
 interface FixtureMeta {
   clientToolNames?: string[];
@@ -25,7 +27,7 @@ async function convertResponse(body: unknown, meta: FixtureMeta = {}): Promise<M
 }
 
 describe("golden: own Converse responses", () => {
-  const dir = join(ownFixtures, "response");
+  const dir = join(converseFixtures, "response");
   for (const file of listFiles(dir, ".response.json")) {
     test(file, async () => {
       const metaPath = join(dir, file.replace(".response.json", ".meta.json"));
@@ -41,11 +43,11 @@ interface CapturedBody {
   usage: { inputTokens: number; outputTokens: number; totalTokens: number; cacheReadInputTokens?: number; cacheWriteInputTokens?: number };
 }
 
-describe("golden: shared Converse captures", () => {
-  const dir = sharedDir("bedrock-converse");
-  const files = dir ? listFiles(dir, ".json").filter((file) => !file.endsWith(".request.json")) : [];
-  for (const file of files) {
-    const capture = readJson<Record<string, unknown>>(join(dir ?? "", file));
+describe("golden: recorded Converse responses (own, and the shared captures when present)", () => {
+  const files = fixtureFiles("bedrock-converse", ".json").filter((path) => !path.endsWith(".request.json"));
+  for (const path of files) {
+    const file = basename(path);
+    const capture = readJson<Record<string, unknown>>(path);
     const status = (capture["status"] as { code?: number } | undefined)?.code ?? 200;
     if (status !== 200) continue; // error bodies are the HTTP layer's concern
     const body = (capture["body"] ?? capture) as CapturedBody;
@@ -53,7 +55,7 @@ describe("golden: shared Converse captures", () => {
       const message = await convertResponse(body);
       expectGolden(
         { content: message.content.map((block) => block.type), stop_reason: message.stop_reason, stop_sequence: message.stop_sequence, usage: message.usage },
-        join(ownFixtures, "shared-golden", file.replace(/(\.response)?\.json$/, ".response.expected.json")),
+        join(converseFixtures, "outline-golden", file.replace(/(\.response)?\.json$/, ".response.expected.json")),
       );
       const source = body.output.message.content;
       expect(message.content).toHaveLength(source.length);

@@ -1,7 +1,8 @@
 /**
  * Golden tests: recorded ConverseStream sequences, run through the real Bedrock SDK, our translator and
  * the real Anthropic SDK. Own fixtures (test/fixtures/converse/stream) are compared event by event with
- * `*.expected.json`; the shared captures (../shared/fixtures, when present) with a content-free outline.
+ * `*.expected.json`; recorded raw streams (ours in test/fixtures/bedrock-converse-stream, and the
+ * workspace's captures when present, see test/support/fixtures.ts) with a content-free outline.
  * `UPDATE_GOLDEN=1 bun test test/unit/converse` rewrites the golden files.
  */
 import { describe, expect, test } from "bun:test";
@@ -13,7 +14,8 @@ import { ConverseStreamTranslator } from "../../../../src/bedrock/converse/respo
 import { ToolNameMap } from "../../../../src/bedrock/converse/tool-names.ts";
 import { finalMessageFromSdk } from "../support/anthropic-sdk.ts";
 import { streamThroughSdk } from "../support/bedrock-sdk.ts";
-import { expectGolden, listFiles, ownFixtures, readJson, sharedDir, upstreamBytes } from "../support/fixtures.ts";
+import { fixtureFiles, listFiles, readJson } from "../../../support/fixtures.ts";
+import { converseFixtures, expectGolden, upstreamBytes } from "../support/fixtures.ts";
 import { expectedContent } from "../support/oracle.ts";
 import { outline } from "../support/skeleton.ts";
 import { expectWellFormedStream } from "../support/stream-invariants.ts";
@@ -49,7 +51,7 @@ async function expectClientReconstruction(result: Awaited<ReturnType<typeof tran
 }
 
 describe("golden: own ConverseStream fixtures", () => {
-  const dir = join(ownFixtures, "stream");
+  const dir = join(converseFixtures, "stream");
   const files = listFiles(dir, ".jsonl");
   test("there are fixtures for text, reasoning, redacted reasoning, several tools and citations", () => {
     for (const name of ["text", "reasoning-signature", "redacted-reasoning", "tool-use-several", "citations"]) {
@@ -65,13 +67,11 @@ describe("golden: own ConverseStream fixtures", () => {
   }
 });
 
-describe("golden: shared ConverseStream captures", () => {
-  const dir = sharedDir("bedrock-converse-stream");
-  const files = dir ? listFiles(dir, ".jsonl") : [];
-  for (const file of files) {
-    test(file, async () => {
-      const result = await translate(join(dir ?? "", file));
-      expectGolden(outline(result.events), join(ownFixtures, "shared-golden", `${basename(file).replace(captureSuffix, "")}.stream.expected.json`));
+describe("golden: recorded ConverseStream bytes (own fixtures, and the shared captures when present)", () => {
+  for (const path of fixtureFiles("bedrock-converse-stream", ".jsonl")) {
+    test(basename(path), async () => {
+      const result = await translate(path);
+      expectGolden(outline(result.events), join(converseFixtures, "outline-golden", `${basename(path).replace(captureSuffix, "")}.stream.expected.json`));
       await expectClientReconstruction(result);
     });
   }

@@ -1,4 +1,4 @@
-/** Bedrock's validation rules, asserted on the JSON body we would send (see protocol.md C and D). */
+/** Bedrock's validation rules, asserted on the JSON body we would send (docs/bedrock-protocol.md#converse-every-other-model and #pitfalls). */
 import { expect } from "bun:test";
 
 type Json = Record<string, unknown>;
@@ -25,7 +25,7 @@ export function expectBedrockRules(body: Json, options: { cachePoints: number })
   const declared = new Set(tools.flatMap((tool) => ((tool["toolSpec"] as Json | undefined)?.["name"] as string | undefined) ?? []));
   for (const name of declared) expect(name).toMatch(identifier);
   const toolBlocks = blocks.filter((block) => block["toolUse"] || block["toolResult"]);
-  if (toolBlocks.length > 0) expect(declared.size).toBeGreaterThan(0); // pitfall 4
+  if (toolBlocks.length > 0) expect(declared.size).toBeGreaterThan(0); // docs/bedrock-protocol.md#p4-tool-config
   for (const block of toolBlocks) {
     const toolUse = block["toolUse"] as Json | undefined;
     const id = (toolUse ?? (block["toolResult"] as Json))["toolUseId"];
@@ -36,7 +36,7 @@ export function expectBedrockRules(body: Json, options: { cachePoints: number })
   messages.forEach((message, i) => {
     const uses = asArray(message["content"]).flatMap((block) => ((block["toolUse"] as Json | undefined)?.["toolUseId"] as string | undefined) ?? []);
     const answered = new Set(asArray(messages[i + 1]?.["content"]).flatMap((block) => ((block["toolResult"] as Json | undefined)?.["toolUseId"] as string | undefined) ?? []));
-    for (const id of uses) expect(answered.has(id)).toBe(true); // pitfall 5
+    for (const id of uses) expect(answered.has(id)).toBe(true); // docs/bedrock-protocol.md#p5-tool-result-pairing
     const content = asArray(message["content"]);
     if (content.some((block) => block["document"])) expect(content.some((block) => "text" in block)).toBe(true);
   });

@@ -1,28 +1,11 @@
-/** Loading captured Converse streams in the structures of the shared fixtures directory. */
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+/** Loading recorded Converse streams, in the layout of the shared captures and of our own fixtures. */
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "bun:test";
+import { ownFixtures, readJson } from "../../../support/fixtures.ts";
 import { encodeFrames, type UpstreamEvent } from "./bedrock-sdk.ts";
 
-export const repoRoot = join(import.meta.dir, "../../../..");
-export const ownFixtures = join(repoRoot, "test/fixtures/converse");
-/** The lead's shared captures (outside the repo); golden tests skip them, with a note, when absent. */
-export const sharedFixtures = join(repoRoot, "../shared/fixtures");
-
-export function sharedDir(name: string): string | undefined {
-  const dir = join(sharedFixtures, name);
-  if (existsSync(dir)) return dir;
-  console.warn(`note: ${dir} not found, golden tests on shared captures skipped`);
-  return undefined;
-}
-
-export function listFiles(dir: string, suffix: string): string[] {
-  return readdirSync(dir).filter((file) => file.endsWith(suffix)).sort();
-}
-
-export function readJson<T = unknown>(path: string): T {
-  return JSON.parse(readFileSync(path, "utf8")) as T;
-}
+export const converseFixtures = join(ownFixtures, "converse");
 
 /**
  * `*.decoded.jsonl`: one frame per line, `{headers, payload: "<json>"}`.
