@@ -84,6 +84,10 @@ async function startSandbox(runtime: RuntimeUnderTest, poolSize: number): Promis
       SANDBOX_RUNTIME: runtime.describe.name,
       SANDBOX_POOL_SIZE: String(poolSize),
       SANDBOX_MAX_SESSIONS: "50",
+      // One owner holds every session of the bench, and the memory section keeps many idle at once: lift the
+      // per-owner share and the RAM-backed file budget to the session cap (the files stay empty, so no RAM is taken).
+      SANDBOX_MAX_SESSIONS_PER_OWNER: "50",
+      SANDBOX_MAX_TMPFS_MB: String(60 * 3 * 64),
       ...runtime.serviceEnv,
     },
     ready: async () => ((await readHealth(url))?.pool.idle ?? -1) >= poolSize,
