@@ -1,5 +1,6 @@
 import Redis from "ioredis";
 import type { Logger } from "../lib/log.ts";
+import { Outage } from "./outage.ts";
 
 /**
  * The one way the proxy connects to Redis (rate limits now, shared caches later), so every user
@@ -30,8 +31,8 @@ export class RedisConnection {
   readonly #options: RedisConnectionOptions;
   /** Settles with whether the very first connection came up (false on its first error). */
   readonly #firstConnection: Promise<boolean>;
-  /** When the connection was lost; undefined while it is up or still being made for the first time. */
-  #downSince: number | undefined;
+  /** Going on from the loss of the connection until it is back; not while the first connection is being made. */
+  readonly #outage = new Outage();
   #closing = false;
 
   constructor(options: RedisConnectionOptions) {
@@ -63,7 +64,7 @@ export class RedisConnection {
    */
   async client(): Promise<Redis> {
     if (this.#up()) return this.#redis;
-    if (this.#downSince === undefined) {
+    if (!this.#outage.ongoing) {
       const timeout = Bun.sleep(this.#options.commandTimeoutMs).then(() => false);
       if ((await Promise.race([this.#firstConnection, timeout])) && this.#up()) return this.#redis;
     }
@@ -82,14 +83,12 @@ export class RedisConnection {
   }
 
   #lost(error: Error | undefined): void {
-    if (this.#downSince !== undefined || this.#closing) return;
-    this.#downSince = Date.now();
+    if (this.#closing || !this.#outage.failed()) return;
     this.#options.log?.warn("lost Redis; commands fail at once until it is back", { redis: this.#options.name, error });
   }
 
   #back(): void {
-    if (this.#downSince === undefined) return;
-    this.#options.log?.info("Redis is back", { redis: this.#options.name, down_ms: Date.now() - this.#downSince });
-    this.#downSince = undefined;
+    const ended = this.#outage.answered();
+    if (ended) this.#options.log?.info("Redis is back", { redis: this.#options.name, down_ms: ended.ms });
   }
 }

@@ -1,5 +1,6 @@
 import { ApiError } from "../anthropic/errors.ts";
 import type { Logger } from "../../lib/log.ts";
+import { Outage } from "../outage.ts";
 
 /** While the store is known to be out, one call in this long may try it (the others use what they know). */
 const probeIntervalMs = 1_000;
@@ -14,17 +15,19 @@ const retryAfterSeconds = 5;
  * so no request waits on the SDK's retries against a store known to be down.
  */
 export class StoreOutage {
-  private since: number | undefined;
+  private readonly outage: Outage;
   private lastProbe = 0;
 
   constructor(
     private readonly log: Logger,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.outage = new Outage(now);
+  }
 
   /** Whether a caller with a fallback should call the store now. */
   mayCall(): boolean {
-    if (this.since === undefined) return true;
+    if (!this.outage.ongoing) return true;
     const now = this.now();
     if (now - this.lastProbe < probeIntervalMs) return false;
     this.lastProbe = now;
@@ -44,15 +47,15 @@ export class StoreOutage {
   }
 
   private answered(): void {
-    if (this.since === undefined) return;
-    const seconds = Math.round((this.now() - this.since) / 100) / 10;
-    this.since = undefined;
+    const ended = this.outage.answered();
+    if (!ended) return;
+    const seconds = Math.round(ended.ms / 100) / 10;
     this.log.info(`store back after ${seconds} s`, { outage_s: seconds });
   }
 
   private failed(error: unknown): void {
-    if (this.since !== undefined) return;
-    this.since = this.lastProbe = this.now();
+    if (!this.outage.failed()) return;
+    this.lastProbe = this.now();
     this.log.warn("store unavailable: serving from the spend, prices and keys last read", { error });
   }
 }

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import type Redis from "ioredis";
 import { ApiError } from "../../anthropic/errors.ts";
 import type { Logger } from "../../../lib/log.ts";
+import { Outage } from "../../outage.ts";
 import { RedisConnection } from "../../redis.ts";
 import { admitScript, settleScript } from "./redis-scripts.ts";
 import {
@@ -51,7 +52,7 @@ export class RedisRateLimiter implements RateLimiter {
   readonly #settled = new WeakSet<Reservation>();
   readonly #admit = new LuaScript(admitScript);
   readonly #settle = new LuaScript(settleScript);
-  #outage: { since: number; requests: number } | undefined;
+  readonly #outage = new Outage();
 
   constructor(options: RedisRateLimiterOptions) {
     this.#options = options;
@@ -106,20 +107,14 @@ export class RedisRateLimiter implements RateLimiter {
   }
 
   #startOutage(error: unknown): void {
-    if (this.#outage) {
-      this.#outage.requests++;
-      return;
-    }
-    this.#outage = { since: Date.now(), requests: 1 };
+    if (!this.#outage.failed()) return;
     const policy = this.#options.onRedisError === "open" ? "admitted without limits" : "refused with 529";
     this.#options.logger?.error(`rate limits unavailable (Redis): rate-limited requests are ${policy} until it answers again`, { error });
   }
 
   #endOutage(): void {
-    if (!this.#outage) return;
-    const { since, requests } = this.#outage;
-    this.#outage = undefined;
-    this.#options.logger?.info("rate limits apply again", { outage_ms: Date.now() - since, requests_during_outage: requests });
+    const ended = this.#outage.answered();
+    if (ended) this.#options.logger?.info("rate limits apply again", { outage_ms: ended.ms, requests_during_outage: ended.failures });
   }
 
   /** ARGV[1..4] of both scripts: the injected clock or "" for Redis `TIME`, window, TTL, epsilon. */
