@@ -48,9 +48,15 @@ function pythonStub(tool: CustomToolParam): string {
   const params = properties.map(([name, schema]) => parameter(name, schema, required.has(name)));
   const plain = params.filter((param) => param.identifier);
   const signature = [...(plain.length > 0 ? ["*", ...plain.map((param) => param.text)] : []), ...(plain.length < params.length ? ["**kwargs: Any"] : [])];
-  const [first = "", ...rest] = docLines(tool, params);
-  const docstring = [`    """${first}`, ...rest.map((line) => (line ? `    ${line}` : line)), '    """'];
-  return [definition(pythonName(tool.name), signature), ...docstring].join("\n");
+  return [definition(pythonName(tool.name), signature), ...docstring(docLines(tool, params))].join("\n");
+}
+
+/** The stub's body: its docstring, or `...` when there is nothing to say. */
+function docstring(lines: readonly string[]): string[] {
+  const [first, ...rest] = lines.map((line) => line.replaceAll('"""', '\\"\\"\\"'));
+  if (!first) return ["    ..."];
+  if (rest.length === 0) return [`    """${first}"""`];
+  return [`    """${first}`, ...rest.map((line) => (line ? `    ${line}` : line)), '    """'];
 }
 
 const maxLineLength = 100;
@@ -86,9 +92,9 @@ function parameter(name: string, schema: JsonSchema, required: boolean): Paramet
 }
 
 function docLines(tool: CustomToolParam, params: readonly Parameter[]): string[] {
-  const summary = (tool.description ?? "").trim().split("\n");
+  const summary = (tool.description ?? "").trim().split("\n").filter((line, i) => i > 0 || line);
   if (params.length === 0) return summary;
-  return [...summary, "", "Args:", ...params.map((param) => `    ${param.doc}`)];
+  return [...summary, ...(summary.length > 0 ? [""] : []), "Args:", ...params.map((param) => `    ${param.doc}`)];
 }
 
 /** A JSON schema as a Python annotation: scalars, lists, Literal for enums, unions; Any when unsaid. */
