@@ -21,7 +21,8 @@ export function modelView<R extends MessagesRequest | CountTokensRequest>(reques
 }
 
 function toolForModel(tool: ToolParam, plan: PtcPlan): ToolParam[] {
-  if (isCodeExecutionTool(tool)) return [codeToolForModel(plan)];
+  // The client's cache breakpoint stays where it put it (often on the last tool, to cache them all).
+  if (isCodeExecutionTool(tool)) return [{ ...codeToolForModel(plan), ...(tool.cache_control ? { cache_control: tool.cache_control } : {}) }];
   if (!callableByModel(tool)) return [];
   if (!isCustomTool(tool)) return [tool];
   const { allowed_callers: _callers, ...offered } = tool;

@@ -64,6 +64,19 @@ describe("the tools the model sees", () => {
     expect(view.tools).toEqual([codeToolForModel(plan), { name: searchTool.name, description: searchTool.description, input_schema: searchTool.input_schema }, directTool]);
   });
 
+  test("a cache breakpoint on the code execution tool stays on the code tool", () => {
+    const request = clientRequest([weatherTool, { ...codeTool, cache_control: { type: "ephemeral", ttl: "1h" } }], [ask]);
+    const plan = planPtc(request);
+    if (!plan) throw new Error("expected a PTC plan");
+    expect(modelView(request, plan).tools).toEqual([{ ...codeToolForModel(plan), cache_control: { type: "ephemeral", ttl: "1h" } }]);
+  });
+
+  test("count_tokens requests get the same view", () => {
+    const { request, view, plan } = viewOf([ask, { role: "assistant", content: [srv("srvtoolu_1"), fromCode("toolu_a", "srvtoolu_1")] }]);
+    const { max_tokens: _max, ...count } = request;
+    expect(modelView(count, plan)).toEqual(expect.objectContaining({ tools: view.tools, messages: view.messages }));
+  });
+
   test("container goes; every other field stays", () => {
     const { view } = viewOf([ask], { container: { id: "container_1" }, stop_sequences: ["END"], system: "Be brief." });
     expect(view).not.toHaveProperty("container");
