@@ -29,6 +29,7 @@ const rules: Rule[] = [
   { folder: "src/bedrock", mayNotImport: ["src/gateway", "src/store", "src/http"], why: "Bedrock knows nothing of keys, storage or HTTP routes" },
   { folder: "src/gateway", mayNotImport: ["src/store", "src/http"], why: "the gateway declares what it needs of a store; the store implements it" },
   { folder: "src/store", mayNotImport: ["src/bedrock", "src/http"], why: "storage keeps the gateway's records; its AWS transport is src/aws/" },
+  { folder: "src/ptc", mayNotImport: ["src/http", "src/store"], why: "PTC runs beneath the HTTP layer, over the model upstreams and the gateway; its state has its own seam (src/ptc/containers/)" },
 ];
 
 /** `import … from "x"`, `export … from "x"`, `import "x"`, `import("x")`, `import x = require("x")`. */
