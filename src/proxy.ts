@@ -24,6 +24,7 @@ import type { Logger } from "../lib/log.ts";
 import { createStore } from "./store/create-store.ts";
 import { storeOptionsFrom } from "./store/options.ts";
 import { pricingSeed } from "./store/pricing-seed.ts";
+import { createPtcServices } from "./ptc/services.ts";
 import type { Store } from "./gateway/store.ts";
 import { type UsageRecordInput, usageRecordSchema } from "./gateway/usage/usage-record.ts";
 
@@ -71,6 +72,7 @@ export async function createProxy(config: Config, log: Logger, options: ProxyOpt
       ? createImageFetcher({ timeoutMs: config.IMAGE_FETCH_TIMEOUT_MS, allowHosts: config.IMAGE_FETCH_ALLOW_HOSTS, resolve: options.resolveHost ?? resolveWithSystem, log })
       : undefined;
   const loadImages = createImageLoader({ fetchImage, maxFetchBytes: config.IMAGE_FETCH_MAX_BYTES, maxRequestBytes: config.MAX_REQUEST_BYTES });
+  const ptc = createPtcServices(config, log);
   const timeouts = { firstByteMs: config.UPSTREAM_FIRST_BYTE_TIMEOUT_MS, totalMs: config.UPSTREAM_TOTAL_TIMEOUT_MS };
   const retry = { maxRetries: config.UPSTREAM_MAX_RETRIES, baseDelayMs: config.UPSTREAM_RETRY_BASE_MS };
   const deps: ProxyDeps = {
@@ -91,7 +93,7 @@ export async function createProxy(config: Config, log: Logger, options: ProxyOpt
     masterKey: config.MASTER_API_KEY,
     maxRequestBytes: config.MAX_REQUEST_BYTES,
     corsOrigins: config.CORS_ORIGINS,
-    readiness: readinessChecks(config, clients, store),
+    readiness: { ...readinessChecks(config, clients, store), ...(ptc && { sandbox: () => ptc.sandbox.ready() }) },
   };
   return {
     app: createApp(deps),
@@ -102,6 +104,7 @@ export async function createProxy(config: Config, log: Logger, options: ProxyOpt
       await usage.close();
       await limiter.close();
       await store.close();
+      await ptc?.close();
       clients.runtime.destroy();
       clients.control.destroy();
     },
