@@ -20,11 +20,11 @@ import { StoreOutage } from "./gateway/store-outage.ts";
 import { BatchWriter } from "./gateway/usage/batch-writer.ts";
 import { Spool } from "./gateway/usage/spool.ts";
 import type { ProxyDeps } from "./http/deps.ts";
+import { createPtcServices } from "./ptc/services.ts";
 import type { Logger } from "../lib/log.ts";
 import { createStore } from "./store/create-store.ts";
 import { storeOptionsFrom } from "./store/options.ts";
 import { pricingSeed } from "./store/pricing-seed.ts";
-import { createPtcServices } from "./ptc/services.ts";
 import type { Store } from "./gateway/store.ts";
 import { type UsageRecordInput, usageRecordSchema } from "./gateway/usage/usage-record.ts";
 
@@ -72,9 +72,9 @@ export async function createProxy(config: Config, log: Logger, options: ProxyOpt
       ? createImageFetcher({ timeoutMs: config.IMAGE_FETCH_TIMEOUT_MS, allowHosts: config.IMAGE_FETCH_ALLOW_HOSTS, resolve: options.resolveHost ?? resolveWithSystem, log })
       : undefined;
   const loadImages = createImageLoader({ fetchImage, maxFetchBytes: config.IMAGE_FETCH_MAX_BYTES, maxRequestBytes: config.MAX_REQUEST_BYTES });
-  const ptc = createPtcServices(config, log);
   const timeouts = { firstByteMs: config.UPSTREAM_FIRST_BYTE_TIMEOUT_MS, totalMs: config.UPSTREAM_TOTAL_TIMEOUT_MS };
   const retry = { maxRetries: config.UPSTREAM_MAX_RETRIES, baseDelayMs: config.UPSTREAM_RETRY_BASE_MS };
+  const ptc = createPtcServices(config, log);
   const deps: ProxyDeps = {
     log,
     models,
