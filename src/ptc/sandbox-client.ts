@@ -9,7 +9,9 @@ import type { CodeOutcome } from "./code-result.ts";
 import { sandboxUnavailable, stepFromResult } from "./sandbox-outcomes.ts";
 
 export interface SandboxClient {
+  /** Rejects with SandboxFailure (its outcome is the code call's answer) when no session can be had. */
   createSession(owner: string, signal?: AbortSignal): Promise<{ sessionId: string; expiresAt: string }>;
+  /** Rejects only with SandboxSessionNotFound, or with the reason of the caller's abort (so does submitToolResults). */
   execute(sessionId: string, owner: string, code: string, tools: { name: string; description?: string }[], signal?: AbortSignal): Promise<ExecutionStep>;
   submitToolResults(
     sessionId: string,
@@ -18,7 +20,10 @@ export interface SandboxClient {
     results: { call_id: string; content: unknown; is_error?: boolean }[],
     signal?: AbortSignal,
   ): Promise<ExecutionStep>;
-  /** The session's expiry, or undefined when the service no longer has it. */
+  /**
+   * The session's expiry, or undefined when the service no longer has it, or cannot say within a few
+   * seconds (down, slow): the caller keeps the expiry it knows rather than fail an answer over it.
+   */
   expiresAt(sessionId: string, owner: string): Promise<string | undefined>;
   ready(): Promise<void>;
 }
@@ -94,12 +99,9 @@ class HttpSandboxClient implements SandboxClient {
   }
 
   async expiresAt(sessionId: string, owner: string): Promise<string | undefined> {
-    const reply = await this.#call("GET", `${sessionPath(sessionId)}?owner=${encodeURIComponent(owner)}`);
-    if ("failure" in reply) throw new SandboxFailure(reply.failure);
-    if (reply.status === 404) return undefined;
-    const info = reply.status === 200 ? sessionInfo.safeParse(reply.body) : undefined;
-    if (info?.success) return info.data.expires_at;
-    throw new SandboxFailure(errorOutcome(reply));
+    const reply = await this.#call("GET", `${sessionPath(sessionId)}?owner=${encodeURIComponent(owner)}`, { timeoutMs: quickTimeoutMs });
+    const info = "status" in reply && reply.status === 200 ? sessionInfo.safeParse(reply.body) : undefined;
+    return info?.success ? info.data.expires_at : undefined;
   }
 
   /**
@@ -107,10 +109,10 @@ class HttpSandboxClient implements SandboxClient {
    * a 401 to a wrong one, so a bad SANDBOX_TOKEN shows in /ready rather than in the first code call.
    */
   async ready(): Promise<void> {
-    const health = await this.#call("GET", "/health", { timeoutMs: readinessTimeoutMs });
+    const health = await this.#call("GET", "/health", { timeoutMs: quickTimeoutMs });
     if ("failure" in health) throw new Error(health.failure.message);
     if (health.status !== 200 || !serviceHealth.safeParse(health.body).success) throw new Error(`sandbox service /health answered ${health.status}`);
-    const probe = await this.#call("GET", `${sessionPath("readiness-probe")}?owner=proxy`, { timeoutMs: readinessTimeoutMs });
+    const probe = await this.#call("GET", `${sessionPath("readiness-probe")}?owner=proxy`, { timeoutMs: quickTimeoutMs });
     if ("failure" in probe) throw new Error(probe.failure.message);
     if (probe.status === 401) throw new Error("the sandbox service refuses SANDBOX_TOKEN");
     if (probe.status !== 404) throw new Error(`sandbox service answered ${probe.status} to an authenticated request`);
@@ -150,8 +152,8 @@ class HttpSandboxClient implements SandboxClient {
   }
 }
 
-/** /ready must answer quickly whatever the sandbox does, like its other checks (src/proxy.ts). */
-const readinessTimeoutMs = 3_000;
+/** For what must answer quickly whatever the sandbox does: /ready (like its other checks, src/proxy.ts), and expiresAt. */
+const quickTimeoutMs = 3_000;
 
 const sessionPath = (sessionId: string) => `/v1/sessions/${encodeURIComponent(sessionId)}`;
 

@@ -159,6 +159,7 @@ describe("sandbox client", () => {
     const started = performance.now();
     expect(await down.execute("sess_x", "o", "print(1)", [])).toMatchObject({ status: "done", outcome: { error_code: "unavailable", message: expect.stringContaining("could not be reached") } });
     expect(await down.submitToolResults("sess_x", "o", "exec_x", [{ call_id: "c", content: 1 }])).toMatchObject({ status: "done", executionId: "exec_x", outcome: { error_code: "unavailable" } });
+    expect(await down.expiresAt("sess_x", "o")).toBeUndefined();
     const failure = await down.createSession("o").catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(SandboxFailure);
     expect(failure).toMatchObject({ outcome: { error_code: "unavailable" } });
