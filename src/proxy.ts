@@ -20,6 +20,7 @@ import { StoreOutage } from "./gateway/store-outage.ts";
 import { BatchWriter } from "./gateway/usage/batch-writer.ts";
 import { Spool } from "./gateway/usage/spool.ts";
 import type { ProxyDeps } from "./http/deps.ts";
+import { createPtcServices } from "./ptc/services.ts";
 import type { Logger } from "../lib/log.ts";
 import { createStore } from "./store/create-store.ts";
 import { storeOptionsFrom } from "./store/options.ts";
@@ -73,6 +74,7 @@ export async function createProxy(config: Config, log: Logger, options: ProxyOpt
   const loadImages = createImageLoader({ fetchImage, maxFetchBytes: config.IMAGE_FETCH_MAX_BYTES, maxRequestBytes: config.MAX_REQUEST_BYTES });
   const timeouts = { firstByteMs: config.UPSTREAM_FIRST_BYTE_TIMEOUT_MS, totalMs: config.UPSTREAM_TOTAL_TIMEOUT_MS };
   const retry = { maxRetries: config.UPSTREAM_MAX_RETRIES, baseDelayMs: config.UPSTREAM_RETRY_BASE_MS };
+  const ptc = createPtcServices(config, log);
   const deps: ProxyDeps = {
     log,
     models,
@@ -91,7 +93,7 @@ export async function createProxy(config: Config, log: Logger, options: ProxyOpt
     masterKey: config.MASTER_API_KEY,
     maxRequestBytes: config.MAX_REQUEST_BYTES,
     corsOrigins: config.CORS_ORIGINS,
-    readiness: readinessChecks(config, clients, store),
+    readiness: { ...readinessChecks(config, clients, store), ...(ptc && { sandbox: () => ptc.sandbox.ready() }) },
   };
   return {
     app: createApp(deps),
@@ -102,6 +104,7 @@ export async function createProxy(config: Config, log: Logger, options: ProxyOpt
       await usage.close();
       await limiter.close();
       await store.close();
+      await ptc?.close();
       clients.runtime.destroy();
       clients.control.destroy();
     },
