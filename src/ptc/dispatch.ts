@@ -1,4 +1,3 @@
-import { invalidRequest } from "../anthropic/errors.ts";
 import type { CountTokensRequest, MessagesRequest } from "../anthropic/schema.ts";
 import type { ResolvedModel, Route } from "../bedrock/models.ts";
 import { prepareCountTokens, prepareRequest, type PreparedRequest } from "../bedrock/prepare.ts";
@@ -40,8 +39,9 @@ export class Dispatch {
   async messages({ request, model, betaHeader, principal, log }: DispatchInput<MessagesRequest>): Promise<Dispatched> {
     const modelUpstream = this.upstreams[model.route];
     const plan = planPtc(request);
-    if (!plan) return { prepared: prepareRequest(request, model, betaHeader, log), upstream: modelUpstream };
-    const parts = this.enabled();
+    // Without a sandbox service, prepareRequest refuses the code tool (docs/ptc.md#ptc-off).
+    const parts = this.ptc;
+    if (!plan || !parts) return { prepared: prepareRequest(request, model, betaHeader, log), upstream: modelUpstream };
     const owner = ownerOf(principal);
     const named = await namedContainer(request, owner, parts.containers);
     const prepare = (conversation: MessagesRequest) => prepareRequest(modelView(conversation, plan), model, betaHeader, log);
@@ -51,13 +51,7 @@ export class Dispatch {
   /** count_tokens counts what the model would be shown. */
   countTokens({ request, model, betaHeader, log }: Omit<DispatchInput<CountTokensRequest>, "principal">): Dispatched {
     const plan = planPtc(request);
-    if (plan) this.enabled();
-    const counted = plan ? modelView(request, plan) : request;
+    const counted = plan && this.ptc ? modelView(request, plan) : request;
     return { prepared: prepareCountTokens(counted, model, betaHeader, log), upstream: this.upstreams[model.route] };
-  }
-
-  private enabled(): PtcLoopParts {
-    if (!this.ptc) throw invalidRequest("code execution is not enabled on this proxy (it has no sandbox service: SANDBOX_URL)");
-    return this.ptc;
   }
 }

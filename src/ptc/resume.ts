@@ -92,6 +92,5 @@ function codeCallResults(request: MessagesRequest): string[] {
 }
 
 function callerType(block: ContentBlockParam): string {
-  const caller = (block as { caller?: { type?: unknown } }).caller;
-  return typeof caller?.type === "string" ? caller.type : "direct";
+  return block.type === "tool_use" ? (block.caller?.type ?? "direct") : "direct";
 }
