@@ -1,30 +1,35 @@
+import { z } from "zod";
+
 /**
  * The PTC container store: what a paused code call needs to resume, on this replica or another
- * (memory.ts for one process, redis.ts shared by replicas; chosen by REDIS_URL).
+ * (memory.ts for one process, redis.ts shared by replicas; chosen by REDIS_URL). The records are
+ * zod schemas because the Redis store reads them back from JSON another replica wrote.
  */
 
-export interface PausedExecution {
-  executionId: string;
+export const pausedExecution = z.object({
+  executionId: z.string(),
   /** The srvtoolu id of the paused code call. */
-  serverToolUseId: string;
+  serverToolUseId: z.string(),
   /** The client tool calls it waits for: our toolu_ id, the sandbox's call id, the tool's name. */
-  calls: { toolUseId: string; callId: string; name: string }[];
+  calls: z.array(z.object({ toolUseId: z.string(), callId: z.string(), name: z.string() })),
   /** Code calls of the same model turn not yet run, in order. */
-  remaining: { serverToolUseId: string; code: string }[];
+  remaining: z.array(z.object({ serverToolUseId: z.string(), code: z.string() })),
   /** The model turn also called client tools directly: once the code is done the answer stops at tool_use. */
-  directCalls: boolean;
-}
+  directCalls: z.boolean(),
+});
+export type PausedExecution = z.infer<typeof pausedExecution>;
 
-export interface ContainerRecord {
+export const containerRecord = z.object({
   /** `container_…` */
-  id: string;
+  id: z.string(),
   /** The key that created it (key id, or `operator` / `anonymous`): the sandbox owner; no other key may use it. */
-  owner: string;
-  sessionId: string;
+  owner: z.string(),
+  sessionId: z.string(),
   /** ISO 8601; the record is gone after it. */
-  expiresAt: string;
-  paused?: PausedExecution;
-}
+  expiresAt: z.iso.datetime({ offset: true }),
+  paused: pausedExecution.optional(),
+});
+export type ContainerRecord = z.infer<typeof containerRecord>;
 
 export interface ContainerStore {
   /** undefined once expired. */
