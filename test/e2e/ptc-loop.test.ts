@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import type Anthropic from "@anthropic-ai/sdk";
 import type { BetaContentBlockParam, BetaMessage, BetaMessageParam, BetaToolUnion } from "@anthropic-ai/sdk/resources/beta/messages/messages";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Store } from "../../src/gateway/store.ts";
+import { KeyService } from "../../src/gateway/keys/service.ts";
+import type { UsageRecord } from "../../src/gateway/usage/usage-record.ts";
+import { createStore } from "../../src/store/create-store.ts";
 import { type SandboxUnderTest, startSandboxService } from "../support/sandbox-service.ts";
 import { type Stack, startStack } from "../support/stack.ts";
 
@@ -148,5 +155,92 @@ describe("resume refusals", () => {
     const message = (error as { error: { error: { message: string } } }).error.error.message;
     expect(message).toContain("toolu_other");
     expect(message).toContain(waiting?.type === "tool_use" ? waiting.id : "?");
+  }, 30_000);
+});
+
+describe("with keys: containers bound to their key, the cap, the model-call bound, usage recorded as the sum", () => {
+  let keyed: Stack;
+  let store: Store;
+  let keys: KeyService;
+
+  beforeAll(async () => {
+    const path = join(mkdtempSync(join(tmpdir(), "abp-ptc-loop-")), "proxy.db");
+    keyed = await startStack({ ...sandbox.proxyEnv, SQLITE_PATH: path, AUTH_MODE: "keys", KEY_CACHE_TTL_MS: "0", PTC_MAX_MODEL_CALLS: "3", PTC_MAX_CONTAINERS_PER_KEY: "1" });
+    store = await createStore({ kind: "sqlite", path });
+    keys = new KeyService(store);
+  });
+  afterAll(async () => {
+    await store?.close();
+    await keyed?.stop();
+  });
+  beforeEach(() => keyed.reset());
+
+  const keyedAsk = (secret: string, params: { messages: BetaMessageParam[]; container?: string }) =>
+    keyed.client({ apiKey: secret }).beta.messages.create({ model: routes[0].model, max_tokens: 500, betas: ["advanced-tool-use-2025-11-20"], tools: [codeTool, weatherTool], ...params });
+
+  async function usageOf(keyId: string): Promise<UsageRecord> {
+    for (let i = 0; i < 100; i++) {
+      const [record] = await store.latestUsage(keyId, 1);
+      if (record) return record;
+      await Bun.sleep(20);
+    }
+    throw new Error(`no usage record for ${keyId}`);
+  }
+
+  test("the usage record holds the sum over every model call of the loop", async () => {
+    const key = await keys.create({ name: "sum" });
+    await keyed.script(codeTurn("print(1)", "One."), textTurn("Done."));
+    const message = await keyedAsk(key.secret, { messages: [{ role: "user", content: "go" }] });
+    expect(message.usage).toMatchObject({ input_tokens: 250, output_tokens: 27 });
+    expect(await usageOf(key.key.id)).toMatchObject({ input_tokens: 250, output_tokens: 27, status: 200 });
+  }, 30_000);
+
+  test("another key's container is a 404, as an unknown one", async () => {
+    const [owner, other] = [await keys.create({ name: "owner" }), await keys.create({ name: "other" })];
+    await keyed.script(codeTurn('print(await get_weather(city="Bern"))', "Asking."));
+    const messages: BetaMessageParam[] = [{ role: "user", content: "weather?" }];
+    const paused = await keyedAsk(owner.secret, { messages });
+    const toolUse = paused.content.find((b) => b.type === "tool_use");
+    const resume = [...messages, { role: "assistant" as const, content: paused.content as BetaContentBlockParam[] }, { role: "user" as const, content: [{ type: "tool_result" as const, tool_use_id: toolUse?.type === "tool_use" ? toolUse.id : "", content: "sunny" }] }];
+    const error = await keyedAsk(other.secret, { messages: resume, container: paused.container?.id ?? "" }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ status: 404, error: { error: { type: "not_found_error" } } });
+  }, 30_000);
+
+  test("past PTC_MAX_CONTAINERS_PER_KEY the code tool answers too_many_requests, and the model is told", async () => {
+    const key = await keys.create({ name: "cap" });
+    await keyed.script(codeTurn("print(1)", "One."), textTurn("First."), codeTurn("print(2)", "Two."), textTurn("Second."));
+    await keyedAsk(key.secret, { messages: [{ role: "user", content: "first" }] });
+    const second = await keyedAsk(key.secret, { messages: [{ role: "user", content: "second" }] });
+    expect(second.content[2]).toMatchObject({ type: "code_execution_tool_result", content: { type: "code_execution_tool_result_error", error_code: "too_many_requests" } });
+    expect(second.container).toBeNull();
+    const last = (await keyed.requests()).filter((r) => r.operation !== "count-tokens").at(-1);
+    expect(JSON.stringify(last?.body)).toContain("too_many_requests");
+  }, 30_000);
+
+  test("at PTC_MAX_MODEL_CALLS the answer ends with pause_turn", async () => {
+    const key = await keys.create({ name: "bound" });
+    await keyed.script(codeTurn("print(1)", "a"), codeTurn("print(2)", "b"), codeTurn("print(3)", "c"), textTurn("never"));
+    const message = await keyedAsk(key.secret, { messages: [{ role: "user", content: "loop" }] });
+    expect(message.stop_reason).toBe("pause_turn");
+    expect(message.content.filter((b) => b.type === "code_execution_tool_result")).toHaveLength(3);
+    expect((await keyed.requests()).filter((r) => r.operation !== "count-tokens")).toHaveLength(3);
+  }, 30_000);
+});
+
+describe("a sandbox service that is down", () => {
+  test("is an `unavailable` code result the model reads, not a failed request", async () => {
+    const dead = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response("") });
+    const url = `http://127.0.0.1:${dead.port}`;
+    dead.stop(true);
+    const down = await startStack({ SANDBOX_URL: url, SANDBOX_TOKEN: "t" });
+    try {
+      await down.script(codeTurn("print(1)", "Trying."), textTurn("No sandbox today."));
+      const message = await down.client().beta.messages.create({ model: routes[0].model, max_tokens: 500, tools: [codeTool], messages: [{ role: "user", content: "run" }] });
+      expect(message.content[2]).toMatchObject({ type: "code_execution_tool_result", content: { type: "code_execution_tool_result_error", error_code: "unavailable" } });
+      expect(message.content[3]).toMatchObject({ type: "text", text: "No sandbox today." });
+      expect(message.stop_reason).toBe("end_turn");
+    } finally {
+      await down.stop();
+    }
   }, 30_000);
 });
