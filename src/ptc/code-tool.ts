@@ -48,8 +48,24 @@ function pythonStub(tool: CustomToolParam): string {
   const params = properties.map(([name, schema]) => parameter(name, schema, required.has(name)));
   const plain = params.filter((param) => param.identifier);
   const signature = [...(plain.length > 0 ? ["*", ...plain.map((param) => param.text)] : []), ...(plain.length < params.length ? ["**kwargs: Any"] : [])];
-  const docstring = docLines(tool, params).map((line) => (line ? `    ${line}` : line));
-  return [`async def ${pythonName(tool.name)}(${signature.join(", ")}) -> Any:`, '    """', ...docstring, '    """'].join("\n");
+  return [definition(pythonName(tool.name), signature), ...docstring(docLines(tool, params))].join("\n");
+}
+
+/** The stub's body: its docstring, or `...` when there is nothing to say. */
+function docstring(lines: readonly string[]): string[] {
+  const [first, ...rest] = lines.map((line) => line.replaceAll('"""', '\\"\\"\\"'));
+  if (!first) return ["    ..."];
+  if (rest.length === 0) return [`    """${first}"""`];
+  return [`    """${first}`, ...rest.map((line) => (line ? `    ${line}` : line)), '    """'];
+}
+
+const maxLineLength = 100;
+
+/** One line when it fits, else one parameter per line (as black would write it). */
+function definition(name: string, signature: readonly string[]): string {
+  const oneLine = `async def ${name}(${signature.join(", ")}) -> Any:`;
+  if (oneLine.length <= maxLineLength) return oneLine;
+  return [`async def ${name}(`, ...signature.map((param) => `    ${param},`), ") -> Any:"].join("\n");
 }
 
 interface Parameter {
@@ -68,16 +84,17 @@ function parameter(name: string, schema: JsonSchema, required: boolean): Paramet
     stringOf(schema["description"]),
     identifier ? "" : `Pass it as **{${JSON.stringify(name)}: value}.`,
     required ? "" : "Optional.",
-    schema["default"] !== undefined ? `Default: ${JSON.stringify(schema["default"])}.` : "",
+    schema["default"] !== undefined ? `Default: ${pythonLiteral(schema["default"])}.` : "",
     nestedFields(schema),
   ].filter(Boolean);
-  return { name, identifier, text, doc: `${name} (${annotation}): ${notes.join(" ")}`.trimEnd() };
+  const head = `${name} (${annotation})`;
+  return { name, identifier, text, doc: notes.length > 0 ? `${head}: ${notes.join(" ")}` : head };
 }
 
 function docLines(tool: CustomToolParam, params: readonly Parameter[]): string[] {
-  const summary = (tool.description ?? "").trim().split("\n");
+  const summary = (tool.description ?? "").trim().split("\n").filter((line, i) => i > 0 || line);
   if (params.length === 0) return summary;
-  return [...summary, "", "Args:", ...params.map((param) => `    ${param.doc}`)];
+  return [...summary, ...(summary.length > 0 ? [""] : []), "Args:", ...params.map((param) => `    ${param.doc}`)];
 }
 
 /** A JSON schema as a Python annotation: scalars, lists, Literal for enums, unions; Any when unsaid. */
@@ -118,10 +135,13 @@ function withNone(annotation: string): string {
   return annotation === "Any" || annotation.split(" | ").includes("None") ? annotation : `${annotation} | None`;
 }
 
+/** A JSON value written as Python. */
 function pythonLiteral(value: unknown): string {
   if (value === null) return "None";
   if (value === true) return "True";
   if (value === false) return "False";
+  if (Array.isArray(value)) return `[${value.map(pythonLiteral).join(", ")}]`;
+  if (isSchema(value)) return `{${Object.entries(value).map(([key, item]) => `${JSON.stringify(key)}: ${pythonLiteral(item)}`).join(", ")}}`;
   return JSON.stringify(value);
 }
 
