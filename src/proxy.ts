@@ -21,6 +21,7 @@ import { BatchWriter } from "./gateway/usage/batch-writer.ts";
 import { Spool } from "./gateway/usage/spool.ts";
 import type { ProxyDeps } from "./http/deps.ts";
 import { Dispatch } from "./ptc/dispatch.ts";
+import { createPtcServices } from "./ptc/services.ts";
 import type { Logger } from "../lib/log.ts";
 import { createStore } from "./store/create-store.ts";
 import { storeOptionsFrom } from "./store/options.ts";
@@ -74,6 +75,7 @@ export async function createProxy(config: Config, log: Logger, options: ProxyOpt
   const loadImages = createImageLoader({ fetchImage, maxFetchBytes: config.IMAGE_FETCH_MAX_BYTES, maxRequestBytes: config.MAX_REQUEST_BYTES });
   const timeouts = { firstByteMs: config.UPSTREAM_FIRST_BYTE_TIMEOUT_MS, totalMs: config.UPSTREAM_TOTAL_TIMEOUT_MS };
   const retry = { maxRetries: config.UPSTREAM_MAX_RETRIES, baseDelayMs: config.UPSTREAM_RETRY_BASE_MS };
+  const ptc = createPtcServices(config, log);
   const deps: ProxyDeps = {
     log,
     models,
@@ -83,7 +85,7 @@ export async function createProxy(config: Config, log: Logger, options: ProxyOpt
         invoke: createInvokeUpstream(clients.generation, clients.runtime, loadImages),
         converse: createConverseUpstream(clients.generation, clients.runtime, loadImages),
       },
-      undefined,
+      ptc && { ...ptc, maxModelCalls: config.PTC_MAX_MODEL_CALLS, maxContainersPerKey: config.PTC_MAX_CONTAINERS_PER_KEY },
     ),
     newCall: (signal, context) => new UpstreamCall(signal, timeouts, retry, context),
     gateway,
@@ -106,6 +108,7 @@ export async function createProxy(config: Config, log: Logger, options: ProxyOpt
       await usage.close();
       await limiter.close();
       await store.close();
+      await ptc?.close();
       clients.runtime.destroy();
       clients.control.destroy();
     },
