@@ -130,6 +130,27 @@ for (const route of routes) {
   }
 }
 
+describe("what the model is shown", () => {
+  test("the code tool as an ordinary tool with the stubs of the tools code may call; code-only tools not offered", async () => {
+    await stack.script(textTurn("Nothing to run."));
+    await ask({ model: routes[0].model, messages: [{ role: "user", content: "hi" }] }, false);
+    const [call] = (await stack.requests()).filter((r) => r.operation !== "count-tokens");
+    const tools = (call?.body as { tools: { name: string; description: string; input_schema: unknown }[] }).tools;
+    expect(tools.map((t) => t.name)).toEqual(["code_execution"]);
+    expect(tools[0]?.description).toContain("async def get_weather(");
+    expect(tools[0]?.input_schema).toMatchObject({ properties: { code: { type: "string" } }, required: ["code"] });
+  });
+
+  test("count_tokens counts the model's view", async () => {
+    const counted = await client.beta.messages.countTokens({ model: routes[0].model, betas: ["advanced-tool-use-2025-11-20"], tools: [codeTool, weatherTool], messages: [{ role: "user", content: "hi" }] });
+    expect(counted.input_tokens).toBeGreaterThan(0);
+    const [count] = (await stack.requests()).filter((r) => r.operation === "count-tokens");
+    const body = JSON.parse(Buffer.from((count?.body as { input: { invokeModel: { body: string } } }).input.invokeModel.body, "base64").toString()) as { tools: { name: string; description: string }[] };
+    expect(body.tools.map((t) => t.name)).toEqual(["code_execution"]);
+    expect(body.tools[0]?.description).toContain("async def get_weather(");
+  });
+});
+
 describe("resume refusals", () => {
   const model = routes[0].model;
 
