@@ -7,7 +7,7 @@ import { MessageAccumulator } from "./accumulate.ts";
 import { AnswerEvents, type CodeCall, type Container } from "./answer-events.ts";
 import type { CodeOutcome } from "./code-result.ts";
 import type { ContainerRecord, ContainerStore } from "./containers/container-store.ts";
-import { newContainerId, newToolUseId } from "./ids.ts";
+import { newCodeToolUseId, newContainerId } from "./ids.ts";
 import type { PtcPlan } from "./plan.ts";
 import type { NamedContainer } from "./resume.ts";
 import { type ExecutionStep, type SandboxClient, SandboxFailure, SandboxSessionNotFound } from "./sandbox-client.ts";
@@ -168,7 +168,8 @@ class PtcLoop {
       yield* this.emit(this.events.codeResult(serverToolUseId, step.outcome));
       return false;
     }
-    const calls = step.calls.map((c) => ({ toolUseId: newToolUseId(), callId: c.callId, name: c.name, input: c.input }));
+    const containerId = this.requireContainer().id;
+    const calls = step.calls.map((c) => ({ toolUseId: newCodeToolUseId(containerId), callId: c.callId, name: c.name, input: c.input }));
     const paused = { executionId: step.executionId, serverToolUseId, calls: calls.map(({ toolUseId, callId, name }) => ({ toolUseId, callId, name })), remaining, directCalls };
     this.container = { ...this.requireContainer(), paused };
     const container = await this.savedContainer();

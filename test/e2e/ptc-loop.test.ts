@@ -151,8 +151,24 @@ describe("what the model is shown", () => {
   });
 });
 
-describe("resume refusals", () => {
+describe("resume", () => {
   const model = routes[0].model;
+
+  test("without `container` (the SDK's toolRunner sends none) the paused container is found from the calls' ids", async () => {
+    await stack.script(codeTurn('print(await get_weather(city="Lima"))', "Asking."), textTurn("Warm."));
+    const messages: BetaMessageParam[] = [{ role: "user", content: "weather in Lima?" }];
+    const paused = await ask({ model, messages }, false);
+    const waiting = paused.content.find((b) => b.type === "tool_use");
+    const resumed = await ask(
+      {
+        model,
+        messages: [...messages, { role: "assistant", content: paused.content as BetaContentBlockParam[] }, { role: "user", content: [{ type: "tool_result", tool_use_id: waiting?.type === "tool_use" ? waiting.id : "", content: "25 C" }] }],
+      },
+      false,
+    );
+    expect(resumed.content[0]).toMatchObject({ type: "code_execution_tool_result", content: { stdout: "25 C\n" } });
+    expect(resumed.container?.id).toBe(paused.container?.id ?? "");
+  }, 30_000);
 
   test("an unknown container is a 404 not_found_error", async () => {
     const error = await ask({ model, container: "container_nope", messages: [{ role: "user", content: "hi" }] }, false).catch((e: unknown) => e);
