@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import type Anthropic from "@anthropic-ai/sdk";
+import { betaTool } from "@anthropic-ai/sdk/helpers/beta/json-schema";
 import type { BetaContentBlockParam, BetaMessage, BetaMessageParam, BetaToolUnion } from "@anthropic-ai/sdk/resources/beta/messages/messages";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -181,6 +182,34 @@ for (const route of routes) {
     }, 30_000);
   });
 }
+
+describe("the SDK's toolRunner with its default message thread", () => {
+  test("a continued thread is refused with thread_not_found, the SDK replays the whole conversation, the PTC conversation ends", async () => {
+    await stack.script(codeTurn('print(await get_weather(city="Quito"))', "Asking."), textTurn("Quito is fine."));
+    const weather = betaTool({
+      name: weatherTool.name,
+      description: weatherTool.description,
+      inputSchema: weatherTool.input_schema,
+      allowed_callers: ["code_execution_20250825"],
+      run: ({ city }) => `${city}: 14 C`,
+    });
+    const runner = client.beta.messages.toolRunner({ model: routes[0].model, max_tokens: 500, tools: [codeTool, weather], messages: [{ role: "user", content: "Quito?" }] });
+    const answers: BetaMessage[] = [];
+    for await (const answer of runner) answers.push(answer);
+    expect(answers.map((a) => a.stop_reason)).toEqual(["tool_use", "end_turn"]);
+    expect(answers[1]?.content[0]).toMatchObject({ type: "code_execution_tool_result", content: { stdout: "Quito: 14 C\n" } });
+  }, 30_000);
+
+  test("the refusal carries the SDK's error_code in error.details", async () => {
+    const response = await fetch(`${stack.proxyUrl}/v1/messages`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: routes[0].model, max_tokens: 10, thread: { type: "continue", previous_message_id: "msg_x" }, messages: [{ role: "user", content: "hi" }] }),
+    });
+    expect(response.status).toBe(404);
+    expect(((await response.json()) as { error: unknown }).error).toMatchObject({ type: "not_found_error", details: { error_code: "thread_not_found" } });
+  });
+});
 
 describe("what the model is shown", () => {
   test("the code tool as an ordinary tool with the stubs of the tools code may call; code-only tools not offered", async () => {
