@@ -38,7 +38,7 @@ let client: Anthropic;
 
 beforeAll(async () => {
   sandbox = await startSandboxService("bwrap", 212_000, { SANDBOX_MAX_SESSIONS_PER_OWNER: "20", SANDBOX_WORK_DIR_MB: "4" });
-  stack = await startStack({ ...sandbox.proxyEnv, PTC_MAX_CONTAINERS_PER_KEY: "20" });
+  stack = await startStack({ ...sandbox.proxyEnv, PTC_MAX_CONTAINERS_PER_KEY: "20", STREAM_PING_INTERVAL_MS: "200" });
   client = stack.client();
 }, 60_000);
 afterAll(async () => {
@@ -209,6 +209,44 @@ describe("the SDK's toolRunner with its default message thread", () => {
     expect(response.status).toBe(404);
     expect(((await response.json()) as { error: unknown }).error).toMatchObject({ type: "not_found_error", details: { error_code: "thread_not_found" } });
   });
+});
+
+describe("streaming while code runs and after the client leaves", () => {
+  const post = (body: Record<string, unknown>, signal?: AbortSignal) =>
+    fetch(`${stack.proxyUrl}/v1/messages`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: routes[0].model, max_tokens: 500, stream: true, tools: [codeTool, weatherTool], ...body }),
+      ...(signal ? { signal } : {}),
+    });
+
+  test("pings keep the stream alive while the code runs", async () => {
+    await stack.script(codeTurn("import time\ntime.sleep(1)\nprint('slept')", "Sleeping."), textTurn("Done."));
+    const text = await (await post({ messages: [{ role: "user", content: "sleep" }] })).text();
+    // Between the code's call and its result: the second of silence the code took, in pings.
+    const running = text.slice(text.indexOf('"server_tool_use"'), text.indexOf('"code_execution_tool_result"'));
+    expect(running.match(/^event: ping$/gm)?.length ?? 0).toBeGreaterThanOrEqual(2);
+    expect(text).toContain("slept\\n");
+  }, 30_000);
+
+  test("a client that leaves as soon as it sees the code's tool call can still resume", async () => {
+    await stack.script(codeTurn('print(await get_weather(city="Baku"))', "Asking."), textTurn("Windy."));
+    const messages = [{ role: "user", content: "Baku?" }];
+    const leaving = new AbortController();
+    const response = await post({ messages }, leaving.signal);
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    let seen = "";
+    while (!seen.includes('"caller":{"type":"code_execution_20250825"')) seen += new TextDecoder().decode((await reader.read()).value);
+    leaving.abort();
+    const toolUse = /"type":"tool_use","id":"(toolu_[^"]+)"/.exec(seen)?.[1] ?? "";
+    const code = /"type":"server_tool_use","id":"(srvtoolu_[^"]+)"/.exec(seen)?.[1] ?? "";
+    const assistant = [
+      { type: "server_tool_use", id: code, name: "code_execution", input: { code: 'print(await get_weather(city="Baku"))' } },
+      { type: "tool_use", id: toolUse, name: "get_weather", input: { city: "Baku" }, caller: { type: "code_execution_20250825", tool_id: code } },
+    ];
+    const resumed = await ask({ model: routes[0].model, messages: [...(messages as BetaMessageParam[]), { role: "assistant", content: assistant as BetaContentBlockParam[] }, { role: "user", content: [{ type: "tool_result", tool_use_id: toolUse, content: "windy" }] }] }, false);
+    expect(resumed.content[0]).toMatchObject({ type: "code_execution_tool_result", tool_use_id: code, content: { stdout: "windy\n" } });
+  }, 30_000);
 });
 
 describe("what the model is shown", () => {
