@@ -289,6 +289,21 @@ describe("resume", () => {
     expect(resumed.container?.id).toBe(paused.container?.id ?? "");
   }, 30_000);
 
+  test("results sent again to a container already resumed are a 400 saying so", async () => {
+    await stack.script(codeTurn('print(await get_weather(city="Riga"))', "Asking."), textTurn("Cold."));
+    const messages: BetaMessageParam[] = [{ role: "user", content: "Riga?" }];
+    const paused = await ask({ model, messages }, false);
+    const waiting = paused.content.find((b) => b.type === "tool_use");
+    const again: BetaMessageParam[] = [
+      ...messages,
+      { role: "assistant", content: paused.content as BetaContentBlockParam[] },
+      { role: "user", content: [{ type: "tool_result", tool_use_id: waiting?.type === "tool_use" ? waiting.id : "", content: "-5 C" }] },
+    ];
+    await ask({ model, messages: again }, false);
+    const error = await ask({ model, messages: again }, false).catch((e: unknown) => e);
+    expect(error).toMatchObject({ status: 400, error: { error: { type: "invalid_request_error", message: expect.stringContaining("resumed already") } } });
+  }, 30_000);
+
   test("an unknown container is a 404 not_found_error", async () => {
     const error = await ask({ model, container: "container_nope", messages: [{ role: "user", content: "hi" }] }, false).catch((e: unknown) => e);
     expect(error).toMatchObject({ status: 404, error: { error: { type: "not_found_error" } } });
