@@ -163,6 +163,24 @@ for (const route of routes) {
       expect(resumed.stop_reason).toBe("end_turn");
     }, 30_000);
 
+    test("a paused turn that also called a tool directly: resumed with both results the model goes on, with the code's only it stops at tool_use", async () => {
+      for (const withDirect of [true, false]) {
+        await stack.script({ content: [code('print(await get_weather(city="Kyiv"))'), { toolUse: { name: "get_time", input: { city: "Kyiv" } } }] }, textTurn("Both known."));
+        const messages: BetaMessageParam[] = [{ role: "user", content: "weather and time?" }];
+        const paused = await toolsAsk(messages);
+        expect(paused.content.map((b) => (b.type === "tool_use" ? b.caller?.type : b.type))).toEqual(["server_tool_use", "direct", "code_execution_20250825"]);
+        const [, direct, fromCode] = paused.content;
+        const results = [
+          { type: "tool_result" as const, tool_use_id: fromCode?.type === "tool_use" ? fromCode.id : "", content: "mild" },
+          ...(withDirect ? [{ type: "tool_result" as const, tool_use_id: direct?.type === "tool_use" ? direct.id : "", content: "09:00" }] : []),
+        ];
+        const resumed = await toolsAsk([...messages, { role: "assistant", content: paused.content as BetaContentBlockParam[] }, { role: "user", content: results }], paused.container?.id);
+        expect(resumed.content.map((b) => b.type)).toEqual(withDirect ? ["code_execution_tool_result", "text"] : ["code_execution_tool_result"]);
+        expect(resumed.stop_reason).toBe(withDirect ? "end_turn" : "tool_use");
+        await stack.reset();
+      }
+    }, 30_000);
+
     test("a turn with code and a direct call: the code runs, the answer stops at the direct call, its result goes to the model", async () => {
       await stack.script({ content: [code('print("ran")'), { toolUse: { name: "get_time", input: { city: "Rome" } } }] }, textTurn("Noon, and it ran."));
       const messages: BetaMessageParam[] = [{ role: "user", content: "both" }];
