@@ -37,8 +37,9 @@ let stack: Stack;
 let client: Anthropic;
 
 beforeAll(async () => {
-  sandbox = await startSandboxService("bwrap", 212_000, { SANDBOX_MAX_SESSIONS_PER_OWNER: "20", SANDBOX_WORK_DIR_MB: "4" });
-  stack = await startStack({ ...sandbox.proxyEnv, PTC_MAX_CONTAINERS_PER_KEY: "20", STREAM_PING_INTERVAL_MS: "200" });
+  // Every test takes containers of its own (the same owner): room for all of them, a small /work each.
+  sandbox = await startSandboxService("bwrap", 212_000, { SANDBOX_MAX_SESSIONS: "90", SANDBOX_MAX_SESSIONS_PER_OWNER: "90", SANDBOX_WORK_DIR_MB: "2" });
+  stack = await startStack({ ...sandbox.proxyEnv, PTC_MAX_CONTAINERS_PER_KEY: "90", STREAM_PING_INTERVAL_MS: "200" });
   client = stack.client();
 }, 60_000);
 afterAll(async () => {
@@ -245,6 +246,22 @@ describe("streaming while code runs and after the client leaves", () => {
     const running = text.slice(text.indexOf('"server_tool_use"'), text.indexOf('"code_execution_tool_result"'));
     expect(running.match(/^event: ping$/gm)?.length ?? 0).toBeGreaterThanOrEqual(2);
     expect(text).toContain("slept\\n");
+  }, 30_000);
+
+  test("a streamed resume begins at once: pings while the resumed code runs", async () => {
+    const code = 'r = await get_weather(city="Lyon")\nimport time\ntime.sleep(1)\nprint(r)';
+    await stack.script(codeTurn(code, "Asking."), textTurn("Lyon noted."));
+    const messages: BetaMessageParam[] = [{ role: "user", content: "Lyon?" }];
+    const paused = await ask({ model: routes[0].model, messages }, false);
+    const call = paused.content.find((b) => b.type === "tool_use");
+    const resumed = {
+      container: paused.container?.id,
+      messages: [...messages, { role: "assistant", content: paused.content }, { role: "user", content: [{ type: "tool_result", tool_use_id: call?.type === "tool_use" ? call.id : "", content: "rain" }] }],
+    };
+    const text = await (await post(resumed)).text();
+    const running = text.slice(text.indexOf("event: message_start"), text.indexOf('"code_execution_tool_result"'));
+    expect(running.match(/^event: ping$/gm)?.length ?? 0).toBeGreaterThanOrEqual(2);
+    expect(text).toContain("rain\\n");
   }, 30_000);
 
   test("a client that leaves as soon as it sees the code's tool call can still resume", async () => {
