@@ -20,6 +20,7 @@ import { StoreOutage } from "./gateway/store-outage.ts";
 import { BatchWriter } from "./gateway/usage/batch-writer.ts";
 import { Spool } from "./gateway/usage/spool.ts";
 import type { ProxyDeps } from "./http/deps.ts";
+import { Dispatch } from "./ptc/dispatch.ts";
 import { createPtcServices } from "./ptc/services.ts";
 import type { Logger } from "../lib/log.ts";
 import { createStore } from "./store/create-store.ts";
@@ -79,10 +80,13 @@ export async function createProxy(config: Config, log: Logger, options: ProxyOpt
     log,
     models,
     catalog: createModelCatalog(models, config.LIST_BEDROCK_MODELS ? { client: clients.control, log } : undefined),
-    upstreams: {
-      invoke: createInvokeUpstream(clients.generation, clients.runtime, loadImages),
-      converse: createConverseUpstream(clients.generation, clients.runtime, loadImages),
-    },
+    dispatch: new Dispatch(
+      {
+        invoke: createInvokeUpstream(clients.generation, clients.runtime, loadImages),
+        converse: createConverseUpstream(clients.generation, clients.runtime, loadImages),
+      },
+      ptc && { ...ptc, maxModelCalls: config.PTC_MAX_MODEL_CALLS, maxContainersPerKey: config.PTC_MAX_CONTAINERS_PER_KEY },
+    ),
     newCall: (signal, context) => new UpstreamCall(signal, timeouts, retry, context),
     gateway,
     store,
