@@ -121,7 +121,8 @@ export class AnswerEvents {
   /** The client tool calls paused code waits for, as whole tool_use blocks naming the code call. */
   toolCalls(serverToolUseId: string, calls: readonly CodeToolCall[]): StreamChunk[] {
     const caller: Caller = { type: this.init.codeTool.version, tool_id: serverToolUseId };
-    return calls.flatMap((call) => this.wholeBlock({ type: "tool_use", id: call.toolUseId, name: call.name, input: call.input, caller }));
+    // Streamed as Anthropic streams any tool_use: an empty input, then the input as one input_json_delta.
+    return calls.flatMap((call) => this.wholeBlock({ type: "tool_use", id: call.toolUseId, name: call.name, input: {}, caller }, JSON.stringify(call.input)));
   }
 
   /** The answer's end: message_delta (stop reason, container, summed usage), message_stop. */
@@ -177,9 +178,10 @@ export class AnswerEvents {
     return open;
   }
 
-  private wholeBlock(block: PtcContentBlock): StreamChunk[] {
+  private wholeBlock(block: PtcContentBlock, inputJson?: string): StreamChunk[] {
     const index = this.nextIndex++;
-    return [...this.begin(), chunk({ type: "content_block_start", index, content_block: block }), chunk({ type: "content_block_stop", index })];
+    const delta = inputJson === undefined ? [] : [chunk({ type: "content_block_delta", index, delta: { type: "input_json_delta", partial_json: inputJson } })];
+    return [...this.begin(), chunk({ type: "content_block_start", index, content_block: block }), ...delta, chunk({ type: "content_block_stop", index })];
   }
 }
 
