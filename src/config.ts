@@ -138,9 +138,30 @@ export const configSchema = z.object({
   IMAGE_FETCH: z.enum(["on", "off"]).default("on"),
   /** What image URLs may reach although it is not public (an internal image server). */
   IMAGE_FETCH_ALLOW_HOSTS: allowHosts.prefault(""),
-});
+
+  /** The sandbox service (sandbox/) that runs the code of programmatic tool calling; unset, a code-execution tool is a 400. */
+  SANDBOX_URL: z.url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" }).optional(),
+  /** Its Bearer token (the service's own SANDBOX_TOKEN); required with SANDBOX_URL. */
+  SANDBOX_TOKEN: z.string().min(1).optional(),
+  /** Longest one call to the sandbox service may take: above its SANDBOX_EXEC_TIMEOUT_S, so its own timeout answers first. */
+  SANDBOX_REQUEST_TIMEOUT_MS: positiveInt.default(75_000),
+  /** Model calls one client request may make in the PTC loop; past it the answer stops with `pause_turn`. */
+  PTC_MAX_MODEL_CALLS: positiveInt.max(100).default(10),
+  /** Live containers one key may hold; past it the code tool answers `too_many_requests`. */
+  PTC_MAX_CONTAINERS_PER_KEY: positiveInt.default(5),
+}).superRefine(sandboxPair);
 
 export type Config = z.infer<typeof configSchema>;
+
+/** SANDBOX_URL and SANDBOX_TOKEN turn PTC on together: one without the other is a mistake, not "off". */
+function sandboxPair(env: { SANDBOX_URL?: string | undefined; SANDBOX_TOKEN?: string | undefined }, ctx: z.RefinementCtx): void {
+  if (env.SANDBOX_URL !== undefined && env.SANDBOX_TOKEN === undefined) {
+    ctx.addIssue({ code: "custom", path: ["SANDBOX_TOKEN"], message: "is required with SANDBOX_URL (the sandbox service's token)" });
+  }
+  if (env.SANDBOX_TOKEN !== undefined && env.SANDBOX_URL === undefined) {
+    ctx.addIssue({ code: "custom", path: ["SANDBOX_URL"], message: "is required with SANDBOX_TOKEN (where the sandbox service listens)" });
+  }
+}
 
 export { ConfigError };
 

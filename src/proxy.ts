@@ -20,6 +20,8 @@ import { StoreOutage } from "./gateway/store-outage.ts";
 import { BatchWriter } from "./gateway/usage/batch-writer.ts";
 import { Spool } from "./gateway/usage/spool.ts";
 import type { ProxyDeps } from "./http/deps.ts";
+import { Dispatch } from "./ptc/dispatch.ts";
+import { createPtcServices } from "./ptc/services.ts";
 import type { Logger } from "../lib/log.ts";
 import { createStore } from "./store/create-store.ts";
 import { storeOptionsFrom } from "./store/options.ts";
@@ -73,14 +75,18 @@ export async function createProxy(config: Config, log: Logger, options: ProxyOpt
   const loadImages = createImageLoader({ fetchImage, maxFetchBytes: config.IMAGE_FETCH_MAX_BYTES, maxRequestBytes: config.MAX_REQUEST_BYTES });
   const timeouts = { firstByteMs: config.UPSTREAM_FIRST_BYTE_TIMEOUT_MS, totalMs: config.UPSTREAM_TOTAL_TIMEOUT_MS };
   const retry = { maxRetries: config.UPSTREAM_MAX_RETRIES, baseDelayMs: config.UPSTREAM_RETRY_BASE_MS };
+  const ptc = createPtcServices(config, log);
   const deps: ProxyDeps = {
     log,
     models,
     catalog: createModelCatalog(models, config.LIST_BEDROCK_MODELS ? { client: clients.control, log } : undefined),
-    upstreams: {
-      invoke: createInvokeUpstream(clients.generation, clients.runtime, loadImages),
-      converse: createConverseUpstream(clients.generation, clients.runtime, loadImages),
-    },
+    dispatch: new Dispatch(
+      {
+        invoke: createInvokeUpstream(clients.generation, clients.runtime, loadImages),
+        converse: createConverseUpstream(clients.generation, clients.runtime, loadImages),
+      },
+      ptc && { ...ptc, maxModelCalls: config.PTC_MAX_MODEL_CALLS, maxContainersPerKey: config.PTC_MAX_CONTAINERS_PER_KEY },
+    ),
     newCall: (signal, context) => new UpstreamCall(signal, timeouts, retry, context),
     gateway,
     store,
@@ -102,6 +108,7 @@ export async function createProxy(config: Config, log: Logger, options: ProxyOpt
       await usage.close();
       await limiter.close();
       await store.close();
+      await ptc?.close();
       clients.runtime.destroy();
       clients.control.destroy();
     },

@@ -7,12 +7,12 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { createMiddleware } from "hono/factory";
 import { HTTPException } from "hono/http-exception";
-import { z } from "zod";
+import type { z } from "zod";
 import { sameSecret } from "../../lib/credentials.ts";
+import { createSessionRequest, executeRequest, ownerQuery, type ServiceHealth, toolResultsRequest } from "../../lib/sandbox-api.ts";
 import { describeIssues, type Issue } from "../../lib/zod-issues.ts";
 import { ServiceError } from "./errors.ts";
 import type { WarmPool } from "./pool.ts";
-import { toolResult } from "./protocol/messages.ts";
 import type { SessionManager } from "./sessions.ts";
 
 export interface AppDeps {
@@ -25,25 +25,6 @@ export interface AppDeps {
 
 /** Below the runner's 64 MiB frame cap, with room for the message around the code. */
 const MAX_BODY_BYTES = 32 * 1024 * 1024;
-
-const owner = z.string().min(1, "must be a non-empty string").max(256);
-
-const createSessionBody = z.object({ owner });
-const executeBody = z.object({
-  owner,
-  code: z.string({ error: "must be a string" }),
-  tools: z
-    .array(
-      z.object({
-        name: z.string().min(1).max(128).regex(/^[A-Za-z_][A-Za-z0-9_-]*$/, "must be a Python-style identifier (letters, digits, _ and -)"),
-        description: z.string().optional(),
-        input_schema: z.record(z.string(), z.unknown()).optional(),
-      }),
-    )
-    .default([]),
-});
-const toolResultsBody = z.object({ owner, results: z.array(toolResult).min(1, "must hold at least one result") });
-const ownerQuery = z.object({ owner });
 
 function refuseInvalid(where: string) {
   return (result: { success: true } | { success: false; error: { issues: readonly Issue[] } }): void => {
@@ -77,7 +58,7 @@ export function createApp(deps: AppDeps) {
         },
       }),
     )
-    .post("/sessions", jsonBody(createSessionBody), async (c) => {
+    .post("/sessions", jsonBody(createSessionRequest), async (c) => {
       const { owner } = c.req.valid("json");
       return c.json(await sessions.create(owner), 201);
     })
@@ -86,12 +67,12 @@ export function createApp(deps: AppDeps) {
       await sessions.delete(c.req.param("id"), c.req.valid("query").owner);
       return c.body(null, 204);
     })
-    .post("/sessions/:id/executions", jsonBody(executeBody), async (c) => {
+    .post("/sessions/:id/executions", jsonBody(executeRequest), async (c) => {
       const body = c.req.valid("json");
       const tools = body.tools.map((t) => (t.description === undefined ? { name: t.name } : { name: t.name, description: t.description }));
       return c.json(await sessions.execute(c.req.param("id"), body.owner, body.code, tools));
     })
-    .post("/sessions/:id/executions/:executionId/tool-results", jsonBody(toolResultsBody), async (c) => {
+    .post("/sessions/:id/executions/:executionId/tool-results", jsonBody(toolResultsRequest), async (c) => {
       const body = c.req.valid("json");
       return c.json(await sessions.submitToolResults(c.req.param("id"), body.owner, c.req.param("executionId"), body.results));
     });
@@ -99,7 +80,8 @@ export function createApp(deps: AppDeps) {
   return new Hono()
     .get("/health", (c) => {
       const { idle, busy } = deps.pool.stats();
-      return c.json({ runtime: deps.runtimeKind, pool: { idle, busy }, sessions: sessions.count });
+      const health: ServiceHealth = { runtime: deps.runtimeKind, pool: { idle, busy }, sessions: sessions.count };
+      return c.json(health);
     })
     .route("/v1", v1)
     .notFound((c) => c.json(new ServiceError("not_found_error", `not found: ${c.req.method} ${c.req.path}`).toJSON(), 404))

@@ -1,13 +1,6 @@
+import type { ServiceErrorEnvelope, ServiceErrorType } from "../../lib/sandbox-api.ts";
+
 /** Errors the API answers with: `{"error": {"type", "message"}}` and a 4xx (5xx only for our own faults). */
-export type ServiceErrorType =
-  | "invalid_request_error"
-  | "authentication_error"
-  | "not_found_error"
-  | "conflict_error"
-  | "request_too_large"
-  | "rate_limit_error"
-  | "overloaded_error"
-  | "api_error";
 
 const statusByType: Record<ServiceErrorType, number> = {
   invalid_request_error: 400,
@@ -33,7 +26,7 @@ export class ServiceError extends Error {
     this.status = statusByType[type];
   }
 
-  toJSON(): { error: { type: ServiceErrorType; message: string } } {
+  toJSON(): ServiceErrorEnvelope {
     return { error: { type: this.type, message: this.message } };
   }
 }

@@ -3,15 +3,8 @@
  * runner; wait (at most the execution timeout, the only time the code runs) for its next
  * message and turn it into the API's RESULT. Anything unexpected kills the runtime.
  */
+import type { ExecutionErrorCode, ExecutionResult } from "../../lib/sandbox-api.ts";
 import type { RunnerInstance } from "./instance.ts";
-import type { ToolCall } from "./protocol/messages.ts";
-
-export type ExecutionErrorCode = "execution_time_exceeded" | "memory_exceeded" | "output_too_large" | "tool_result_timeout" | "unavailable";
-
-export type ExecutionResult =
-  | { execution_id: string; status: "tool_calls"; calls: ToolCall[] }
-  | { execution_id: string; status: "completed"; stdout: string; stderr: string; return_code: number }
-  | { execution_id: string; status: "failed"; error_code: ExecutionErrorCode; stdout: string; stderr: string };
 
 export interface StepOutcome {
   result: ExecutionResult;

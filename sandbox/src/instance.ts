@@ -8,7 +8,8 @@
  */
 import { encodeFrame, FrameError, FrameReader } from "./protocol/frames.ts";
 import type { RunnerLimits } from "./protocol/limits.ts";
-import { type RunnerMessage, runnerMessage, type ServiceMessage, type ToolDeclaration } from "./protocol/messages.ts";
+import type { ToolDeclaration } from "../../lib/sandbox-api.ts";
+import { type RunnerMessage, runnerMessage, type ServiceMessage } from "./protocol/messages.ts";
 import { type RuntimeExit, type RuntimeLimits, type RuntimeProcess, SANDBOX_RUNNER_DIR, type SandboxRuntime } from "./runtime/types.ts";
 
 export type Incoming =

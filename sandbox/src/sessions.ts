@@ -10,10 +10,10 @@
  */
 import { randomBytes } from "node:crypto";
 import { ServiceError, sessionNotFound } from "./errors.ts";
-import { awaitRunner, type ExecutionErrorCode, type ExecutionResult, failed, type StepOutcome } from "./execution.ts";
+import { awaitRunner, failed, type StepOutcome } from "./execution.ts";
 import type { RunnerInstance } from "./instance.ts";
 import type { WarmPool } from "./pool.ts";
-import type { ToolDeclaration, ToolResult } from "./protocol/messages.ts";
+import type { ExecutionErrorCode, ExecutionResult, SessionCreated, SessionInfo, SessionState, ToolDeclaration, ToolResult } from "../../lib/sandbox-api.ts";
 
 export interface SessionLimits {
   execTimeoutMs: number;
@@ -23,8 +23,6 @@ export interface SessionLimits {
   /** Live sessions one owner may hold, so one client cannot take the whole pool from the others. */
   maxSessionsPerOwner: number;
 }
-
-type SessionState = "idle" | "running" | "awaiting_tools" | "dead";
 
 interface Session {
   id: string;
@@ -38,15 +36,6 @@ interface Session {
   waiting?: { executionId: string; callIds: Set<string>; timer: ReturnType<typeof setTimeout> };
   /** Why the session died, for the execution that was in progress then. */
   death?: { executionId: string | undefined; code: ExecutionErrorCode };
-}
-
-export interface SessionInfo {
-  session_id: string;
-  owner: string;
-  state: SessionState;
-  created_at: string;
-  expires_at: string;
-  executions: number;
 }
 
 const randomId = (prefix: string) => `${prefix}_${randomBytes(24).toString("base64url")}`;
@@ -69,7 +58,7 @@ export class SessionManager {
     this.reaper ??= setInterval(() => void this.reapIdle(), intervalMs);
   }
 
-  async create(owner: string): Promise<{ session_id: string; expires_at: string }> {
+  async create(owner: string): Promise<SessionCreated> {
     if (this.closed) throw new ServiceError("overloaded_error", "the service is shutting down");
     const live = [...this.sessions.values()].filter((s) => s.state !== "dead");
     const owned = live.filter((s) => s.owner === owner).length;

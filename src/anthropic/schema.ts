@@ -66,11 +66,24 @@ export const thinkingBlockSchema = z.looseObject({
 
 export const redactedThinkingBlockSchema = z.looseObject({ type: z.literal("redacted_thinking"), data: z.string() });
 
+/** Code execution versions that run programmatic tool calling (PTC); docs/ptc.md. */
+export const codeExecutionVersions = ["code_execution_20250825", "code_execution_20260120"] as const;
+
+/** Who may call a tool: the model (`direct`) or code run by a code execution version (the SDK also lists 20260521). */
+export const toolCallerTypes = ["direct", ...codeExecutionVersions, "code_execution_20260521"] as const;
+
+/** Which party made a tool call: the model, or code the code execution tool `tool_id` ran (PTC). */
+export const toolUseCallerSchema = z.discriminatedUnion("type", [
+  z.looseObject({ type: z.literal("direct") }),
+  z.looseObject({ type: z.enum(codeExecutionVersions), tool_id: z.string().min(1) }),
+]);
+
 export const toolUseBlockSchema = z.looseObject({
   type: z.literal("tool_use"),
   id: z.string().min(1),
   name: z.string().min(1),
   input: z.unknown(),
+  caller: toolUseCallerSchema.optional(),
   ...cacheable,
 });
 
@@ -90,6 +103,36 @@ export const toolResultBlockSchema = z.looseObject({
 /** Blocks produced by server tools (and echoed back by clients); only the native Claude path can take them. */
 const serverBlockSchema = <T extends string>(type: T) => z.looseObject({ type: z.literal(type) });
 
+/** A server tool's call; with PTC, the proxy's answer shows a code tool call as one (docs/ptc.md). */
+export const serverToolUseBlockSchema = z.looseObject({
+  type: z.literal("server_tool_use"),
+  id: z.string().min(1),
+  name: z.string().min(1),
+  input: z.unknown(),
+  caller: toolUseCallerSchema.optional(),
+  ...cacheable,
+});
+
+export const codeExecutionErrorCodes = ["invalid_tool_input", "unavailable", "too_many_requests", "execution_time_exceeded"] as const;
+
+/** The outcome of one code tool call, as the answer reports it and the client echoes it back. */
+export const codeExecutionToolResultBlockSchema = z.looseObject({
+  type: z.literal("code_execution_tool_result"),
+  tool_use_id: z.string().min(1),
+  content: z.discriminatedUnion("type", [
+    z.looseObject({
+      type: z.literal("code_execution_result"),
+      stdout: z.string(),
+      stderr: z.string(),
+      return_code: z.number().int(),
+      content: z.array(z.looseObject({ type: z.string() })),
+    }),
+    z.looseObject({ type: z.literal("code_execution_tool_result_error"), error_code: z.enum(codeExecutionErrorCodes) }),
+    z.looseObject({ type: z.literal("encrypted_code_execution_result") }),
+  ]),
+  ...cacheable,
+});
+
 export const contentBlockSchema = z.discriminatedUnion("type", [
   textBlockSchema,
   imageBlockSchema,
@@ -99,10 +142,10 @@ export const contentBlockSchema = z.discriminatedUnion("type", [
   redactedThinkingBlockSchema,
   toolUseBlockSchema,
   toolResultBlockSchema,
-  serverBlockSchema("server_tool_use"),
+  serverToolUseBlockSchema,
   serverBlockSchema("web_search_tool_result"),
   serverBlockSchema("web_fetch_tool_result"),
-  serverBlockSchema("code_execution_tool_result"),
+  codeExecutionToolResultBlockSchema,
   serverBlockSchema("bash_code_execution_tool_result"),
   serverBlockSchema("text_editor_code_execution_tool_result"),
   serverBlockSchema("tool_search_tool_result"),
@@ -128,6 +171,8 @@ export const customToolSchema = z.looseObject({
   strict: z.boolean().optional(),
   /** Tool search: the tool stays out of the prompt until a search loads it (Claude Code 2.1.332 sends one). */
   defer_loading: z.boolean().optional(),
+  /** PTC: who may call the tool; absent means the model only (docs/ptc.md). */
+  allowed_callers: z.array(z.enum(toolCallerTypes)).optional(),
   ...cacheable,
 });
 
@@ -186,7 +231,8 @@ export const messagesRequestSchema = z
     /** The structured-outputs beta's name for `output_config.format`. */
     output_format: jsonOutputFormatSchema.nullish(),
     context_management: z.looseObject({}).optional(),
-    container: z.union([z.string(), z.looseObject({})]).nullish(),
+    /** PTC: the container a paused code execution waits in (docs/ptc.md). */
+    container: z.union([z.string().min(1), z.looseObject({ id: z.string().min(1).nullish() })]).nullish(),
   })
   .refine((r) => r.thinking?.type !== "enabled" || r.thinking.budget_tokens < r.max_tokens, {
     message: "`max_tokens` must be greater than `thinking.budget_tokens`",
@@ -205,6 +251,9 @@ export type ImageBlockParam = z.infer<typeof imageBlockSchema>;
 export type DocumentBlockParam = z.infer<typeof documentBlockSchema>;
 export type ToolUseBlockParam = z.infer<typeof toolUseBlockSchema>;
 export type ToolResultBlockParam = z.infer<typeof toolResultBlockSchema>;
+export type ToolUseCaller = z.infer<typeof toolUseCallerSchema>;
+export type ServerToolUseBlockParam = z.infer<typeof serverToolUseBlockSchema>;
+export type CodeExecutionToolResultBlockParam = z.infer<typeof codeExecutionToolResultBlockSchema>;
 export type ToolParam = z.infer<typeof toolSchema>;
 export type CustomToolParam = z.infer<typeof customToolSchema>;
 export type ToolChoice = z.infer<typeof toolChoiceSchema>;

@@ -1,5 +1,5 @@
 import { invalidRequest } from "../anthropic/errors.ts";
-import type { ToolParam } from "../anthropic/schema.ts";
+import { codeExecutionVersions, type ToolParam } from "../anthropic/schema.ts";
 import { acceptedBetas } from "./betas.ts";
 import type { ResolvedModel } from "./models.ts";
 
@@ -12,7 +12,8 @@ import type { ResolvedModel } from "./models.ts";
  *
  * Sources: the Bedrock user guide, "Anthropic Claude Messages API" → tool use (bash, text editor, computer
  * use, memory) and "Tool search tool"; Anthropic's server tool pages for what runs on their side.
- * Code execution stays refused until the proxy runs code itself (the programmatic tool calling issue).
+ * The code execution versions of programmatic tool calling run on the proxy itself when it has a sandbox
+ * service (docs/ptc.md): the model then sees an ordinary tool, so one reaching Bedrock means PTC is off.
  */
 
 interface ServedTool {
@@ -28,6 +29,11 @@ const servedOnInvoke: ServedTool[] = [
   { family: /^computer_\d{8}$/ },
   { family: /^memory_\d{8}$/ },
   { family: /^tool_search_tool_(regex|bm25)_\d{8}$/, beta: "tool-search-tool-2025-10-19" },
+];
+
+/** Tools the proxy runs itself when configured, and what to tell a client when it is not. */
+const runByProxy: { types: readonly string[]; whenOff: string }[] = [
+  { types: codeExecutionVersions, whenOff: "code execution is not enabled on this proxy (set SANDBOX_URL and SANDBOX_TOKEN)" },
 ];
 
 type DefinedTool = ToolParam & { type: string };
@@ -48,6 +54,8 @@ export function assertToolsServed(tools: readonly ToolParam[] | undefined, model
 
 function whyNotServed(tool: DefinedTool, model: ResolvedModel): string | undefined {
   const named = `\`${tool.type}\` (${tool.name})`;
+  const proxyTool = runByProxy.find((entry) => entry.types.includes(tool.type));
+  if (proxyTool) return `${named}: ${proxyTool.whenOff}`;
   if (!servedFamily(tool.type)) return `the server tool ${named} runs on Anthropic's servers only; Bedrock does not offer it`;
   if (model.route === "converse") return `the Anthropic-defined tool ${named} has no Converse counterpart for model ${model.requested}`;
   if (!invokeServes(tool.type, model.modelId)) return `the server tool ${named} is not offered by Bedrock for model ${model.requested}`;

@@ -158,7 +158,8 @@ export class UpstreamCall {
   }
 }
 
-async function* rest<T>(first: IteratorResult<T>, events: AsyncIterator<T>): AsyncGenerator<T> {
+/** The iterator's items again, its first one already read. */
+export async function* rest<T>(first: IteratorResult<T>, events: AsyncIterator<T>): AsyncGenerator<T> {
   for (let next = first; !next.done; next = await events.next()) yield next.value;
 }
 

@@ -19,6 +19,11 @@ import { Ticket, type TicketParts } from "./ticket.ts";
 
 export type Principal = { kind: "operator" } | { kind: "anonymous" } | { kind: "key"; key: ApiKey };
 
+/** Whose usage, and whose PTC containers, a request's are: the key's id, or `operator` or `anonymous`. */
+export function ownerOf(principal: Principal): string {
+  return principal.kind === "key" ? principal.key.id : principal.kind;
+}
+
 /** The ticket's parts, and what authentication needs besides. */
 export interface GatewayOptions extends TicketParts {
   store: Store;
@@ -81,8 +86,7 @@ export class Gateway {
       if (admission && !admission.admitted) {
         throw new RateLimitError(`This API key's ${admission.limitedBy} per minute limit is exceeded; retry in ${admission.retryAfterSeconds} s`, admission);
       }
-      const keyId = key?.id ?? principal.kind;
-      return new Ticket(this.options, { keyId, model, requestId, admission, hold, tier });
+      return new Ticket(this.options, { keyId: ownerOf(principal), model, requestId, admission, hold, tier });
     } catch (error) {
       if (hold) this.options.budgets.settle(hold, 0);
       throw error;

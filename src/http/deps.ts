@@ -1,18 +1,20 @@
 import type { ModelCatalog } from "../bedrock/catalog.ts";
-import type { ModelResolver, Route } from "../bedrock/models.ts";
-import type { Upstream, UpstreamCall } from "../bedrock/upstream.ts";
+import type { ModelResolver } from "../bedrock/models.ts";
+import type { UpstreamCall } from "../bedrock/upstream.ts";
 import type { Gateway } from "../gateway/gateway.ts";
 import type { KeyService } from "../gateway/keys/service.ts";
 import type { ServiceTier } from "../bedrock/service-tier.ts";
 import type { Store } from "../gateway/store.ts";
 import type { Logger } from "../../lib/log.ts";
+import type { Dispatch } from "../ptc/dispatch.ts";
 
 /** What the HTTP layer needs from the rest of the proxy, built once in `createProxy`. */
 export interface ProxyDeps {
   log: Logger;
   models: ModelResolver;
   catalog: ModelCatalog;
-  upstreams: Record<Route, Upstream>;
+  /** Where each request's answer comes from: its model's upstream, or the PTC loop over it. */
+  dispatch: Dispatch;
   newCall(signal: AbortSignal, context: { messageId: string; log: Logger; serviceTier: ServiceTier }): UpstreamCall;
   gateway: Gateway;
   store: Store;

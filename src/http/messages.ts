@@ -2,7 +2,6 @@ import { Hono } from "hono";
 import { newMessageId } from "../anthropic/messages.ts";
 import { countTokensRequestSchema, messagesRequestSchema } from "../anthropic/schema.ts";
 import { parseBetaHeader } from "../bedrock/betas.ts";
-import { prepareCountTokens, prepareRequest } from "../bedrock/prepare.ts";
 import type { Principal } from "../gateway/gateway.ts";
 import type { ProxyDeps } from "./deps.ts";
 import type { AppEnv } from "./env.ts";
@@ -23,11 +22,11 @@ export function messagesRoutes(deps: ProxyDeps) {
       const request = c.req.valid("json");
       const model = resolveFor(c.var.principal, request.model);
       const log = c.var.log.child({ model: model.modelId });
-      const prepared = prepareRequest(request, model, parseBetaHeader(c.req.header("anthropic-beta")), log);
+      const betaHeader = parseBetaHeader(c.req.header("anthropic-beta"));
+      const { prepared, upstream } = await deps.dispatch.messages({ request, model, betaHeader, principal: c.var.principal, log });
       const ticket = await deps.gateway.admit(c.var.principal, prepared, c.var.requestId);
       for (const [name, value] of Object.entries(ticket.headers())) c.header(name, value);
       const call = deps.newCall(c.req.raw.signal, { messageId: newMessageId(), log, serviceTier: ticket.tier });
-      const upstream = deps.upstreams[model.route];
       if (!request.stream) return c.json(await ticket.complete(call, () => upstream.complete(prepared, call)));
 
       const stream = await ticket.stream(call, () => upstream.stream(prepared, call));
@@ -44,10 +43,10 @@ export function messagesRoutes(deps: ProxyDeps) {
       const request = c.req.valid("json");
       const model = resolveFor(c.var.principal, request.model);
       const log = c.var.log.child({ model: model.modelId });
-      const prepared = prepareCountTokens(request, model, parseBetaHeader(c.req.header("anthropic-beta")), log);
+      const { prepared, upstream } = deps.dispatch.countTokens({ request, model, betaHeader: parseBetaHeader(c.req.header("anthropic-beta")), log });
       const call = deps.newCall(c.req.raw.signal, { messageId: newMessageId(), log, serviceTier: "default" });
       try {
-        const counted = await deps.upstreams[model.route].countTokens(prepared, call);
+        const counted = await upstream.countTokens(prepared, call);
         return c.json({ input_tokens: counted ?? prepared.estimatedInputTokens });
       } finally {
         call.end();

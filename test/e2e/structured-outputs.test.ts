@@ -94,18 +94,18 @@ for (const route of routes) {
       else expect(body.toolConfig).toMatchObject({ tools: [{ toolSpec: { name: "lookup", strict: true } }] });
     });
 
-    for (const tool of [
-      { type: "web_search_20250305", name: "web_search" },
-      { type: "web_fetch_20250910", name: "web_fetch" },
-      { type: "code_execution_20250825", name: "code_execution" },
-    ]) {
+    const anthropicOnly = "runs on Anthropic's servers only; Bedrock does not offer it";
+    for (const [tool, refusal] of [
+      [{ type: "web_search_20250305", name: "web_search" }, `the server tool \`web_search_20250305\` (web_search) ${anthropicOnly}`],
+      [{ type: "web_fetch_20250910", name: "web_fetch" }, `the server tool \`web_fetch_20250910\` (web_fetch) ${anthropicOnly}`],
+      // This stack has no sandbox service, so the proxy does not run code either.
+      [{ type: "code_execution_20250825", name: "code_execution" }, "`code_execution_20250825` (code_execution): code execution is not enabled on this proxy"],
+    ] as const) {
       test(`${tool.type} is a 400 naming the tool, and nothing reaches Bedrock`, async () => {
         const tools = [{ name: "lookup", input_schema: { type: "object" } }, tool] as Anthropic.Messages.ToolUnion[];
         const error = await client.messages.create({ model: route.model, max_tokens: 100, tools, messages: [{ role: "user", content: "search" }] }).catch((e: unknown) => e);
         expect(error).toBeInstanceOf(Anthropic.BadRequestError);
-        expect((error as InstanceType<typeof Anthropic.BadRequestError>).message).toContain(
-          `tools.1: the server tool \`${tool.type}\` (${tool.name}) runs on Anthropic's servers only; Bedrock does not offer it`,
-        );
+        expect((error as InstanceType<typeof Anthropic.BadRequestError>).message).toContain(`tools.1: ${refusal}`);
         expect(await stack.requests()).toHaveLength(0);
       });
     }

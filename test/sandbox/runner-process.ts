@@ -11,8 +11,8 @@ import {
   runnerMessage,
   type ServiceMessage,
   type ToolCallsMessage,
-  type ToolDeclaration,
 } from "../../sandbox/src/protocol/messages.ts";
+import type { ToolDeclaration } from "../../lib/sandbox-api.ts";
 
 const RUNNER_PATH = resolve(import.meta.dir, "../../sandbox/runner/runner.py");
 

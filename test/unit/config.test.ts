@@ -64,4 +64,16 @@ describe("configuration", () => {
   test("empty variables count as unset", () => {
     expect(loadConfig({ PORT: "" }).PORT).toBe(8080);
   });
+
+  test("SANDBOX_URL and SANDBOX_TOKEN turn PTC on together; one without the other stops start-up naming the missing one", () => {
+    expect(loadConfig({})).toMatchObject({ PTC_MAX_MODEL_CALLS: 10, PTC_MAX_CONTAINERS_PER_KEY: 5, SANDBOX_REQUEST_TIMEOUT_MS: 75_000 });
+    expect(loadConfig({}).SANDBOX_URL).toBeUndefined();
+    const on = loadConfig({ SANDBOX_URL: "http://127.0.0.1:8090", SANDBOX_TOKEN: "secret", PTC_MAX_MODEL_CALLS: "3", PTC_MAX_CONTAINERS_PER_KEY: "2" });
+    expect(on).toMatchObject({ SANDBOX_URL: "http://127.0.0.1:8090", SANDBOX_TOKEN: "secret", PTC_MAX_MODEL_CALLS: 3, PTC_MAX_CONTAINERS_PER_KEY: 2 });
+    expect(() => loadConfig({ SANDBOX_URL: "http://127.0.0.1:8090" })).toThrow(/SANDBOX_TOKEN: is required with SANDBOX_URL/);
+    expect(() => loadConfig({ SANDBOX_TOKEN: "secret" })).toThrow(/SANDBOX_URL: is required with SANDBOX_TOKEN/);
+    expect(() => loadConfig({ SANDBOX_URL: "sandbox:8090", SANDBOX_TOKEN: "secret" })).toThrow(/SANDBOX_URL/);
+    expect(() => loadConfig({ PTC_MAX_MODEL_CALLS: "0" })).toThrow(/PTC_MAX_MODEL_CALLS/);
+    expect(() => loadConfig({ PTC_MAX_CONTAINERS_PER_KEY: "many" })).toThrow(/PTC_MAX_CONTAINERS_PER_KEY/);
+  });
 });

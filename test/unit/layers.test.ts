@@ -29,6 +29,8 @@ const rules: Rule[] = [
   { folder: "src/bedrock", mayNotImport: ["src/gateway", "src/store", "src/http"], why: "Bedrock knows nothing of keys, storage or HTTP routes" },
   { folder: "src/gateway", mayNotImport: ["src/store", "src/http"], why: "the gateway declares what it needs of a store; the store implements it" },
   { folder: "src/store", mayNotImport: ["src/bedrock", "src/http"], why: "storage keeps the gateway's records; its AWS transport is src/aws/" },
+  { folder: "src/ptc", mayNotImport: ["src/http", "src/store", "sandbox"], why: "PTC runs over the gateway and the model upstreams; the HTTP layer wires it, the sandbox is reached over HTTP" },
+  { folder: "src/bedrock", mayNotImport: ["src/ptc"], why: "the model upstreams know nothing of the PTC loop above them" },
 ];
 
 /** `import … from "x"`, `export … from "x"`, `import "x"`, `import("x")`, `import x = require("x")`. */

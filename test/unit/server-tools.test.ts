@@ -36,10 +36,15 @@ describe("server tools Bedrock does not run", () => {
     }
   });
 
-  test.each(["code_execution_20250825", "code_execution_20260120"])("%s is a 400 until the proxy runs code itself", (type) => {
+  test.each(["code_execution_20250825", "code_execution_20260120"])("%s reaching Bedrock means PTC is off: a 400 saying how to turn it on", (type) => {
     for (const model of ["claude-sonnet-4-6", qwen]) {
-      expect(refusal({ type, name: "code_execution" }, model)).toBe(`tools.0: the server tool \`${type}\` (code_execution) runs on Anthropic's servers only; Bedrock does not offer it`);
+      expect(refusal({ type, name: "code_execution" }, model)).toBe(`tools.0: \`${type}\` (code_execution): code execution is not enabled on this proxy (set SANDBOX_URL and SANDBOX_TOKEN)`);
     }
+  });
+
+  test("code_execution_20250522 (no programmatic tool calling) still runs on Anthropic's servers only", () => {
+    const type = "code_execution_20250522";
+    expect(refusal({ type, name: "code_execution" }, qwen)).toBe(`tools.0: the server tool \`${type}\` (code_execution) runs on Anthropic's servers only; Bedrock does not offer it`);
   });
 });
 

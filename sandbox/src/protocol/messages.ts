@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { toolCall, toolDeclaration, toolResult } from "../../../lib/sandbox-api.ts";
 
 /**
  * Messages exchanged with the Python runner (sandbox/runner/runner.py), one per frame.
@@ -6,12 +7,7 @@ import { z } from "zod";
  * the service validates every frame it reads against `runnerMessage`.
  */
 
-/** A tool the code may call, exposed to it as `await <name>(**input)`. */
-export const toolDeclaration = z.object({
-  name: z.string().min(1),
-  description: z.string().optional(),
-});
-export type ToolDeclaration = z.infer<typeof toolDeclaration>;
+// Tool declarations, calls and results are the HTTP API's own (lib/sandbox-api.ts), passed through as they are.
 
 // ── service → runner ─────────────────────────────────────────────────────────
 
@@ -30,14 +26,6 @@ export const executeMessage = z.object({
 });
 export type ExecuteMessage = z.infer<typeof executeMessage>;
 
-/** One answer to a call; `is_error` makes the call raise `ToolError(content)` in the code. */
-export const toolResult = z.object({
-  call_id: z.string().min(1),
-  content: z.unknown(),
-  is_error: z.boolean().optional(),
-});
-export type ToolResult = z.infer<typeof toolResult>;
-
 /** The answers to every call of the last `tool_calls` message of this execution. */
 export const toolResultsMessage = z.object({
   type: z.literal("tool_results"),
@@ -50,14 +38,6 @@ export const serviceMessage = z.discriminatedUnion("type", [executeMessage, tool
 export type ServiceMessage = z.infer<typeof serviceMessage>;
 
 // ── runner → service ─────────────────────────────────────────────────────────
-
-/** A call the code is awaiting; `input` is the keyword arguments it passed. */
-export const toolCall = z.object({
-  call_id: z.string().min(1),
-  name: z.string().min(1),
-  input: z.record(z.string(), z.unknown()),
-});
-export type ToolCall = z.infer<typeof toolCall>;
 
 /** Every call issued while the code ran up to the point where nothing else could run. */
 export const toolCallsMessage = z.object({

@@ -1,6 +1,6 @@
 /** Starts a sandbox service in-process (small pool, short timeouts) on one runtime kind and drives it via app.request. */
 import { loadSandboxConfig } from "../../../sandbox/src/config.ts";
-import type { ToolCall } from "../../../sandbox/src/protocol/messages.ts";
+import type { ToolCall } from "../../../lib/sandbox-api.ts";
 import { createService, type Service } from "../../../sandbox/src/service.ts";
 import { freshScope, prepareRuntime, type RuntimeKind, scopedRuntime } from "../runtime/runtimes.ts";
 

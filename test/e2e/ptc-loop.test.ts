@@ -1,0 +1,246 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
+import type Anthropic from "@anthropic-ai/sdk";
+import type { BetaContentBlockParam, BetaMessage, BetaMessageParam, BetaToolUnion } from "@anthropic-ai/sdk/resources/beta/messages/messages";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Store } from "../../src/gateway/store.ts";
+import { KeyService } from "../../src/gateway/keys/service.ts";
+import type { UsageRecord } from "../../src/gateway/usage/usage-record.ts";
+import { createStore } from "../../src/store/create-store.ts";
+import { type SandboxUnderTest, startSandboxService } from "../support/sandbox-service.ts";
+import { type Stack, startStack } from "../support/stack.ts";
+
+/**
+ * The PTC loop's core path end to end (docs/ptc.md, "The loop"): the official SDK's beta API → the
+ * proxy → the emulator scripted to call the code tool → a real sandbox service on bwrap. Code without
+ * tools, and one client tool call paused and resumed, on both upstream paths, streamed and not.
+ * test/e2e/ptc-conversations.test.ts holds the broad suite.
+ */
+
+const routes = [
+  { name: "Claude (InvokeModel)", model: "claude-sonnet-4-6" },
+  { name: "Converse (Qwen3 Coder)", model: "qwen.qwen3-coder-480b-a35b-v1:0" },
+] as const;
+
+const codeTool = { type: "code_execution_20250825", name: "code_execution" } as const satisfies BetaToolUnion;
+const weatherTool = {
+  name: "get_weather",
+  description: "The weather in a city.",
+  input_schema: { type: "object", properties: { city: { type: "string" } }, required: ["city"] },
+  allowed_callers: ["code_execution_20250825"],
+} as const satisfies BetaToolUnion;
+
+let sandbox: SandboxUnderTest;
+let stack: Stack;
+let client: Anthropic;
+
+beforeAll(async () => {
+  sandbox = await startSandboxService("bwrap", 212_000, { SANDBOX_MAX_SESSIONS_PER_OWNER: "20", SANDBOX_WORK_DIR_MB: "4" });
+  stack = await startStack({ ...sandbox.proxyEnv, PTC_MAX_CONTAINERS_PER_KEY: "20" });
+  client = stack.client();
+}, 60_000);
+afterAll(async () => {
+  await stack?.stop();
+  await sandbox?.stop();
+});
+beforeEach(() => stack.reset());
+
+async function ask(params: { model: string; messages: BetaMessageParam[]; container?: string }, stream: boolean): Promise<BetaMessage> {
+  const request = { max_tokens: 500, betas: ["advanced-tool-use-2025-11-20"], tools: [codeTool, weatherTool], ...params };
+  if (!stream) return client.beta.messages.create({ ...request, stream: false });
+  return client.beta.messages.stream(request).finalMessage();
+}
+
+const codeTurn = (code: string, text: string) => ({ content: [{ text }, { toolUse: { name: "code_execution", input: { code } } }], usage: { inputTokens: 100, outputTokens: 20 } });
+const textTurn = (text: string) => ({ content: [{ text }], usage: { inputTokens: 150, outputTokens: 7 } });
+
+for (const route of routes) {
+  for (const stream of [false, true]) {
+    describe(`${route.name}, ${stream ? "streamed" : "not streamed"}`, () => {
+      test("code without tools: the model runs code, reads its output, answers; usage summed", async () => {
+        await stack.script(codeTurn("print(6 * 7)", "Computing."), textTurn("It is 42."));
+        const message = await ask({ model: route.model, messages: [{ role: "user", content: "six times seven?" }] }, stream);
+
+        const [said, call, result, answer] = message.content;
+        expect(said).toMatchObject({ type: "text", text: "Computing." });
+        expect(call).toMatchObject({ type: "server_tool_use", name: "code_execution", input: { code: "print(6 * 7)" } });
+        const id = call?.type === "server_tool_use" ? call.id : "";
+        expect(id).toMatch(/^srvtoolu_/);
+        expect(result).toEqual({ type: "code_execution_tool_result", tool_use_id: id, content: { type: "code_execution_result", stdout: "42\n", stderr: "", return_code: 0, content: [] } });
+        expect(answer).toMatchObject({ type: "text", text: "It is 42." });
+        expect(message.content).toHaveLength(4);
+        expect(message.stop_reason).toBe("end_turn");
+        expect(message.usage).toMatchObject({ input_tokens: 250, output_tokens: 27 });
+        expect(message.container?.id).toMatch(/^container_/);
+        expect(Date.parse(message.container?.expires_at ?? "")).toBeGreaterThan(Date.now());
+
+        // The model's second call saw its code call and the code's output as the tool's result.
+        const calls = (await stack.requests()).filter((r) => r.operation !== "count-tokens");
+        expect(calls).toHaveLength(2);
+        const seen = JSON.stringify(calls[1]?.body);
+        expect(seen).toContain(id);
+        expect(seen).toContain("42\\n");
+        expect(seen).not.toMatch(/"(allowed_callers|caller|container)":|server_tool_use|code_execution_tool_result/);
+      }, 30_000);
+
+      test("one client tool call: the answer pauses at it, the resumed request runs the code on", async () => {
+        const code = 'w = await get_weather(city="Oslo")\nprint("weather:", w)';
+        await stack.script(codeTurn(code, "Asking."));
+        const messages: BetaMessageParam[] = [{ role: "user", content: "weather in Oslo?" }];
+        const paused = await ask({ model: route.model, messages }, stream);
+
+        expect(paused.stop_reason).toBe("tool_use");
+        const [, call, toolUse] = paused.content;
+        const srv = call?.type === "server_tool_use" ? call.id : "";
+        expect(toolUse).toMatchObject({ type: "tool_use", name: "get_weather", input: { city: "Oslo" }, caller: { type: "code_execution_20250825", tool_id: srv } });
+        expect(paused.content).toHaveLength(3);
+        const container = paused.container?.id ?? "";
+        expect(container).toMatch(/^container_/);
+        expect((await stack.requests()).filter((r) => r.operation !== "count-tokens")).toHaveLength(1);
+
+        await stack.script(textTurn("Mild in Oslo."));
+        const toolUseId = toolUse?.type === "tool_use" ? toolUse.id : "";
+        const resumed = await ask(
+          {
+            model: route.model,
+            container,
+            messages: [
+              ...messages,
+              { role: "assistant", content: paused.content as BetaContentBlockParam[] },
+              { role: "user", content: [{ type: "tool_result", tool_use_id: toolUseId, content: "12 C, rain" }] },
+            ],
+          },
+          stream,
+        );
+        expect(resumed.content).toEqual([
+          { type: "code_execution_tool_result", tool_use_id: srv, content: { type: "code_execution_result", stdout: "weather: 12 C, rain\n", stderr: "", return_code: 0, content: [] } },
+          expect.objectContaining({ type: "text", text: "Mild in Oslo." }),
+        ]);
+        expect(resumed.stop_reason).toBe("end_turn");
+        expect(resumed.container?.id).toBe(container);
+
+        // The code's own call and its result are not in the model's view: only what the code printed.
+        const last = (await stack.requests()).filter((r) => r.operation !== "count-tokens").at(-1);
+        const seen = JSON.stringify(last?.body);
+        expect(seen).toContain("weather: 12 C, rain");
+        expect(seen).not.toContain(toolUseId);
+      }, 30_000);
+    });
+  }
+}
+
+describe("resume refusals", () => {
+  const model = routes[0].model;
+
+  test("an unknown container is a 404 not_found_error", async () => {
+    const error = await ask({ model, container: "container_nope", messages: [{ role: "user", content: "hi" }] }, false).catch((e: unknown) => e);
+    expect(error).toMatchObject({ status: 404, error: { error: { type: "not_found_error" } } });
+  });
+
+  test("results for other ids than the paused ones are a 400 naming them", async () => {
+    await stack.script(codeTurn('print(await get_weather(city="Rome"))', "Asking."));
+    const messages: BetaMessageParam[] = [{ role: "user", content: "weather in Rome?" }];
+    const paused = await ask({ model, messages }, false);
+    const waiting = paused.content.find((b) => b.type === "tool_use");
+    const error = await ask(
+      {
+        model,
+        container: paused.container?.id ?? "",
+        messages: [...messages, { role: "assistant", content: paused.content as BetaContentBlockParam[] }, { role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_other", content: "x" }] }],
+      },
+      false,
+    ).catch((e: unknown) => e);
+    expect(error).toMatchObject({ status: 400, error: { error: { type: "invalid_request_error" } } });
+    const message = (error as { error: { error: { message: string } } }).error.error.message;
+    expect(message).toContain("toolu_other");
+    expect(message).toContain(waiting?.type === "tool_use" ? waiting.id : "?");
+  }, 30_000);
+});
+
+describe("with keys: containers bound to their key, the cap, the model-call bound, usage recorded as the sum", () => {
+  let keyed: Stack;
+  let store: Store;
+  let keys: KeyService;
+
+  beforeAll(async () => {
+    const path = join(mkdtempSync(join(tmpdir(), "abp-ptc-loop-")), "proxy.db");
+    keyed = await startStack({ ...sandbox.proxyEnv, SQLITE_PATH: path, AUTH_MODE: "keys", KEY_CACHE_TTL_MS: "0", PTC_MAX_MODEL_CALLS: "3", PTC_MAX_CONTAINERS_PER_KEY: "1" });
+    store = await createStore({ kind: "sqlite", path });
+    keys = new KeyService(store);
+  });
+  afterAll(async () => {
+    await store?.close();
+    await keyed?.stop();
+  });
+  beforeEach(() => keyed.reset());
+
+  const keyedAsk = (secret: string, params: { messages: BetaMessageParam[]; container?: string }) =>
+    keyed.client({ apiKey: secret }).beta.messages.create({ model: routes[0].model, max_tokens: 500, betas: ["advanced-tool-use-2025-11-20"], tools: [codeTool, weatherTool], ...params });
+
+  async function usageOf(keyId: string): Promise<UsageRecord> {
+    for (let i = 0; i < 100; i++) {
+      const [record] = await store.latestUsage(keyId, 1);
+      if (record) return record;
+      await Bun.sleep(20);
+    }
+    throw new Error(`no usage record for ${keyId}`);
+  }
+
+  test("the usage record holds the sum over every model call of the loop", async () => {
+    const key = await keys.create({ name: "sum" });
+    await keyed.script(codeTurn("print(1)", "One."), textTurn("Done."));
+    const message = await keyedAsk(key.secret, { messages: [{ role: "user", content: "go" }] });
+    expect(message.usage).toMatchObject({ input_tokens: 250, output_tokens: 27 });
+    expect(await usageOf(key.key.id)).toMatchObject({ input_tokens: 250, output_tokens: 27, status: 200 });
+  }, 30_000);
+
+  test("another key's container is a 404, as an unknown one", async () => {
+    const [owner, other] = [await keys.create({ name: "owner" }), await keys.create({ name: "other" })];
+    await keyed.script(codeTurn('print(await get_weather(city="Bern"))', "Asking."));
+    const messages: BetaMessageParam[] = [{ role: "user", content: "weather?" }];
+    const paused = await keyedAsk(owner.secret, { messages });
+    const toolUse = paused.content.find((b) => b.type === "tool_use");
+    const resume = [...messages, { role: "assistant" as const, content: paused.content as BetaContentBlockParam[] }, { role: "user" as const, content: [{ type: "tool_result" as const, tool_use_id: toolUse?.type === "tool_use" ? toolUse.id : "", content: "sunny" }] }];
+    const error = await keyedAsk(other.secret, { messages: resume, container: paused.container?.id ?? "" }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ status: 404, error: { error: { type: "not_found_error" } } });
+  }, 30_000);
+
+  test("past PTC_MAX_CONTAINERS_PER_KEY the code tool answers too_many_requests, and the model is told", async () => {
+    const key = await keys.create({ name: "cap" });
+    await keyed.script(codeTurn("print(1)", "One."), textTurn("First."), codeTurn("print(2)", "Two."), textTurn("Second."));
+    await keyedAsk(key.secret, { messages: [{ role: "user", content: "first" }] });
+    const second = await keyedAsk(key.secret, { messages: [{ role: "user", content: "second" }] });
+    expect(second.content[2]).toMatchObject({ type: "code_execution_tool_result", content: { type: "code_execution_tool_result_error", error_code: "too_many_requests" } });
+    expect(second.container).toBeNull();
+    const last = (await keyed.requests()).filter((r) => r.operation !== "count-tokens").at(-1);
+    expect(JSON.stringify(last?.body)).toContain("too_many_requests");
+  }, 30_000);
+
+  test("at PTC_MAX_MODEL_CALLS the answer ends with pause_turn", async () => {
+    const key = await keys.create({ name: "bound" });
+    await keyed.script(codeTurn("print(1)", "a"), codeTurn("print(2)", "b"), codeTurn("print(3)", "c"), textTurn("never"));
+    const message = await keyedAsk(key.secret, { messages: [{ role: "user", content: "loop" }] });
+    expect(message.stop_reason).toBe("pause_turn");
+    expect(message.content.filter((b) => b.type === "code_execution_tool_result")).toHaveLength(3);
+    expect((await keyed.requests()).filter((r) => r.operation !== "count-tokens")).toHaveLength(3);
+  }, 30_000);
+});
+
+describe("a sandbox service that is down", () => {
+  test("is an `unavailable` code result the model reads, not a failed request", async () => {
+    const dead = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response("") });
+    const url = `http://127.0.0.1:${dead.port}`;
+    dead.stop(true);
+    const down = await startStack({ SANDBOX_URL: url, SANDBOX_TOKEN: "t" });
+    try {
+      await down.script(codeTurn("print(1)", "Trying."), textTurn("No sandbox today."));
+      const message = await down.client().beta.messages.create({ model: routes[0].model, max_tokens: 500, tools: [codeTool], messages: [{ role: "user", content: "run" }] });
+      expect(message.content[2]).toMatchObject({ type: "code_execution_tool_result", content: { type: "code_execution_tool_result_error", error_code: "unavailable" } });
+      expect(message.content[3]).toMatchObject({ type: "text", text: "No sandbox today." });
+      expect(message.stop_reason).toBe("end_turn");
+    } finally {
+      await down.stop();
+    }
+  }, 30_000);
+});
