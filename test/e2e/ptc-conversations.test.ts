@@ -93,7 +93,8 @@ for (const route of ptcRoutes) {
         const calls = await modelRequests(2);
         const [offered] = modelTools(calls[0] as RecordedRequest);
         expect(modelTools(calls[0] as RecordedRequest).map((tool) => tool.name)).toEqual([codeTool.name]);
-        expect(offered?.schema).toEqual({ type: "object", properties: { code: { type: "string" } }, required: ["code"] });
+        expect(offered?.schema).toMatchObject({ type: "object", properties: { code: { type: "string" } }, required: ["code"] });
+        expect(Object.keys(offered?.schema ?? {}).sort()).toEqual(["properties", "required", "type"]);
         expect(offered?.description).toContain("print");
         const history = modelHistory(calls[1] as RecordedRequest);
         expect(history).toEqual([
@@ -212,7 +213,7 @@ for (const route of ptcRoutes) {
         const first = user("Time in Paris?");
         const tools = [codeTool, weatherTool, clockTool];
         const paused = (await ask(client, ptcRequest(route.model, first, { tools }), stream)).message;
-        expect(blocks(paused)).toEqual([{ type: "tool_use", id: expect.stringMatching(/^toolu_/), name: clockTool.name, input: { city: "Paris" }, caller: { type: "direct" } }]);
+        expect(blocks(paused)).toEqual([{ type: "tool_use", id: expect.any(String), name: clockTool.name, input: { city: "Paris" }, caller: { type: "direct" } }]);
         expect(paused.stop_reason).toBe("tool_use");
         const done = (await ask(client, ptcRequest(route.model, resumeWith(first, paused, ["12:00"]), { tools }), stream)).message;
         expect(blocks(done)).toEqual([text("It is noon.")]);
@@ -227,30 +228,34 @@ for (const route of ptcRoutes) {
         expectNothingPtcUpstream(calls);
       });
 
-      test("the SDK's own toolRunner drives a PTC conversation to its end", async () => {
-        const code = 'import asyncio\nfor city in ["Paris", "Oslo"]:\n    try:\n        print(await get_weather(city=city))\n    except ToolError as error:\n        print(city, "failed:", error)';
-        await stack.script(codeTurn(code), textTurn("Paris is mild; Oslo is unknown."));
-        const asked: string[] = [];
-        const weather = betaTool({
-          name: weatherTool.name,
-          description: weatherTool.description,
-          inputSchema: weatherTool.input_schema,
-          allowed_callers: ["code_execution_20250825"],
-          run: ({ city }) => {
-            asked.push(city);
-            if (city === "Oslo") throw new ToolError("no station in Oslo");
-            return `${city}: 18C`;
-          },
+      // The runner of this SDK holds the conversation in a server-side thread unless told `thread: false`:
+      // both ways must work (the proxy refuses a thread the way the SDK falls back from).
+      for (const thread of [undefined, false] as const) {
+        test(`the SDK's own toolRunner drives a PTC conversation to its end${thread === false ? " (thread: false)" : ""}`, async () => {
+          const code = 'import asyncio\nfor city in ["Paris", "Oslo"]:\n    try:\n        print(await get_weather(city=city))\n    except ToolError as error:\n        print(city, "failed:", error)';
+          await stack.script(codeTurn(code), textTurn("Paris is mild; Oslo is unknown."));
+          const asked: string[] = [];
+          const weather = betaTool({
+            name: weatherTool.name,
+            description: weatherTool.description,
+            inputSchema: weatherTool.input_schema,
+            allowed_callers: ["code_execution_20250825"],
+            run: ({ city }) => {
+              asked.push(city);
+              if (city === "Oslo") throw new ToolError("no station in Oslo");
+              return `${city}: 18C`;
+            },
+          });
+          const runner = client.beta.messages.toolRunner({ model: route.model, max_tokens: 1000, betas: ptcBetas, tools: [codeTool, weather], messages: user("Weather?"), stream, ...(thread === false ? { thread } : {}) });
+          const answers: BetaMessage[] = [];
+          for await (const item of runner) answers.push("finalMessage" in item ? await item.finalMessage() : item);
+          expect(asked).toEqual(["Paris", "Oslo"]);
+          expect(answers.map((answer) => answer.stop_reason)).toEqual(["tool_use", "tool_use", "end_turn"]);
+          const id = serverToolUseId(answers[0] as BetaMessage);
+          expect(blocks(answers.at(-1) as BetaMessage)).toEqual([codeResult(id, "Paris: 18C\nOslo failed: no station in Oslo\n"), text("Paris is mild; Oslo is unknown.")]);
+          expect(new Set(answers.map((answer) => answer.container?.id)).size).toBe(1);
         });
-        const runner = client.beta.messages.toolRunner({ model: route.model, max_tokens: 1000, betas: ptcBetas, tools: [codeTool, weather], messages: user("Weather?"), stream });
-        const answers: BetaMessage[] = [];
-        for await (const item of runner) answers.push("finalMessage" in item ? await item.finalMessage() : item);
-        expect(asked).toEqual(["Paris", "Oslo"]);
-        expect(answers.map((answer) => answer.stop_reason)).toEqual(["tool_use", "tool_use", "end_turn"]);
-        const id = serverToolUseId(answers[0] as BetaMessage);
-        expect(blocks(answers.at(-1) as BetaMessage)).toEqual([codeResult(id, "Paris: 18C\nOslo failed: no station in Oslo\n"), text("Paris is mild; Oslo is unknown.")]);
-        expect(new Set(answers.map((answer) => answer.container?.id)).size).toBe(1);
-      });
+      }
     });
   }
 }

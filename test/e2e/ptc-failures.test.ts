@@ -194,11 +194,11 @@ describe("with a short execution timeout, a model-call cap of 2 and 2 containers
   }
 });
 
-describe("containers that expire (SANDBOX_IDLE_TIMEOUT_S=1), then a sandbox service that is down", () => {
+describe("containers that expire (SANDBOX_IDLE_TIMEOUT_S=0.5), then a sandbox service that is down", () => {
   let sandbox: SandboxUnderTest;
   let stack: Stack;
   beforeAll(async () => {
-    sandbox = await startSandboxService("bwrap", 213_000, { SANDBOX_IDLE_TIMEOUT_S: "1", SANDBOX_TOOL_RESULT_TIMEOUT_S: "1", SANDBOX_WORK_DIR_MB: "4" });
+    sandbox = await startSandboxService("bwrap", 213_000, { SANDBOX_IDLE_TIMEOUT_S: "0.5", SANDBOX_TOOL_RESULT_TIMEOUT_S: "0.5", SANDBOX_WORK_DIR_MB: "4" });
     stack = await startStack({ ...sandbox.proxyEnv, PTC_MAX_CONTAINERS_PER_KEY: "50", SANDBOX_REQUEST_TIMEOUT_MS: "3000" });
   }, 60_000);
   afterAll(async () => {
@@ -214,7 +214,7 @@ describe("containers that expire (SANDBOX_IDLE_TIMEOUT_S=1), then a sandbox serv
       const paused = (await ask(stack.client(), ptcRequest(route.model, first), stream)).message;
       const container = expectContainer(paused.container);
       expect(Date.parse(container.expires_at) - Date.now()).toBeLessThan(5_000);
-      await Bun.sleep(Math.max(0, Date.parse(container.expires_at) - Date.now()) + 1_500);
+      await Bun.sleep(Math.max(0, Date.parse(container.expires_at) - Date.now()) + 1_000);
       const resume = ptcRequest(route.model, resumeWith(first, paused, ["Paris: 18C"]), { container: container.id });
       await expectRefused(ask(stack.client(), resume, stream), 404, "not_found_error", new RegExp(container.id));
     }, 20_000);

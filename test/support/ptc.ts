@@ -143,8 +143,9 @@ export function codeResult(serverToolUseId: string, stdout: string, options: { s
   };
 }
 
+/** The SDK's type has `{type, error_code}`; the proxy adds the `message` the model was told (docs/ptc.md). */
 export function codeError(serverToolUseId: string, errorCode: "invalid_tool_input" | "unavailable" | "too_many_requests" | "execution_time_exceeded") {
-  return { type: "code_execution_tool_result", tool_use_id: serverToolUseId, content: { type: "code_execution_tool_result_error", error_code: errorCode } };
+  return { type: "code_execution_tool_result", tool_use_id: serverToolUseId, content: expect.objectContaining({ type: "code_execution_tool_result_error", error_code: errorCode }) };
 }
 
 export function text(value: string) {
