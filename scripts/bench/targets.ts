@@ -26,7 +26,7 @@ export const limits = {
   sandboxWarmStartP50Ms: 20,
   sandboxExecutionP50Ms: 50,
   sandboxToolRoundTripP50Ms: 20,
-  /** PTC on bwrap: the proxy's own time around a resume (tool_result in → answer out, the emulator's time taken off). */
+  /** PTC on bwrap: the proxy's own time around a resume (tool_result in → answer out, the emulator's and the sandbox's time taken off). */
   ptcResumeAddedP50Ms: 15,
   ptcResumeAddedP99Ms: 40,
   /** PTC: a code-only request's round trip above the sandbox's own print(1). */
