@@ -97,7 +97,7 @@ export async function createProxy(config: Config, log: Logger, options: ProxyOpt
     masterKey: config.MASTER_API_KEY,
     maxRequestBytes: config.MAX_REQUEST_BYTES,
     corsOrigins: config.CORS_ORIGINS,
-    readiness: readinessChecks(config, clients, store),
+    readiness: { ...readinessChecks(config, clients, store), ...(ptc && { sandbox: () => ptc.sandbox.ready() }) },
   };
   return {
     app: createApp(deps),

@@ -16,6 +16,8 @@ export const sandboxConfigSchema = z.object({
   SANDBOX_IMAGE: z.string().min(1).default("abp-sandbox:latest"),
   /** Docker label value marking this service's containers, found and removed after a crash; one per service on a daemon. */
   SANDBOX_SCOPE: z.string().regex(/^[\w.-]{1,64}$/, "letters, digits, _ . - only").default("sandbox-service"),
+  /** bwrap: the first of the 1000 host uids its sandboxes run as (and whose processes it reaps at start); one range per service on a host. */
+  SANDBOX_UID_BASE: z.coerce.number().int().min(1000).max(4_294_000_000).default(100_000),
   SANDBOX_POOL_SIZE: z.coerce.number().int().nonnegative().default(2),
   SANDBOX_MEMORY_MB: positiveInt.default(256),
   SANDBOX_CPUS: z.coerce.number().positive().default(0.5),

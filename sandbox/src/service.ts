@@ -31,7 +31,7 @@ export interface ServiceOptions {
 
 export function makeRuntime(config: SandboxConfig): SandboxRuntime {
   if (config.SANDBOX_RUNTIME === "docker") return new DockerRuntime({ image: config.SANDBOX_IMAGE, scope: config.SANDBOX_SCOPE });
-  return new BwrapRuntime();
+  return new BwrapRuntime({ uidBase: config.SANDBOX_UID_BASE });
 }
 
 export async function createService(config: SandboxConfig, options: ServiceOptions = {}): Promise<Service> {

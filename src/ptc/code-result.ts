@@ -16,7 +16,7 @@ export type CodeOutcome =
 
 type ErrorCode = Extract<CodeOutcome, { type: "code_execution_tool_result_error" }>["error_code"];
 
-/** A sentence per error the model can act on: what happened, and what to do next. */
+/** A sentence per error the model can act on (what happened, what to do next), when the sandbox gives none. */
 const errorAdvice: Record<ErrorCode, string> = {
   invalid_tool_input: "The code could not be run as given. Check that the input is Python source in `code` and try again.",
   unavailable: "The code execution service is unavailable right now. Try again later, or answer without running code.",
@@ -26,10 +26,8 @@ const errorAdvice: Record<ErrorCode, string> = {
 
 /** What the model reads for one code tool call. */
 export function codeResultForModel(outcome: CodeOutcome): string {
-  if (outcome.type === "code_execution_tool_result_error") {
-    const detail = outcome.message ? `\n${outcome.message}` : "";
-    return `Error: ${outcome.error_code}. ${errorAdvice[outcome.error_code]}${detail}`;
-  }
+  // The sandbox's own message (a memory or output overrun) says more than the code's general sentence.
+  if (outcome.type === "code_execution_tool_result_error") return `Error: ${outcome.error_code}. ${outcome.message ?? errorAdvice[outcome.error_code]}`;
   const parts = [`<return_code>${outcome.return_code}</return_code>`];
   if (outcome.stdout) parts.push(`<stdout>\n${outcome.stdout}\n</stdout>`);
   if (outcome.stderr) parts.push(`<stderr>\n${outcome.stderr}\n</stderr>`);

@@ -20,7 +20,7 @@ const howCodeRuns = [
 ];
 
 const howToolsAreCalled = [
-  "The code can call the functions below. Each one calls a tool and returns its result (usually a string; `json.loads` it when the tool returns JSON).",
+  "The code can call the functions below. Each one calls a tool and returns its result (usually a string: `json.loads` it when the tool returns JSON).",
   "Pass arguments by keyword. `await` one call; run independent calls in parallel with `asyncio.gather(...)` (`import asyncio` first).",
   "When a tool reports an error, the call raises `ToolError` (its message is the tool's error); catch it to carry on.",
 ];
@@ -93,8 +93,19 @@ function parameter(name: string, schema: JsonSchema, required: boolean): Paramet
 
 function docLines(tool: CustomToolParam, params: readonly Parameter[]): string[] {
   const summary = (tool.description ?? "").trim().split("\n").filter((line, i) => i > 0 || line);
-  if (params.length === 0) return summary;
-  return [...summary, ...(summary.length > 0 ? [""] : []), "Args:", ...params.map((param) => `    ${param.doc}`)];
+  const args = params.length > 0 ? ["Args:", ...params.map((param) => `    ${param.doc}`)] : [];
+  const examples = (tool.input_examples ?? []).map((input) => `    await ${pythonCall(pythonName(tool.name), input)}`);
+  const sections = [summary, args, examples.length > 0 ? ["Examples:", ...examples] : []].filter((lines) => lines.length > 0);
+  return sections.flatMap((lines, i) => (i === 0 ? lines : ["", ...lines]));
+}
+
+/** A tool's input example as the call the code would make. */
+function pythonCall(name: string, input: Record<string, unknown>): string {
+  const entries = Object.entries(input);
+  const keywords = entries.filter(([key]) => isPythonIdentifier(key)).map(([key, value]) => `${key}=${pythonLiteral(value)}`);
+  const others = entries.filter(([key]) => !isPythonIdentifier(key));
+  const spread = others.length > 0 ? [`**${pythonLiteral(Object.fromEntries(others))}`] : [];
+  return `${name}(${[...keywords, ...spread].join(", ")})`;
 }
 
 /** A JSON schema as a Python annotation: scalars, lists, Literal for enums, unions; Any when unsaid. */

@@ -1,3 +1,4 @@
+import { ApiError } from "../anthropic/errors.ts";
 import type { MessagesRequest } from "../anthropic/schema.ts";
 import type { StopReason } from "../anthropic/messages.ts";
 import type { PreparedRequest } from "../bedrock/prepare.ts";
@@ -6,10 +7,10 @@ import { MessageAccumulator } from "./accumulate.ts";
 import { AnswerEvents, type CodeCall, type Container } from "./answer-events.ts";
 import type { CodeOutcome } from "./code-result.ts";
 import type { ContainerRecord, ContainerStore } from "./containers/container-store.ts";
-import { newContainerId, newToolUseId } from "./ids.ts";
+import { newCodeToolUseId, newContainerId } from "./ids.ts";
 import type { PtcPlan } from "./plan.ts";
 import type { NamedContainer } from "./resume.ts";
-import { type ExecutionStep, type SandboxClient, SandboxFailure } from "./sandbox-client.ts";
+import { type ExecutionStep, type SandboxClient, SandboxFailure, SandboxSessionNotFound } from "./sandbox-client.ts";
 
 /**
  * One PTC request as an Upstream (docs/ptc.md, "The loop"): model calls through the model's own
@@ -79,7 +80,7 @@ class PtcLoop {
     const resume = this.ptc.named?.resume;
     if (resume) {
       const { paused, results } = resume;
-      const step = await this.parts.sandbox.submitToolResults(this.requireContainer().sessionId, this.ptc.owner, paused.executionId, results);
+      const step = await this.parts.sandbox.submitToolResults(this.requireContainer().sessionId, this.ptc.owner, paused.executionId, results).catch((error: unknown) => this.sessionGone(error));
       const { paused: _, ...running } = this.requireContainer();
       this.container = running;
       if (yield* this.settle(paused.serverToolUseId, step, paused.remaining, paused.directCalls)) return;
@@ -121,7 +122,23 @@ class PtcLoop {
     const container = await this.acquireContainer();
     if ("error_code" in container) return done(container);
     const tools = this.ptc.plan.codeCallable.map((t) => (t.description === undefined ? { name: t.name } : { name: t.name, description: t.description }));
-    return this.parts.sandbox.execute(container.sessionId, this.ptc.owner, code, tools);
+    try {
+      return await this.parts.sandbox.execute(container.sessionId, this.ptc.owner, code, tools);
+    } catch (error) {
+      if (!(error instanceof SandboxSessionNotFound)) throw error;
+      // The container's session ended under it (expired, service restarted): the model is told; the next code call takes a new one.
+      await this.parts.containers.delete(container.id);
+      this.container = undefined;
+      return done({ type: "code_execution_tool_result_error", error_code: "unavailable", message: "the container expired; run the code again to start in a new one" });
+    }
+  }
+
+  /** A paused container whose session the service no longer has is an expired container: 404, as an unknown one. */
+  private async sessionGone(error: unknown): Promise<never> {
+    if (!(error instanceof SandboxSessionNotFound)) throw error;
+    const { id } = this.requireContainer();
+    await this.parts.containers.delete(id);
+    throw new ApiError("not_found_error", `container ${id} has expired`);
   }
 
   /** The request's container, created bound to the key on the first code call that needs one. */
@@ -142,17 +159,21 @@ class PtcLoop {
     }
   }
 
-  /** A code call's step: its result, or (paused) its client tool calls, the saved pause and the answer's end. */
+  /**
+   * A code call's step: its result, or (paused) its client tool calls and the answer's end. The pause
+   * is saved before the client sees the calls: a client that leaves at once can still resume.
+   */
   private async *settle(serverToolUseId: string, step: ExecutionStep, remaining: { serverToolUseId: string; code: string }[], directCalls: boolean): AsyncGenerator<StreamChunk, boolean> {
     if (step.status === "done") {
       yield* this.emit(this.events.codeResult(serverToolUseId, step.outcome));
       return false;
     }
-    const calls = step.calls.map((c) => ({ toolUseId: newToolUseId(), callId: c.callId, name: c.name, input: c.input }));
-    yield* this.emit(this.events.toolCalls(serverToolUseId, calls));
+    const containerId = this.requireContainer().id;
+    const calls = step.calls.map((c) => ({ toolUseId: newCodeToolUseId(containerId), callId: c.callId, name: c.name, input: c.input }));
     const paused = { executionId: step.executionId, serverToolUseId, calls: calls.map(({ toolUseId, callId, name }) => ({ toolUseId, callId, name })), remaining, directCalls };
     this.container = { ...this.requireContainer(), paused };
-    yield* this.finish("tool_use");
+    const container = await this.savedContainer();
+    yield* this.emit([...this.events.toolCalls(serverToolUseId, calls), ...this.events.finish("tool_use", container)]);
     return true;
   }
 

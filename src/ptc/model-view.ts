@@ -21,7 +21,8 @@ export function modelView<R extends MessagesRequest | CountTokensRequest>(reques
 }
 
 function toolForModel(tool: ToolParam, plan: PtcPlan): ToolParam[] {
-  if (isCodeExecutionTool(tool)) return [codeToolForModel(plan)];
+  // The client's cache breakpoint stays where it put it (often on the last tool, to cache them all).
+  if (isCodeExecutionTool(tool)) return [{ ...codeToolForModel(plan), ...(tool.cache_control ? { cache_control: tool.cache_control } : {}) }];
   if (!callableByModel(tool)) return [];
   if (!isCustomTool(tool)) return [tool];
   const { allowed_callers: _callers, ...offered } = tool;
@@ -36,9 +37,9 @@ function toolForModel(tool: ToolParam, plan: PtcPlan): ToolParam[] {
 export function historyForModel(messages: readonly MessageParam[], plan: PtcPlan): MessageParam[] {
   const fromCode = callsFromCode(messages);
   return messages.flatMap((message, i): MessageParam[] => {
-    if (message.role === "system" || typeof message.content === "string") return [message];
-    const mapped = message.content.flatMap((block, j) => blockForModel(block, message.role as Role, plan, fromCode, `messages.${i}.content.${j}`));
-    return splitByRole(mapped);
+    const { role, content } = message;
+    if (role === "system" || typeof content === "string") return [message];
+    return splitByRole(content.flatMap((block, j) => blockForModel(block, role, plan, fromCode, `messages.${i}.content.${j}`)));
   });
 }
 

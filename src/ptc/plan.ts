@@ -40,6 +40,8 @@ export function planPtc(request: MessagesRequest | CountTokensRequest): PtcPlan 
     if (where) throw invalidRequest(`${where}: programmatic tool calling blocks need a code execution tool in \`tools\` (code_execution_20250825 or code_execution_20260120)`);
     return undefined;
   }
+  const namesake = tools.findIndex((tool) => tool.name === codeTool.name && !isCodeExecutionTool(tool));
+  if (namesake >= 0) throw invalidRequest(`tools.${namesake}.name: \`${codeTool.name}\` is the code execution tool's name; tool names must be unique`);
   const codeCallable = tools.flatMap((tool, index) => (isCustomTool(tool) && callableFromCode(tool, index, codeTool.version) ? [tool] : []));
   assertToolChoice(request, tools, codeTool.version);
   return { codeTool, codeCallable };

@@ -1,6 +1,7 @@
 import { ApiError, invalidRequest } from "../anthropic/errors.ts";
 import type { ContentBlockParam, MessagesRequest, ToolResultBlockParam } from "../anthropic/schema.ts";
 import type { ContainerRecord, ContainerStore, PausedExecution } from "./containers/container-store.ts";
+import { containerOfToolUseId } from "./ids.ts";
 
 /**
  * What a request names of an earlier answer: its container, and when that container's code is paused,
@@ -25,11 +26,16 @@ export interface NamedContainer {
   };
 }
 
-/** The container the request names, checked against its owner; undefined when it names none. */
+/**
+ * The container the request names, checked against its owner; undefined when it names none. A request
+ * that answers calls made by code without naming the container (the SDK's tool runners send none)
+ * names the one those calls' ids carry.
+ */
 export async function namedContainer(request: MessagesRequest, owner: string, containers: ContainerStore): Promise<NamedContainer | undefined> {
-  const id = containerId(request.container);
+  const fromCode = codeCallResults(request);
+  const id = containerId(request.container) ?? fromCode.map(containerOfToolUseId).find((named) => named !== undefined);
   if (id === undefined) {
-    if (codeCallResults(request).length > 0) throw invalidRequest("tool_result blocks answer tool calls made by code: name their container in `container`");
+    if (fromCode.length > 0) throw invalidRequest("tool_result blocks answer tool calls made by code: name their container in `container`");
     return undefined;
   }
   const record = await containers.get(id);

@@ -9,7 +9,9 @@ import type { CodeOutcome } from "./code-result.ts";
 import { sandboxUnavailable, stepFromResult } from "./sandbox-outcomes.ts";
 
 export interface SandboxClient {
+  /** Rejects with SandboxFailure (its outcome is the code call's answer) when no session can be had. */
   createSession(owner: string, signal?: AbortSignal): Promise<{ sessionId: string; expiresAt: string }>;
+  /** Rejects only with SandboxSessionNotFound, or with the reason of the caller's abort (so does submitToolResults). */
   execute(sessionId: string, owner: string, code: string, tools: { name: string; description?: string }[], signal?: AbortSignal): Promise<ExecutionStep>;
   submitToolResults(
     sessionId: string,
@@ -18,7 +20,10 @@ export interface SandboxClient {
     results: { call_id: string; content: unknown; is_error?: boolean }[],
     signal?: AbortSignal,
   ): Promise<ExecutionStep>;
-  /** The session's expiry, or undefined when the service no longer has it. */
+  /**
+   * The session's expiry, or undefined when the service no longer has it, or cannot say within a few
+   * seconds (down, slow): the caller keeps the expiry it knows rather than fail an answer over it.
+   */
   expiresAt(sessionId: string, owner: string): Promise<string | undefined>;
   ready(): Promise<void>;
 }
@@ -77,7 +82,7 @@ class HttpSandboxClient implements SandboxClient {
   }
 
   async createSession(owner: string, signal?: AbortSignal): Promise<{ sessionId: string; expiresAt: string }> {
-    const reply = await this.#call("POST", "/v1/sessions", { owner }, signal);
+    const reply = await this.#call("POST", "/v1/sessions", { body: { owner }, signal });
     if ("failure" in reply) throw new SandboxFailure(reply.failure);
     const created = reply.status === 201 ? sessionCreated.safeParse(reply.body) : undefined;
     if (created?.success) return { sessionId: created.data.session_id, expiresAt: created.data.expires_at };
@@ -85,21 +90,18 @@ class HttpSandboxClient implements SandboxClient {
   }
 
   async execute(sessionId: string, owner: string, code: string, tools: { name: string; description?: string }[], signal?: AbortSignal): Promise<ExecutionStep> {
-    return this.#step(sessionId, await this.#call("POST", `${sessionPath(sessionId)}/executions`, { owner, code, tools }, signal));
+    return this.#step(sessionId, await this.#call("POST", `${sessionPath(sessionId)}/executions`, { body: { owner, code, tools }, signal }));
   }
 
   async submitToolResults(sessionId: string, owner: string, executionId: string, results: ToolResultsRequest["results"], signal?: AbortSignal): Promise<ExecutionStep> {
     const path = `${sessionPath(sessionId)}/executions/${encodeURIComponent(executionId)}/tool-results`;
-    return this.#step(sessionId, await this.#call("POST", path, { owner, results }, signal), executionId);
+    return this.#step(sessionId, await this.#call("POST", path, { body: { owner, results }, signal }), executionId);
   }
 
   async expiresAt(sessionId: string, owner: string): Promise<string | undefined> {
-    const reply = await this.#call("GET", `${sessionPath(sessionId)}?owner=${encodeURIComponent(owner)}`);
-    if ("failure" in reply) throw new SandboxFailure(reply.failure);
-    if (reply.status === 404) return undefined;
-    const info = reply.status === 200 ? sessionInfo.safeParse(reply.body) : undefined;
-    if (info?.success) return info.data.expires_at;
-    throw new SandboxFailure(errorOutcome(reply));
+    const reply = await this.#call("GET", `${sessionPath(sessionId)}?owner=${encodeURIComponent(owner)}`, { timeoutMs: quickTimeoutMs });
+    const info = "status" in reply && reply.status === 200 ? sessionInfo.safeParse(reply.body) : undefined;
+    return info?.success ? info.data.expires_at : undefined;
   }
 
   /**
@@ -107,10 +109,10 @@ class HttpSandboxClient implements SandboxClient {
    * a 401 to a wrong one, so a bad SANDBOX_TOKEN shows in /ready rather than in the first code call.
    */
   async ready(): Promise<void> {
-    const health = await this.#call("GET", "/health");
+    const health = await this.#call("GET", "/health", { timeoutMs: quickTimeoutMs });
     if ("failure" in health) throw new Error(health.failure.message);
     if (health.status !== 200 || !serviceHealth.safeParse(health.body).success) throw new Error(`sandbox service /health answered ${health.status}`);
-    const probe = await this.#call("GET", `${sessionPath("readiness-probe")}?owner=proxy`);
+    const probe = await this.#call("GET", `${sessionPath("readiness-probe")}?owner=proxy`, { timeoutMs: quickTimeoutMs });
     if ("failure" in probe) throw new Error(probe.failure.message);
     if (probe.status === 401) throw new Error("the sandbox service refuses SANDBOX_TOKEN");
     if (probe.status !== 404) throw new Error(`sandbox service answered ${probe.status} to an authenticated request`);
@@ -128,8 +130,9 @@ class HttpSandboxClient implements SandboxClient {
    * One request, bounded by the client timeout; never rejects for the service's sake (down, slow,
    * garbled: a failure value). Only the caller's own abort rejects, with its reason.
    */
-  async #call(method: "GET" | "POST", path: string, body?: unknown, signal?: AbortSignal): Promise<Reply> {
-    const timeout = AbortSignal.timeout(this.options.timeoutMs);
+  async #call(method: "GET" | "POST", path: string, options: { body?: unknown; signal?: AbortSignal | undefined; timeoutMs?: number } = {}): Promise<Reply> {
+    const { body, signal, timeoutMs = this.options.timeoutMs } = options;
+    const timeout = AbortSignal.timeout(timeoutMs);
     const headers: Record<string, string> = { authorization: `Bearer ${this.options.token}` };
     if (body !== undefined) headers["content-type"] = "application/json";
     try {
@@ -143,11 +146,14 @@ class HttpSandboxClient implements SandboxClient {
       return { status: response.status, body: parseJson(text) };
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
-      if (timeout.aborted) return { failure: sandboxUnavailable(`the sandbox service did not answer within ${this.options.timeoutMs} ms`) };
+      if (timeout.aborted) return { failure: sandboxUnavailable(`the sandbox service did not answer within ${timeoutMs} ms`) };
       return { failure: sandboxUnavailable(`the sandbox service could not be reached (${error instanceof Error ? error.message : String(error)})`) };
     }
   }
 }
+
+/** For what must answer quickly whatever the sandbox does: /ready (like its other checks, src/proxy.ts), and expiresAt. */
+const quickTimeoutMs = 3_000;
 
 const sessionPath = (sessionId: string) => `/v1/sessions/${encodeURIComponent(sessionId)}`;
 

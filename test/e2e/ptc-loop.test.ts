@@ -130,8 +130,97 @@ for (const route of routes) {
   }
 }
 
-describe("resume refusals", () => {
+const clockTool = {
+  name: "get_time",
+  description: "The time in a city.",
+  input_schema: { type: "object", properties: { city: { type: "string" } }, required: ["city"] },
+} as const satisfies BetaToolUnion;
+
+for (const route of routes) {
+  describe(`${route.name}: turns with several calls`, () => {
+    const toolsAsk = (messages: BetaMessageParam[], container?: string) =>
+      client.beta.messages.create({ model: route.model, max_tokens: 500, tools: [codeTool, weatherTool, clockTool], messages, ...(container ? { container } : {}) });
+    const code = (source: string) => ({ toolUse: { name: "code_execution", input: { code: source } } });
+
+    test("two code calls in one turn: the first pauses, the second runs once the first is resumed", async () => {
+      await stack.script({ content: [code('print(await get_weather(city="A"))'), code('print("second")')] }, textTurn("Both ran."));
+      const messages: BetaMessageParam[] = [{ role: "user", content: "two" }];
+      const paused = await toolsAsk(messages);
+      expect(paused.content.map((b) => b.type)).toEqual(["server_tool_use", "server_tool_use", "tool_use"]);
+      const [first, second, call] = paused.content;
+      expect(call).toMatchObject({ caller: { tool_id: first?.type === "server_tool_use" ? first.id : "" } });
+      const resumed = await toolsAsk([
+        ...messages,
+        { role: "assistant", content: paused.content as BetaContentBlockParam[] },
+        { role: "user", content: [{ type: "tool_result", tool_use_id: call?.type === "tool_use" ? call.id : "", content: "sunny" }] },
+      ]);
+      expect(resumed.content.map((b) => (b.type === "code_execution_tool_result" ? [b.tool_use_id, b.content] : b.type))).toEqual([
+        [first?.type === "server_tool_use" ? first.id : "", { type: "code_execution_result", stdout: "sunny\n", stderr: "", return_code: 0, content: [] }],
+        [second?.type === "server_tool_use" ? second.id : "", { type: "code_execution_result", stdout: "second\n", stderr: "", return_code: 0, content: [] }],
+        "text",
+      ]);
+      expect(resumed.stop_reason).toBe("end_turn");
+    }, 30_000);
+
+    test("a turn with code and a direct call: the code runs, the answer stops at the direct call, its result goes to the model", async () => {
+      await stack.script({ content: [code('print("ran")'), { toolUse: { name: "get_time", input: { city: "Rome" } } }] }, textTurn("Noon, and it ran."));
+      const messages: BetaMessageParam[] = [{ role: "user", content: "both" }];
+      const first = await toolsAsk(messages);
+      expect(first.content.map((b) => b.type)).toEqual(["server_tool_use", "tool_use", "code_execution_tool_result"]);
+      expect(first.content[1]).toMatchObject({ name: "get_time", caller: { type: "direct" } });
+      expect(first.stop_reason).toBe("tool_use");
+      const direct = first.content[1];
+      const next = await toolsAsk(
+        [...messages, { role: "assistant", content: first.content as BetaContentBlockParam[] }, { role: "user", content: [{ type: "tool_result", tool_use_id: direct?.type === "tool_use" ? direct.id : "", content: "12:00" }] }],
+        first.container?.id,
+      );
+      expect(next.content).toEqual([expect.objectContaining({ type: "text", text: "Noon, and it ran." })]);
+      const seen = JSON.stringify((await stack.requests()).filter((r) => r.operation !== "count-tokens").at(-1)?.body);
+      expect(seen).toContain("12:00");
+      expect(seen).toContain("ran\\n");
+    }, 30_000);
+  });
+}
+
+describe("what the model is shown", () => {
+  test("the code tool as an ordinary tool with the stubs of the tools code may call; code-only tools not offered", async () => {
+    await stack.script(textTurn("Nothing to run."));
+    await ask({ model: routes[0].model, messages: [{ role: "user", content: "hi" }] }, false);
+    const [call] = (await stack.requests()).filter((r) => r.operation !== "count-tokens");
+    const tools = (call?.body as { tools: { name: string; description: string; input_schema: unknown }[] }).tools;
+    expect(tools.map((t) => t.name)).toEqual(["code_execution"]);
+    expect(tools[0]?.description).toContain("async def get_weather(");
+    expect(tools[0]?.input_schema).toMatchObject({ properties: { code: { type: "string" } }, required: ["code"] });
+  });
+
+  test("count_tokens counts the model's view", async () => {
+    const counted = await client.beta.messages.countTokens({ model: routes[0].model, betas: ["advanced-tool-use-2025-11-20"], tools: [codeTool, weatherTool], messages: [{ role: "user", content: "hi" }] });
+    expect(counted.input_tokens).toBeGreaterThan(0);
+    const [count] = (await stack.requests()).filter((r) => r.operation === "count-tokens");
+    const body = JSON.parse(Buffer.from((count?.body as { input: { invokeModel: { body: string } } }).input.invokeModel.body, "base64").toString()) as { tools: { name: string; description: string }[] };
+    expect(body.tools.map((t) => t.name)).toEqual(["code_execution"]);
+    expect(body.tools[0]?.description).toContain("async def get_weather(");
+  });
+});
+
+describe("resume", () => {
   const model = routes[0].model;
+
+  test("without `container` (the SDK's toolRunner sends none) the paused container is found from the calls' ids", async () => {
+    await stack.script(codeTurn('print(await get_weather(city="Lima"))', "Asking."), textTurn("Warm."));
+    const messages: BetaMessageParam[] = [{ role: "user", content: "weather in Lima?" }];
+    const paused = await ask({ model, messages }, false);
+    const waiting = paused.content.find((b) => b.type === "tool_use");
+    const resumed = await ask(
+      {
+        model,
+        messages: [...messages, { role: "assistant", content: paused.content as BetaContentBlockParam[] }, { role: "user", content: [{ type: "tool_result", tool_use_id: waiting?.type === "tool_use" ? waiting.id : "", content: "25 C" }] }],
+      },
+      false,
+    );
+    expect(resumed.content[0]).toMatchObject({ type: "code_execution_tool_result", content: { stdout: "25 C\n" } });
+    expect(resumed.container?.id).toBe(paused.container?.id ?? "");
+  }, 30_000);
 
   test("an unknown container is a 404 not_found_error", async () => {
     const error = await ask({ model, container: "container_nope", messages: [{ role: "user", content: "hi" }] }, false).catch((e: unknown) => e);

@@ -31,6 +31,8 @@ const rules: Rule[] = [
   { folder: "src/store", mayNotImport: ["src/bedrock", "src/http"], why: "storage keeps the gateway's records; its AWS transport is src/aws/" },
   { folder: "src/ptc", mayNotImport: ["src/http", "src/store", "sandbox"], why: "PTC runs over the gateway and the model upstreams; the HTTP layer wires it, the sandbox is reached over HTTP" },
   { folder: "src/bedrock", mayNotImport: ["src/ptc"], why: "the model upstreams know nothing of the PTC loop above them" },
+  { folder: "src/gateway", mayNotImport: ["src/ptc"], why: "keys, limits and usage know nothing of the PTC loop above them" },
+  { folder: "src/anthropic", mayNotImport: ["src/ptc"], why: "the Anthropic API's vocabulary stands alone" },
 ];
 
 /** `import … from "x"`, `export … from "x"`, `import "x"`, `import("x")`, `import x = require("x")`. */

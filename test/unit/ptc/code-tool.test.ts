@@ -40,6 +40,7 @@ const quoting = {
   name: "quote",
   description: 'Wraps text in """triple quotes""".',
   input_schema: { type: "object", properties: { text: { type: "string" }, from: { type: "string" } }, required: ["text"] },
+  input_examples: [{ text: "hi", from: null, strict: true }],
   allowed_callers: ["code_execution_20250825"],
 } satisfies BetaToolUnion;
 

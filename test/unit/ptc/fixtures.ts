@@ -21,6 +21,7 @@ export const weatherTool = {
     },
     required: ["city"],
   },
+  input_examples: [{ city: "Paris" }, { city: "Oslo", units: "fahrenheit" }],
   allowed_callers: ["code_execution_20250825"],
 } satisfies BetaToolUnion;
 

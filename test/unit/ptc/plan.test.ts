@@ -86,6 +86,12 @@ describe("planPtc: what Anthropic refuses with PTC is a 400 naming the field", (
     expect(refusal(() => planPtc(clientRequest([codeTool, directTool, second], hi)))).toBe("tools.2: only one code execution tool may be given (tools.0 is one)");
   });
 
+  test("a client tool named as the code execution tool", () => {
+    expect(refusal(() => planPtc(clientRequest([codeTool, { ...directTool, name: "code_execution" }], hi)))).toBe(
+      "tools.1.name: `code_execution` is the code execution tool's name; tool names must be unique",
+    );
+  });
+
   test("allowed_callers naming another version than the request's code tool, or no one", () => {
     const other = { ...weatherTool, allowed_callers: ["direct", "code_execution_20260120"] } satisfies BetaToolUnion;
     expect(refusal(() => planPtc(clientRequest([codeTool, other], hi)))).toBe(
