@@ -79,7 +79,7 @@ async function expectRefused(request: Promise<unknown>, status: number, type: st
 describe("with a short execution timeout, a model-call cap of 2 and 2 containers per key", () => {
   let proxy: Awaited<ReturnType<typeof keysStack>>;
   beforeAll(async () => {
-    proxy = await keysStack({ SANDBOX_EXEC_TIMEOUT_S: "1" }, { PTC_MAX_MODEL_CALLS: "2", PTC_MAX_CONTAINERS_PER_KEY: "2" }, 212_000);
+    proxy = await keysStack({ SANDBOX_EXEC_TIMEOUT_S: "2" }, { PTC_MAX_MODEL_CALLS: "2", PTC_MAX_CONTAINERS_PER_KEY: "2" }, 212_000);
   }, 60_000);
   afterAll(() => proxy?.stop());
   beforeEach(() => proxy.stack.reset());
