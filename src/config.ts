@@ -149,9 +149,12 @@ export const configSchema = z.object({
   PTC_MAX_MODEL_CALLS: positiveInt.max(100).default(10),
   /** Live containers one key may hold; past it the code tool answers `too_many_requests`. */
   PTC_MAX_CONTAINERS_PER_KEY: positiveInt.default(5),
-}).superRefine(sandboxPair);
+});
 
 export type Config = z.infer<typeof configSchema>;
+
+/** The schema with its checks across variables (kept off configSchema, whose fields scripts pick). */
+const checkedConfigSchema = configSchema.superRefine(sandboxPair);
 
 /** SANDBOX_URL and SANDBOX_TOKEN turn PTC on together: one without the other is a mistake, not "off". */
 function sandboxPair(env: { SANDBOX_URL?: string | undefined; SANDBOX_TOKEN?: string | undefined }, ctx: z.RefinementCtx): void {
@@ -167,5 +170,5 @@ export { ConfigError };
 
 /** Validates the environment; a wrong value throws a ConfigError naming each bad variable. */
 export function loadConfig(env: Record<string, string | undefined>): Config {
-  return parseEnvironment(configSchema, env, "configuration");
+  return parseEnvironment(checkedConfigSchema, env, "configuration");
 }
