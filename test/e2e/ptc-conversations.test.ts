@@ -148,6 +148,20 @@ for (const route of ptcRoutes) {
         expectNothingPtcUpstream(calls);
       });
 
+      test("code_execution_20260120 without the beta header: callers name that version, the container named as {id}", async () => {
+        const v2 = { type: "code_execution_20260120", name: "code_execution" } as const;
+        const tools = [v2, { ...weatherTool, allowed_callers: [v2.type] }];
+        const noBeta = { tools, betas: undefined };
+        await stack.script(codeTurn(paris), textTurn("Mild."));
+        const first = user("Weather in Paris?");
+        const paused = (await ask(client, ptcRequest(route.model, first, noBeta), stream)).message;
+        const id = serverToolUseId(paused);
+        expect(blocks(paused)).toEqual([serverToolUse(paris), { ...calledFromCode(id, "get_weather", { city: "Paris" }), caller: { type: v2.type, tool_id: id } }]);
+        const container = { id: expectContainer(paused.container).id };
+        const done = (await ask(client, ptcRequest(route.model, resumeWith(first, paused, ["Paris: 18C"]), { ...noBeta, container }), stream)).message;
+        expect(blocks(done)).toEqual([codeResult(id, "Paris: 18C\n"), text("Mild.")]);
+      });
+
       test("three calls in one asyncio.gather: one pause with three tool_use blocks", async () => {
         const code = 'import asyncio\nreports = await asyncio.gather(*(get_weather(city=c) for c in ["Paris", "Oslo", "Rome"]))\nprint(" | ".join(reports))';
         await stack.script(codeTurn(code), textTurn("Three cities."));
