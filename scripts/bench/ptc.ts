@@ -24,6 +24,10 @@ export interface PtcFigures {
   sandboxToolResults: Stats;
   codeOnly: Stats;
   resume: Stats;
+  /** Per iteration: the resume less that iteration's emulator turn and sandbox tool-results (the proxy's own time). */
+  resumeOwn: Stats;
+  /** Per iteration: the code-only request less that iteration's sandbox print(1). */
+  codeOnlyAbove: Stats;
   failures: number;
   firstFailure: string | undefined;
 }
@@ -113,7 +117,15 @@ export async function measurePtc(emulatorUrl: string, log: (line: string) => voi
     if (session === undefined) throw new Error(`sandbox session: ${direct.firstFailure}`);
     const lane = new PtcLane(proxy.url, emulatorUrl);
     const emulatorTurn: PreparedRequest = await prepareRequest({ emulator: emulatorUrl, proxy: "", forwarder: "" }, "direct", "invoke", true);
-    const samples = { emulatorTurn: [] as number[], sandboxExecution: [] as number[], sandboxToolResults: [] as number[], codeOnly: [] as number[], resume: [] as number[] };
+    const samples = {
+      emulatorTurn: [] as number[],
+      sandboxExecution: [] as number[],
+      sandboxToolResults: [] as number[],
+      codeOnly: [] as number[],
+      resume: [] as number[],
+      resumeOwn: [] as number[],
+      codeOnlyAbove: [] as number[],
+    };
 
     const iteration = (record: boolean) => async () => {
       // A failed iteration leaves turns queued: each starts from an empty script.
@@ -133,6 +145,9 @@ export async function measurePtc(emulatorUrl: string, log: (line: string) => voi
       samples.sandboxToolResults.push(toolResults);
       samples.codeOnly.push(codeOnly);
       samples.resume.push(resume);
+      // Paired within the iteration: the machine's load at that moment weighs on both sides alike.
+      samples.resumeOwn.push(resume - turn - toolResults);
+      samples.codeOnlyAbove.push(codeOnly - execution);
     };
     await bounded(direct, 10, 10_000, iteration(false));
     await bounded(direct, 200, 40_000, iteration(true));
@@ -143,6 +158,8 @@ export async function measurePtc(emulatorUrl: string, log: (line: string) => voi
       sandboxToolResults: stats(samples.sandboxToolResults),
       codeOnly: stats(samples.codeOnly),
       resume: stats(samples.resume),
+      resumeOwn: stats(samples.resumeOwn),
+      codeOnlyAbove: stats(samples.codeOnlyAbove),
       failures: direct.failures,
       firstFailure: direct.firstFailure,
     };
