@@ -59,7 +59,7 @@ export const ownerQuery = z.object({ owner });
 export const sessionCreated = z.object({ session_id: z.string().min(1), expires_at: z.iso.datetime() });
 export type SessionCreated = z.infer<typeof sessionCreated>;
 
-export const sessionState = z.enum(["idle", "running", "awaiting_tools", "dead"]);
+const sessionState = z.enum(["idle", "running", "awaiting_tools", "dead"]);
 export type SessionState = z.infer<typeof sessionState>;
 
 /** 200 to GET /v1/sessions/{id}: `expires_at` moves on with each use. */
@@ -74,7 +74,7 @@ export const sessionInfo = z.object({
 export type SessionInfo = z.infer<typeof sessionInfo>;
 
 /** Why an execution failed (a 200 answer: the code's trouble, not the request's). */
-export const executionErrorCode = z.enum([
+const executionErrorCode = z.enum([
   /** The code ran longer than SANDBOX_EXEC_TIMEOUT_S; the sandbox is destroyed. */
   "execution_time_exceeded",
   /** The code used more than the sandbox's memory (SANDBOX_MEMORY_MB). */
@@ -105,7 +105,7 @@ export const serviceHealth = z.object({
 export type ServiceHealth = z.infer<typeof serviceHealth>;
 
 /** The error types of the service's error answers (their statuses: sandbox/src/errors.ts). */
-export const serviceErrorType = z.enum([
+const serviceErrorType = z.enum([
   "invalid_request_error",
   "authentication_error",
   "not_found_error",

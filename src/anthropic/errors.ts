@@ -24,12 +24,15 @@ export class ApiError extends Error {
   readonly status: number;
   /** Seconds the client should wait before retrying (rendered as `retry-after`). */
   readonly retryAfterSeconds: number | undefined;
+  /** Machine-readable detail the SDKs act on (`error.details`), e.g. `{error_code: "thread_not_found"}`. */
+  readonly details: Record<string, unknown> | undefined;
 
-  constructor(type: ErrorType, message: string, options: { retryAfterSeconds?: number; cause?: unknown } = {}) {
+  constructor(type: ErrorType, message: string, options: { retryAfterSeconds?: number; cause?: unknown; details?: Record<string, unknown> } = {}) {
     super(message, { cause: options.cause });
     this.type = type;
     this.status = errorStatus[type];
     this.retryAfterSeconds = options.retryAfterSeconds;
+    this.details = options.details;
   }
 }
 
@@ -37,12 +40,13 @@ export const invalidRequest = (message: string) => new ApiError("invalid_request
 
 export interface ErrorEnvelope {
   type: "error";
-  error: { type: ErrorType; message: string };
+  error: { type: ErrorType; message: string; details?: Record<string, unknown> };
   request_id: string;
 }
 
 export function errorEnvelope(error: ApiError, requestId: string): ErrorEnvelope {
-  return { type: "error", error: { type: error.type, message: error.message }, request_id: requestId };
+  const details = error.details && { details: error.details };
+  return { type: "error", error: { type: error.type, message: error.message, ...details }, request_id: requestId };
 }
 
 /** Any thrown value as an ApiError; what we did not anticipate is an api_error, its detail kept for the log. */

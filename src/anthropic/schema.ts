@@ -233,6 +233,8 @@ export const messagesRequestSchema = z
     context_management: z.looseObject({}).optional(),
     /** PTC: the container a paused code execution waits in (docs/ptc.md). */
     container: z.union([z.string().min(1), z.looseObject({ id: z.string().min(1).nullish() })]).nullish(),
+    /** The message-threads beta: a conversation the server would hold (`create`) or continue from a stored reply. */
+    thread: z.looseObject({ type: z.string() }).nullish(),
   })
   .refine((r) => r.thinking?.type !== "enabled" || r.thinking.budget_tokens < r.max_tokens, {
     message: "`max_tokens` must be greater than `thinking.budget_tokens`",

@@ -7,6 +7,7 @@ import { sendsNothing } from "./converse/request/dropped-blocks.ts";
 import type { ResolvedModel } from "./models.ts";
 import { effortBudgets } from "./reasoning.ts";
 import { fitStructuredOutputs } from "./structured-outputs.ts";
+import { refuseThreadContinuation } from "./threads.ts";
 
 /**
  * What both upstream paths need before they convert anything: the request made fit for the
@@ -38,6 +39,7 @@ export function prepareRequest(request: MessagesRequest, model: ResolvedModel, b
   const betas = model.route === "invoke" ? mapBetas(betaHeader, model.modelId) : { forwarded: [], dropped: [...betaHeader] };
   if (betas.dropped.length > 0) log.debug("betas not forwarded to Bedrock", { model: model.modelId, dropped: betas.dropped });
   assertToolsServed(request.tools, model);
+  refuseThreadContinuation(request);
 
   const folded = foldSystemMessages(request.system, request.messages);
   const messages = mergeSameRole(withoutEmptyTurns(folded.messages, model, log));

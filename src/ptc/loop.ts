@@ -78,15 +78,7 @@ class PtcLoop {
 
   async *run(firstPrepared: PreparedRequest): AsyncGenerator<StreamChunk> {
     const resume = this.ptc.named?.resume;
-    if (resume) {
-      const { paused, results } = resume;
-      const step = await this.parts.sandbox.submitToolResults(this.requireContainer().sessionId, this.ptc.owner, paused.executionId, results).catch((error: unknown) => this.sessionGone(error));
-      const { paused: _, ...running } = this.requireContainer();
-      this.container = running;
-      if (yield* this.settle(paused.serverToolUseId, step, paused.remaining, paused.directCalls)) return;
-      if (yield* this.runCode(paused.remaining, paused.directCalls)) return;
-      if (paused.directCalls && !resume.directCallsAnswered) return yield* this.finish("tool_use");
-    }
+    if (resume && (yield* this.resume(resume))) return;
     for (let calls = 0; ; calls++) {
       if (calls === this.parts.maxModelCalls) return yield* this.finish("pause_turn");
       const prepared = this.answer.started() ? this.ptc.prepare(this.conversation()) : firstPrepared;
@@ -97,6 +89,22 @@ class PtcLoop {
       if (yield* this.runCode(turn.codeCalls, turn.directCalls)) return;
       if (turn.directCalls) return yield* this.finish("tool_use");
     }
+  }
+
+  /**
+   * A resumed answer begins with the paused code: the client's results posted, its outcome (or its next
+   * pause), then the turn's code calls not yet run. True when the answer is over before any model call.
+   */
+  private async *resume({ paused, results, directCallsAnswered }: NonNullable<NamedContainer["resume"]>): AsyncGenerator<StreamChunk, boolean> {
+    const { sessionId } = this.requireContainer();
+    const step = await this.parts.sandbox.submitToolResults(sessionId, this.ptc.owner, paused.executionId, results).catch((error: unknown) => this.sessionGone(error));
+    const { paused: _, ...running } = this.requireContainer();
+    this.container = running;
+    if (yield* this.settle(paused.serverToolUseId, step, paused.remaining, paused.directCalls)) return true;
+    if (yield* this.runCode(paused.remaining, paused.directCalls)) return true;
+    if (!paused.directCalls || directCallsAnswered) return false;
+    yield* this.finish("tool_use");
+    return true;
   }
 
   /** The client's conversation with this answer so far as the assistant's last turn. */

@@ -41,7 +41,10 @@ export async function namedContainer(request: MessagesRequest, owner: string, co
   const record = await containers.get(id);
   // Another key's container is answered as one that does not exist: its existence is not the caller's business.
   if (!record || record.owner !== owner) throw new ApiError("not_found_error", `container ${id} not found (unknown, expired, or not this API key's)`);
-  if (!record.paused) return { record };
+  if (!record.paused) {
+    if (fromCode.length > 0) throw invalidRequest(`container ${id} is not waiting for tool results (its code was resumed already): ${fromCode.join(", ")} cannot be answered again`);
+    return { record };
+  }
   const answered = new Set(lastUserBlocks(request).flatMap((b) => (b.type === "tool_result" ? [b.tool_use_id] : [])));
   const directCallsAnswered = directCallIds(request).every((id) => answered.has(id));
   return { record, resume: { paused: record.paused, results: resultsFor(record.paused, request), directCallsAnswered } };

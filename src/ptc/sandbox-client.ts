@@ -4,7 +4,16 @@
  * carries Anthropic's error code, so the model is told and the loop goes on.
  */
 import { z } from "zod";
-import { executionResult, serviceErrorEnvelope, serviceHealth, sessionCreated, sessionInfo, type ToolResultsRequest } from "../../lib/sandbox-api.ts";
+import {
+  type CreateSessionRequest,
+  type ExecuteRequest,
+  executionResult,
+  serviceErrorEnvelope,
+  serviceHealth,
+  sessionCreated,
+  sessionInfo,
+  type ToolResultsRequest,
+} from "../../lib/sandbox-api.ts";
 import type { CodeOutcome } from "./code-result.ts";
 import { sandboxUnavailable, stepFromResult } from "./sandbox-outcomes.ts";
 
@@ -82,7 +91,7 @@ class HttpSandboxClient implements SandboxClient {
   }
 
   async createSession(owner: string, signal?: AbortSignal): Promise<{ sessionId: string; expiresAt: string }> {
-    const reply = await this.#call("POST", "/v1/sessions", { body: { owner }, signal });
+    const reply = await this.#call("POST", "/v1/sessions", { body: { owner } satisfies CreateSessionRequest, signal });
     if ("failure" in reply) throw new SandboxFailure(reply.failure);
     const created = reply.status === 201 ? sessionCreated.safeParse(reply.body) : undefined;
     if (created?.success) return { sessionId: created.data.session_id, expiresAt: created.data.expires_at };
@@ -90,12 +99,12 @@ class HttpSandboxClient implements SandboxClient {
   }
 
   async execute(sessionId: string, owner: string, code: string, tools: { name: string; description?: string }[], signal?: AbortSignal): Promise<ExecutionStep> {
-    return this.#step(sessionId, await this.#call("POST", `${sessionPath(sessionId)}/executions`, { body: { owner, code, tools }, signal }));
+    return this.#step(sessionId, await this.#call("POST", `${sessionPath(sessionId)}/executions`, { body: { owner, code, tools } satisfies ExecuteRequest, signal }));
   }
 
   async submitToolResults(sessionId: string, owner: string, executionId: string, results: ToolResultsRequest["results"], signal?: AbortSignal): Promise<ExecutionStep> {
     const path = `${sessionPath(sessionId)}/executions/${encodeURIComponent(executionId)}/tool-results`;
-    return this.#step(sessionId, await this.#call("POST", path, { body: { owner, results }, signal }), executionId);
+    return this.#step(sessionId, await this.#call("POST", path, { body: { owner, results } satisfies ToolResultsRequest, signal }), executionId);
   }
 
   async expiresAt(sessionId: string, owner: string): Promise<string | undefined> {

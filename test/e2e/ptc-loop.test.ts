@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import type Anthropic from "@anthropic-ai/sdk";
+import { betaTool } from "@anthropic-ai/sdk/helpers/beta/json-schema";
 import type { BetaContentBlockParam, BetaMessage, BetaMessageParam, BetaToolUnion } from "@anthropic-ai/sdk/resources/beta/messages/messages";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -37,7 +38,7 @@ let client: Anthropic;
 
 beforeAll(async () => {
   sandbox = await startSandboxService("bwrap", 212_000, { SANDBOX_MAX_SESSIONS_PER_OWNER: "20", SANDBOX_WORK_DIR_MB: "4" });
-  stack = await startStack({ ...sandbox.proxyEnv, PTC_MAX_CONTAINERS_PER_KEY: "20" });
+  stack = await startStack({ ...sandbox.proxyEnv, PTC_MAX_CONTAINERS_PER_KEY: "20", STREAM_PING_INTERVAL_MS: "200" });
   client = stack.client();
 }, 60_000);
 afterAll(async () => {
@@ -182,6 +183,72 @@ for (const route of routes) {
   });
 }
 
+describe("the SDK's toolRunner with its default message thread", () => {
+  test("a continued thread is refused with thread_not_found, the SDK replays the whole conversation, the PTC conversation ends", async () => {
+    await stack.script(codeTurn('print(await get_weather(city="Quito"))', "Asking."), textTurn("Quito is fine."));
+    const weather = betaTool({
+      name: weatherTool.name,
+      description: weatherTool.description,
+      inputSchema: weatherTool.input_schema,
+      allowed_callers: ["code_execution_20250825"],
+      run: ({ city }) => `${city}: 14 C`,
+    });
+    const runner = client.beta.messages.toolRunner({ model: routes[0].model, max_tokens: 500, tools: [codeTool, weather], messages: [{ role: "user", content: "Quito?" }] });
+    const answers: BetaMessage[] = [];
+    for await (const answer of runner) answers.push(answer);
+    expect(answers.map((a) => a.stop_reason)).toEqual(["tool_use", "end_turn"]);
+    expect(answers[1]?.content[0]).toMatchObject({ type: "code_execution_tool_result", content: { stdout: "Quito: 14 C\n" } });
+  }, 30_000);
+
+  test("the refusal carries the SDK's error_code in error.details", async () => {
+    const response = await fetch(`${stack.proxyUrl}/v1/messages`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: routes[0].model, max_tokens: 10, thread: { type: "continue", previous_message_id: "msg_x" }, messages: [{ role: "user", content: "hi" }] }),
+    });
+    expect(response.status).toBe(404);
+    expect(((await response.json()) as { error: unknown }).error).toMatchObject({ type: "not_found_error", details: { error_code: "thread_not_found" } });
+  });
+});
+
+describe("streaming while code runs and after the client leaves", () => {
+  const post = (body: Record<string, unknown>, signal?: AbortSignal) =>
+    fetch(`${stack.proxyUrl}/v1/messages`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: routes[0].model, max_tokens: 500, stream: true, tools: [codeTool, weatherTool], ...body }),
+      ...(signal ? { signal } : {}),
+    });
+
+  test("pings keep the stream alive while the code runs", async () => {
+    await stack.script(codeTurn("import time\ntime.sleep(1)\nprint('slept')", "Sleeping."), textTurn("Done."));
+    const text = await (await post({ messages: [{ role: "user", content: "sleep" }] })).text();
+    // Between the code's call and its result: the second of silence the code took, in pings.
+    const running = text.slice(text.indexOf('"server_tool_use"'), text.indexOf('"code_execution_tool_result"'));
+    expect(running.match(/^event: ping$/gm)?.length ?? 0).toBeGreaterThanOrEqual(2);
+    expect(text).toContain("slept\\n");
+  }, 30_000);
+
+  test("a client that leaves as soon as it sees the code's tool call can still resume", async () => {
+    await stack.script(codeTurn('print(await get_weather(city="Baku"))', "Asking."), textTurn("Windy."));
+    const messages = [{ role: "user", content: "Baku?" }];
+    const leaving = new AbortController();
+    const response = await post({ messages }, leaving.signal);
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    let seen = "";
+    while (!seen.includes('"caller":{"type":"code_execution_20250825"')) seen += new TextDecoder().decode((await reader.read()).value);
+    leaving.abort();
+    const toolUse = /"type":"tool_use","id":"(toolu_[^"]+)"/.exec(seen)?.[1] ?? "";
+    const code = /"type":"server_tool_use","id":"(srvtoolu_[^"]+)"/.exec(seen)?.[1] ?? "";
+    const assistant = [
+      { type: "server_tool_use", id: code, name: "code_execution", input: { code: 'print(await get_weather(city="Baku"))' } },
+      { type: "tool_use", id: toolUse, name: "get_weather", input: { city: "Baku" }, caller: { type: "code_execution_20250825", tool_id: code } },
+    ];
+    const resumed = await ask({ model: routes[0].model, messages: [...(messages as BetaMessageParam[]), { role: "assistant", content: assistant as BetaContentBlockParam[] }, { role: "user", content: [{ type: "tool_result", tool_use_id: toolUse, content: "windy" }] }] }, false);
+    expect(resumed.content[0]).toMatchObject({ type: "code_execution_tool_result", tool_use_id: code, content: { stdout: "windy\n" } });
+  }, 30_000);
+});
+
 describe("what the model is shown", () => {
   test("the code tool as an ordinary tool with the stubs of the tools code may call; code-only tools not offered", async () => {
     await stack.script(textTurn("Nothing to run."));
@@ -220,6 +287,21 @@ describe("resume", () => {
     );
     expect(resumed.content[0]).toMatchObject({ type: "code_execution_tool_result", content: { stdout: "25 C\n" } });
     expect(resumed.container?.id).toBe(paused.container?.id ?? "");
+  }, 30_000);
+
+  test("results sent again to a container already resumed are a 400 saying so", async () => {
+    await stack.script(codeTurn('print(await get_weather(city="Riga"))', "Asking."), textTurn("Cold."));
+    const messages: BetaMessageParam[] = [{ role: "user", content: "Riga?" }];
+    const paused = await ask({ model, messages }, false);
+    const waiting = paused.content.find((b) => b.type === "tool_use");
+    const again: BetaMessageParam[] = [
+      ...messages,
+      { role: "assistant", content: paused.content as BetaContentBlockParam[] },
+      { role: "user", content: [{ type: "tool_result", tool_use_id: waiting?.type === "tool_use" ? waiting.id : "", content: "-5 C" }] },
+    ];
+    await ask({ model, messages: again }, false);
+    const error = await ask({ model, messages: again }, false).catch((e: unknown) => e);
+    expect(error).toMatchObject({ status: 400, error: { error: { type: "invalid_request_error", message: expect.stringContaining("resumed already") } } });
   }, 30_000);
 
   test("an unknown container is a 404 not_found_error", async () => {

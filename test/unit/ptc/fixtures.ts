@@ -56,7 +56,8 @@ export const directTool = {
   input_schema: { type: "object", properties: { to: { type: "string" } }, required: ["to"] },
 } satisfies BetaToolUnion;
 
-type Fields = Partial<Omit<MessageCreateParamsNonStreaming, "messages" | "tools">>;
+/** Body fields (`betas` is a header the SDK sends, not a body field). */
+type Fields = Partial<Omit<MessageCreateParamsNonStreaming, "messages" | "tools" | "betas">>;
 
 /** A client request as the proxy's validator leaves it. */
 export function clientRequest(tools: BetaToolUnion[], messages: BetaMessageParam[], fields: Fields = {}): MessagesRequest {

@@ -42,9 +42,6 @@ describe("planPtc: accepted shapes", () => {
     expect(planPtc(clientRequest([codeTool], hi))).toEqual({ codeTool: { name: "code_execution", version: "code_execution_20250825" }, codeCallable: [] });
   });
 
-  test("the beta header is not needed, and the plan is the same without it (planPtc reads only the body)", () => {
-    expect(planPtc(clientRequest([codeTool, weatherTool], hi, { betas: ["advanced-tool-use-2025-11-20"] }))).toEqual(planPtc(clientRequest([codeTool, weatherTool], hi)));
-  });
 
   test("strict on a direct-only tool, a forced direct tool, tool_choice auto/any/none and parallel calls allowed are fine", () => {
     const strictDirect = { ...directTool, strict: true } satisfies BetaToolUnion;

@@ -57,6 +57,7 @@ const converseFields: { [K in Field]: FieldRule<Present[K]> } = {
   metadata: { becomes: "requestMetadata.user_id, cleaned to Bedrock's characters", place: placeUserId },
   service_tier: dropped("Anthropic's tiers have no Converse counterpart (the key's Bedrock tier goes as serviceTier)"),
   container: dropped("Converse has no code-execution container"),
+  thread: dropped("the proxy keeps no message threads; a continuation was refused before (src/bedrock/threads.ts)"),
   mcp_servers: { becomes: "a 400: Bedrock does not connect to MCP servers", place: refuseMcpServers },
 };
 
