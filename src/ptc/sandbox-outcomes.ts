@@ -1,7 +1,11 @@
 /**
- * The sandbox's execution results in Anthropic's terms: its own failure codes become the four
- * `code_execution_tool_result_error` codes, with a message the model can act on where the code
- * itself was the cause (docs: README "Programmatic tool calling").
+ * The sandbox's execution results (lib/sandbox-api.ts) in Anthropic's terms: its own failure codes
+ * become Anthropic's `code_execution_tool_result_error` codes, with a message the model can act on
+ * (docs/ptc.md, "What the model reads"):
+ *
+ *   execution_time_exceeded                       → execution_time_exceeded
+ *   memory_exceeded, output_too_large             → unavailable, saying what to do instead
+ *   tool_result_timeout, unavailable              → unavailable, saying what happened
  */
 import type { ExecutionErrorCode, ExecutionResult } from "../../lib/sandbox-api.ts";
 import type { CodeError, ExecutionStep } from "./sandbox-client.ts";
