@@ -83,7 +83,7 @@ for (const route of ptcRoutes) {
 
       test("code without tools: it runs, the model reads its output, the usage is summed over both model calls", async () => {
         await stack.script(codeTurn("print(6 * 7)", { text: "Let me compute.", usage: { inputTokens: 100, outputTokens: 10 } }), textTurn("It is 42.", { inputTokens: 200, outputTokens: 20 }));
-        const { message } = await ask(client, ptcRequest(route.model, user("What is 6 times 7?"), { tools: [codeTool] }), stream);
+        const message = await ask(client, ptcRequest(route.model, user("What is 6 times 7?"), { tools: [codeTool] }), stream);
         const id = serverToolUseId(message);
         expect(blocks(message)).toEqual([text("Let me compute."), serverToolUse("print(6 * 7)"), codeResult(id, "42\n"), text("It is 42.")]);
         expect(message.stop_reason).toBe("end_turn");
@@ -109,21 +109,21 @@ for (const route of ptcRoutes) {
       test("one tool call from code: a pause with a caller'd tool_use and the container, then the resume runs the code to its end", async () => {
         await stack.script(codeTurn(paris, { text: "Checking." }), textTurn("Sunny in Paris."), textTurn("You are welcome."));
         const first = user("Weather in Paris?");
-        const paused = (await ask(client, ptcRequest(route.model, first), stream)).message;
+        const paused = await ask(client, ptcRequest(route.model, first), stream);
         const id = serverToolUseId(paused);
         expect(blocks(paused)).toEqual([text("Checking."), serverToolUse(paris), calledFromCode(id, "get_weather", { city: "Paris" })]);
         expect(paused.stop_reason).toBe("tool_use");
         const container = expectContainer(paused.container);
 
         const second = resumeWith(first, paused, ["Paris: 18C, sunny"]);
-        const done = (await ask(client, ptcRequest(route.model, second, { container: container.id }), stream)).message;
+        const done = await ask(client, ptcRequest(route.model, second, { container: container.id }), stream);
         expect(blocks(done)).toEqual([codeResult(id, "Paris: 18C, sunny\n"), text("Sunny in Paris.")]);
         expect(done.stop_reason).toBe("end_turn");
         expect(expectContainer(done.container).id).toBe(container.id);
 
         // A later turn sends the whole conversation back: the code's call and result, not the calls it made.
         const third: BetaMessageParam[] = [...second, echo(done), { role: "user", content: "Thanks!" }];
-        const thanks = (await ask(client, ptcRequest(route.model, third, { container: container.id }), stream)).message;
+        const thanks = await ask(client, ptcRequest(route.model, third, { container: container.id }), stream);
         expect(blocks(thanks)).toEqual([text("You are welcome.")]);
 
         const calls = await modelRequests(3);
@@ -154,11 +154,11 @@ for (const route of ptcRoutes) {
         const noBeta = { tools, betas: undefined };
         await stack.script(codeTurn(paris), textTurn("Mild."));
         const first = user("Weather in Paris?");
-        const paused = (await ask(client, ptcRequest(route.model, first, noBeta), stream)).message;
+        const paused = await ask(client, ptcRequest(route.model, first, noBeta), stream);
         const id = serverToolUseId(paused);
         expect(blocks(paused)).toEqual([serverToolUse(paris), { ...calledFromCode(id, "get_weather", { city: "Paris" }), caller: { type: v2.type, tool_id: id } }]);
         const container = { id: expectContainer(paused.container).id };
-        const done = (await ask(client, ptcRequest(route.model, resumeWith(first, paused, ["Paris: 18C"]), { ...noBeta, container }), stream)).message;
+        const done = await ask(client, ptcRequest(route.model, resumeWith(first, paused, ["Paris: 18C"]), { ...noBeta, container }), stream);
         expect(blocks(done)).toEqual([codeResult(id, "Paris: 18C\n"), text("Mild.")]);
       });
 
@@ -166,7 +166,7 @@ for (const route of ptcRoutes) {
         const code = 'import asyncio\nreports = await asyncio.gather(*(get_weather(city=c) for c in ["Paris", "Oslo", "Rome"]))\nprint(" | ".join(reports))';
         await stack.script(codeTurn(code), textTurn("Three cities."));
         const first = user("Weather in three cities?");
-        const paused = (await ask(client, ptcRequest(route.model, first), stream)).message;
+        const paused = await ask(client, ptcRequest(route.model, first), stream);
         const id = serverToolUseId(paused);
         expect(blocks(paused)).toEqual([
           serverToolUse(code),
@@ -176,7 +176,7 @@ for (const route of ptcRoutes) {
         ]);
         expect(paused.stop_reason).toBe("tool_use");
         const container = expectContainer(paused.container);
-        const done = (await ask(client, ptcRequest(route.model, resumeWith(first, paused, ["Paris: 18C", "Oslo: 2C", "Rome: 21C"]), { container: container.id }), stream)).message;
+        const done = await ask(client, ptcRequest(route.model, resumeWith(first, paused, ["Paris: 18C", "Oslo: 2C", "Rome: 21C"]), { container: container.id }), stream);
         expect(blocks(done)).toEqual([codeResult(id, "Paris: 18C | Oslo: 2C | Rome: 21C\n"), text("Three cities.")]);
         await modelRequests(2);
       });
@@ -185,18 +185,18 @@ for (const route of ptcRoutes) {
         const code = 'a = await get_weather(city="Paris")\nb = await get_weather(city="Oslo")\nprint(a, b, sep="; ")';
         await stack.script(codeTurn(code), textTurn("Both known."));
         const first = user("Paris, then Oslo?");
-        const pausedOnce = (await ask(client, ptcRequest(route.model, first), stream)).message;
+        const pausedOnce = await ask(client, ptcRequest(route.model, first), stream);
         const id = serverToolUseId(pausedOnce);
         expect(blocks(pausedOnce)).toEqual([serverToolUse(code), calledFromCode(id, "get_weather", { city: "Paris" })]);
         const container = expectContainer(pausedOnce.container);
 
         const second = resumeWith(first, pausedOnce, ["Paris: 18C"]);
-        const pausedTwice = (await ask(client, ptcRequest(route.model, second, { container: container.id }), stream)).message;
+        const pausedTwice = await ask(client, ptcRequest(route.model, second, { container: container.id }), stream);
         expect(blocks(pausedTwice)).toEqual([calledFromCode(id, "get_weather", { city: "Oslo" })]);
         expect(pausedTwice.stop_reason).toBe("tool_use");
         expect(expectContainer(pausedTwice.container).id).toBe(container.id);
 
-        const done = (await ask(client, ptcRequest(route.model, resumeWith(second, pausedTwice, ["Oslo: 2C"]), { container: container.id }), stream)).message;
+        const done = await ask(client, ptcRequest(route.model, resumeWith(second, pausedTwice, ["Oslo: 2C"]), { container: container.id }), stream);
         expect(blocks(done)).toEqual([codeResult(id, "Paris: 18C; Oslo: 2C\n"), text("Both known.")]);
         const calls = await modelRequests(2);
         expect(modelHistory(calls[1] as RecordedRequest).map((block) => block.type)).toEqual(["text", "tool_use", "tool_result"]);
@@ -206,16 +206,16 @@ for (const route of ptcRoutes) {
         const code = 'try:\n    print(await get_weather(city="Atlantis"))\nexcept ToolError as error:\n    print("no weather:", error)';
         await stack.script(codeTurn(code), textTurn("No such city."));
         const first = user("Weather in Atlantis?");
-        const paused = (await ask(client, ptcRequest(route.model, first), stream)).message;
+        const paused = await ask(client, ptcRequest(route.model, first), stream);
         const id = serverToolUseId(paused);
         const resumed = resumeWith(first, paused, [{ content: "unknown city", is_error: true }]);
-        const done = (await ask(client, ptcRequest(route.model, resumed, { container: expectContainer(paused.container).id }), stream)).message;
+        const done = await ask(client, ptcRequest(route.model, resumed, { container: expectContainer(paused.container).id }), stream);
         expect(blocks(done)).toEqual([codeResult(id, "no weather: unknown city\n"), text("No such city.")]);
       });
 
       test("code that raises: a result with its traceback and return code 1, which the model reads", async () => {
         await stack.script(codeTurn('raise ValueError("boom")'), textTurn("It failed."));
-        const { message } = await ask(client, ptcRequest(route.model, user("Try this.")), stream);
+        const message = await ask(client, ptcRequest(route.model, user("Try this.")), stream);
         const id = serverToolUseId(message);
         expect(blocks(message)).toEqual([serverToolUse('raise ValueError("boom")'), codeResult(id, "", { stderr: expect.stringContaining("ValueError: boom"), returnCode: 1 }), text("It failed.")]);
         const calls = await modelRequests(2);
@@ -226,10 +226,10 @@ for (const route of ptcRoutes) {
         await stack.script({ content: [{ toolUse: { name: clockTool.name, input: { city: "Paris" } } }] }, textTurn("It is noon."));
         const first = user("Time in Paris?");
         const tools = [codeTool, weatherTool, clockTool];
-        const paused = (await ask(client, ptcRequest(route.model, first, { tools }), stream)).message;
+        const paused = await ask(client, ptcRequest(route.model, first, { tools }), stream);
         expect(blocks(paused)).toEqual([{ type: "tool_use", id: expect.any(String), name: clockTool.name, input: { city: "Paris" }, caller: { type: "direct" } }]);
         expect(paused.stop_reason).toBe("tool_use");
-        const done = (await ask(client, ptcRequest(route.model, resumeWith(first, paused, ["12:00"]), { tools }), stream)).message;
+        const done = await ask(client, ptcRequest(route.model, resumeWith(first, paused, ["12:00"]), { tools }), stream);
         expect(blocks(done)).toEqual([text("It is noon.")]);
         const calls = await modelRequests(2);
         const offered = modelTools(calls[0] as RecordedRequest);

@@ -26,10 +26,10 @@ test("docker runtime: a pause at a tool call, the resume, the code's output to t
   await stack.script(codeTurn(code), textTurn("Sunny."));
   const client = stack.client();
   const first: BetaMessageParam[] = [{ role: "user", content: "Weather?" }];
-  const paused = (await ask(client, ptcRequest(ptcRoutes[0].model, first), false)).message;
+  const paused = await ask(client, ptcRequest(ptcRoutes[0].model, first), false);
   const id = serverToolUseId(paused);
   expect(blocks(paused)).toEqual([serverToolUse(code), calledFromCode(id, "get_weather", { city: "Paris" })]);
   const container = expectContainer(paused.container).id;
-  const done = (await ask(client, ptcRequest(ptcRoutes[0].model, resumeWith(first, paused, ["Paris: 18C"]), { container }), false)).message;
+  const done = await ask(client, ptcRequest(ptcRoutes[0].model, resumeWith(first, paused, ["Paris: 18C"]), { container }), false);
   expect(blocks(done)).toEqual([codeResult(id, "Paris: 18C\n"), text("Sunny.")]);
 }, 30_000);

@@ -3,7 +3,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Anthropic from "@anthropic-ai/sdk";
-import type { BetaMessageParam } from "@anthropic-ai/sdk/resources/beta/messages/messages";
+import type { BetaMessage, BetaMessageParam } from "@anthropic-ai/sdk/resources/beta/messages/messages";
 import { KeyService } from "../../src/gateway/keys/service.ts";
 import type { Store } from "../../src/gateway/store.ts";
 import type { UsageRecord } from "../../src/gateway/usage/usage-record.ts";
@@ -100,7 +100,7 @@ describe("with a short execution timeout, a model-call cap of 2 and 2 containers
         const { client } = await proxy.client();
         await proxy.stack.script(codeTurn("while True:\n    pass"), textTurn("That took too long."));
         const started = Date.now();
-        const { message } = await ask(client, ptcRequest(route.model, user("Loop forever."), { tools: [codeTool] }), stream);
+        const message = await ask(client, ptcRequest(route.model, user("Loop forever."), { tools: [codeTool] }), stream);
         expect(Date.now() - started).toBeLessThan(10_000);
         const id = message.content.find((block) => block.type === "server_tool_use")?.id ?? "";
         expect(blocks(message)).toEqual([serverToolUse("while True:\n    pass"), codeError(id, "execution_time_exceeded"), text("That took too long.")]);
@@ -115,7 +115,7 @@ describe("with a short execution timeout, a model-call cap of 2 and 2 containers
         const usage = { inputTokens: 100, outputTokens: 10 };
         await proxy.stack.script(codeTurn("print(1)", { usage }), codeTurn("print(2)", { usage }), textTurn("Done at last.", { inputTokens: 300, outputTokens: 30 }));
         const first = user("Count.");
-        const paused = (await ask(client, ptcRequest(route.model, first, { tools: [codeTool] }), stream)).message;
+        const paused = await ask(client, ptcRequest(route.model, first, { tools: [codeTool] }), stream);
         const [one, two] = paused.content.filter((block) => block.type === "server_tool_use").map((block) => block.id);
         expect(blocks(paused)).toEqual([serverToolUse("print(1)"), codeResult(one ?? "", "1\n"), serverToolUse("print(2)"), codeResult(two ?? "", "2\n")]);
         expect(paused.stop_reason).toBe("pause_turn");
@@ -123,7 +123,7 @@ describe("with a short execution timeout, a model-call cap of 2 and 2 containers
         const container = expectContainer(paused.container);
         expect((await usageOf(proxy.store, keyId))[0]).toMatchObject({ input_tokens: 200, output_tokens: 20, status: 200 });
 
-        const resumed = (await ask(client, ptcRequest(route.model, [...first, echo(paused)], { tools: [codeTool], container: container.id }), stream)).message;
+        const resumed = await ask(client, ptcRequest(route.model, [...first, echo(paused)], { tools: [codeTool], container: container.id }), stream);
         expect(blocks(resumed)).toEqual([text("Done at last.")]);
         expect(resumed.stop_reason).toBe("end_turn");
         const calls = modelCalls(await proxy.stack.requests());
@@ -142,12 +142,12 @@ describe("with a short execution timeout, a model-call cap of 2 and 2 containers
         const other = await proxy.client();
         await proxy.stack.script(codeTurn(paris), textTurn("Sunny."));
         const first = user("Weather?");
-        const paused = (await ask(owner.client, ptcRequest(route.model, first), stream)).message;
+        const paused = await ask(owner.client, ptcRequest(route.model, first), stream);
         const container = expectContainer(paused.container);
         const resume = ptcRequest(route.model, resumeWith(first, paused, ["Paris: 18C"]), { container: container.id });
         await expectRefused(ask(other.client, resume, stream), 404, "not_found_error", new RegExp(container.id));
         await expectRefused(ask(other.client, { ...resume, container: "container_0000000000000000000000" }, stream), 404, "not_found_error", /container_0000000000000000000000/);
-        const done = (await ask(owner.client, resume, stream)).message;
+        const done = await ask(owner.client, resume, stream);
         expect(blocks(done)[0]).toMatchObject({ type: "code_execution_tool_result", content: { stdout: "Paris: 18C\n" } });
       }, 20_000);
 
@@ -155,7 +155,7 @@ describe("with a short execution timeout, a model-call cap of 2 and 2 containers
         const { client } = await proxy.client();
         await proxy.stack.script(codeTurn('import asyncio\nprint(await asyncio.gather(get_weather(city="Paris"), get_weather(city="Oslo")))'), textTurn("Fine."));
         const first = user("Two cities?");
-        const paused = (await ask(client, ptcRequest(route.model, first), stream)).message;
+        const paused = await ask(client, ptcRequest(route.model, first), stream);
         const [paris, oslo] = toolUses(paused).map((block) => block.id);
         const container = expectContainer(paused.container).id;
         const missing: BetaMessageParam[] = [...first, echo(paused), { role: "user", content: [{ type: "tool_result", tool_use_id: paris ?? "", content: "18C" }] }];
@@ -173,7 +173,7 @@ describe("with a short execution timeout, a model-call cap of 2 and 2 containers
         ];
         await expectRefused(ask(client, ptcRequest(route.model, unknown, { container }), stream), 400, "invalid_request_error", /toolu_not_asked_for/);
         // Both refusals left the paused code as it was.
-        const done = (await ask(client, ptcRequest(route.model, resumeWith(first, paused, ["18C", "2C"]), { container }), stream)).message;
+        const done = await ask(client, ptcRequest(route.model, resumeWith(first, paused, ["18C", "2C"]), { container }), stream);
         expect(blocks(done)[0]).toMatchObject({ type: "code_execution_tool_result", content: { stdout: "['18C', '2C']\n" } });
       }, 20_000);
 
@@ -181,11 +181,11 @@ describe("with a short execution timeout, a model-call cap of 2 and 2 containers
         const { client } = await proxy.client();
         for (const n of [1, 2]) {
           await proxy.stack.script(codeTurn(`print(${n})`), textTurn("ok"));
-          const { message } = await ask(client, ptcRequest(route.model, user(`run ${n}`), { tools: [codeTool] }), stream);
+          const message = await ask(client, ptcRequest(route.model, user(`run ${n}`), { tools: [codeTool] }), stream);
           expect(blocks(message)[1]).toMatchObject({ type: "code_execution_tool_result", content: { type: "code_execution_result", stdout: `${n}\n` } });
         }
         await proxy.stack.script(codeTurn("print(3)"), textTurn("No room."));
-        const { message } = await ask(client, ptcRequest(route.model, user("run 3"), { tools: [codeTool] }), stream);
+        const message = await ask(client, ptcRequest(route.model, user("run 3"), { tools: [codeTool] }), stream);
         const id = message.content.find((block) => block.type === "server_tool_use")?.id ?? "";
         expect(blocks(message)).toEqual([serverToolUse("print(3)"), codeError(id, "too_many_requests"), text("No room.")]);
         expect(message.stop_reason).toBe("end_turn");
@@ -211,7 +211,7 @@ describe("containers that expire (SANDBOX_IDLE_TIMEOUT_S=0.5), then a sandbox se
     test(`${name}: resuming an expired container is a 404 not_found_error`, async () => {
       await stack.script(codeTurn(paris));
       const first = user("Weather?");
-      const paused = (await ask(stack.client(), ptcRequest(route.model, first), stream)).message;
+      const paused = await ask(stack.client(), ptcRequest(route.model, first), stream);
       const container = expectContainer(paused.container);
       expect(Date.parse(container.expires_at) - Date.now()).toBeLessThan(5_000);
       await Bun.sleep(Math.max(0, Date.parse(container.expires_at) - Date.now()) + 1_000);
@@ -221,13 +221,13 @@ describe("containers that expire (SANDBOX_IDLE_TIMEOUT_S=0.5), then a sandbox se
   }
 
   describe("the sandbox service down", () => {
-    let paused: { first: BetaMessageParam[]; message: Awaited<ReturnType<typeof ask>>["message"] } | undefined;
+    let paused: { first: BetaMessageParam[]; message: BetaMessage } | undefined;
     beforeAll(async () => {
       // A container paused while the service was up, to resume once it is gone.
       await stack.reset();
       await stack.script(codeTurn(paris));
       const first = user("Weather?");
-      paused = { first, message: (await ask(stack.client(), ptcRequest(ptcRoutes[0].model, first), false)).message };
+      paused = { first, message: await ask(stack.client(), ptcRequest(ptcRoutes[0].model, first), false) };
       await sandbox.stop();
     }, 30_000);
 
@@ -235,7 +235,7 @@ describe("containers that expire (SANDBOX_IDLE_TIMEOUT_S=0.5), then a sandbox se
       test(`${name}: the code call answers unavailable, the model is told, no 500 and no hang`, async () => {
         await stack.script(codeTurn("print(1)"), textTurn("The sandbox is down."));
         const started = Date.now();
-        const { message } = await ask(stack.client(), ptcRequest(route.model, user("Run it."), { tools: [codeTool] }), stream);
+        const message = await ask(stack.client(), ptcRequest(route.model, user("Run it."), { tools: [codeTool] }), stream);
         expect(Date.now() - started).toBeLessThan(10_000);
         const id = message.content.find((block) => block.type === "server_tool_use")?.id ?? "";
         expect(blocks(message)).toEqual([serverToolUse("print(1)"), codeError(id, "unavailable"), text("The sandbox is down.")]);

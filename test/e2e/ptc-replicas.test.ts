@@ -58,7 +58,7 @@ for (const route of ptcRoutes) {
         const code = 'a = await get_weather(city="Paris")\nb = await get_weather(city="Oslo")\nprint(a, b, sep="; ")';
         await control.script(codeTurn(code, { text: "Checking." }), textTurn("Mild, then cold."));
         const first: BetaMessageParam[] = [{ role: "user", content: "Paris, then Oslo?" }];
-        const pausedOnce = (await ask(on(0, secrets.owner), ptcRequest(route.model, first), stream)).message;
+        const pausedOnce = await ask(on(0, secrets.owner), ptcRequest(route.model, first), stream);
         const id = serverToolUseId(pausedOnce);
         expect(blocks(pausedOnce)).toEqual([text("Checking."), serverToolUse(code), calledFromCode(id, "get_weather", { city: "Paris" })]);
         const container = expectContainer(pausedOnce.container).id;
@@ -68,11 +68,11 @@ for (const route of ptcRoutes) {
           const refused = await ask(on(replica, secrets.other), ptcRequest(route.model, second, { container }), stream).catch((error: unknown) => error);
           expect(refused).toBeInstanceOf(Anthropic.NotFoundError);
         }
-        const pausedTwice = (await ask(on(1, secrets.owner), ptcRequest(route.model, second, { container }), stream)).message;
+        const pausedTwice = await ask(on(1, secrets.owner), ptcRequest(route.model, second, { container }), stream);
         expect(blocks(pausedTwice)).toEqual([calledFromCode(id, "get_weather", { city: "Oslo" })]);
         expect(expectContainer(pausedTwice.container).id).toBe(container);
 
-        const done = (await ask(on(0, secrets.owner), ptcRequest(route.model, resumeWith(second, pausedTwice, ["Oslo: 2C"]), { container }), stream)).message;
+        const done = await ask(on(0, secrets.owner), ptcRequest(route.model, resumeWith(second, pausedTwice, ["Oslo: 2C"]), { container }), stream);
         expect(blocks(done)).toEqual([codeResult(id, "Paris: 18C; Oslo: 2C\n"), text("Mild, then cold.")]);
 
         // The model call made on replica 1 after the resume saw the code's call and output, none of the calls it made.

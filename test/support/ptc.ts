@@ -26,7 +26,6 @@ export const ptcRoutes = [
   { name: "Claude (InvokeModel)", model: "claude-sonnet-4-6" },
   { name: "Converse (Qwen3 Coder)", model: "qwen.qwen3-coder-480b-a35b-v1:0" },
 ] as const;
-export type PtcRoute = (typeof ptcRoutes)[number];
 
 export const codeTool = { type: "code_execution_20250825", name: "code_execution" } as const satisfies BetaToolUnion;
 
@@ -64,21 +63,15 @@ export function textTurn(text: string, usage?: { inputTokens: number; outputToke
   return { content: [{ text }], ...(usage ? { usage } : {}) };
 }
 
-export interface Answer {
-  message: BetaMessage;
-  /** The stream's events, when streamed (empty otherwise). */
-  events: BetaRawMessageStreamEvent[];
-}
-
 /** One request through `client.beta.messages.create` or `.stream`; a streamed one is checked against its final message. */
-export async function ask(client: Anthropic, params: PtcParams, stream: boolean): Promise<Answer> {
-  if (!stream) return { message: await client.beta.messages.create({ ...params, stream: false }), events: [] };
+export async function ask(client: Anthropic, params: PtcParams, stream: boolean): Promise<BetaMessage> {
+  if (!stream) return client.beta.messages.create({ ...params, stream: false });
   const running = client.beta.messages.stream(params);
   const events: BetaRawMessageStreamEvent[] = [];
   for await (const event of running) events.push(event);
   const message = await running.finalMessage();
   expectEventsFoldInto(events, message);
-  return { message, events };
+  return message;
 }
 
 /**
