@@ -21,14 +21,16 @@ export function ptcSection(f: PtcFigures): string {
         statsRow("sandbox: print(1) (direct)", f.sandboxExecution),
         statsRow("sandbox: tool-results → completed (direct)", f.sandboxToolResults),
         statsRow("proxy: code-only request (2 model calls, print(1))", f.codeOnly),
+        statsRow("  of which the sandbox's work (tap)", f.sandboxInCodeOnly),
         statsRow("proxy: resume, tool_result in → answer out", f.resume),
-        addedRow("resume − emulator turn (sandbox's time included)", f.resume.p50 - f.emulatorTurn.p50, f.resume.p99 - f.emulatorTurn.p99),
-        addedRow("resume − emulator turn − sandbox tool-results (the proxy's own)", f.resumeOwn.p50, f.resumeOwn.p99),
-        addedRow("code-only − sandbox print(1)", f.codeOnlyAbove.p50, f.codeOnlyAbove.p99),
-        addedRow("code-only − sandbox print(1) − 2 emulator turns", f.codeOnlyAbove.p50 - 2 * f.emulatorTurn.p50, f.codeOnlyAbove.p99 - 2 * f.emulatorTurn.p99),
+        statsRow("  of which the sandbox's work (tap)", f.sandboxInResume),
+        addedRow("resume − sandbox's work − emulator turn (the proxy's own)", f.resumeOwn.p50, f.resumeOwn.p99),
+        statsRow("  of which its other sandbox calls (GET, tap)", f.lookupsInResume),
+        addedRow("code-only − sandbox's work (above the sandbox's own time)", f.codeOnlyAbove.p50, f.codeOnlyAbove.p99),
+        addedRow("code-only − sandbox's work − 2 emulator turns", f.codeOnlyAbove.p50 - 2 * f.emulatorTurn.p50, f.codeOnlyAbove.p99 - 2 * f.emulatorTurn.p99),
       ]),
-      "  (one container for every request; the proxy's own time and code-only − print(1) are per-iteration differences, each",
-      "   iteration timing the direct calls and the proxy's back to back)",
+      "  (one container for every request; the sandbox's work is what the proxy waited on its POSTs, timed by a hop in",
+      "   between; the differences are taken request by request, the emulator's turn from the same iteration)",
     ].join("\n") + failures
   );
 }

@@ -3,15 +3,17 @@ import { queueScript, resetEmulator } from "./emulator-control.ts";
 import { type Service, startProxy } from "./processes.ts";
 import { bounded, Client, sandboxToken, startSandbox, type Stats, stats } from "./sandbox.ts";
 import { bwrapUnderTest } from "./sandbox-runtimes.ts";
+import { type SandboxTap, type SandboxTime, startSandboxTap } from "./sandbox-tap.ts";
 import { claudeModel, type PreparedRequest, prepareRequest, timeStream } from "./workload.ts";
 
 /**
  * Section 6: Programmatic Tool Calling through the proxy (issue 10 point 12), over a sandbox service on
- * bwrap started as in production and the bench's emulator. Each iteration, interleaved so all see the
- * same machine, times:
+ * bwrap started as in production and the bench's emulator. The proxy reaches the service through a
+ * timing hop (sandbox-tap.ts), so each request's time splits into the sandbox's work on the code and the
+ * rest. Each iteration, interleaved so all see the same machine, times:
  *   - one model turn straight to the emulator (streamed, as the PTC loop calls the model): the
  *     emulator's time per model call;
- *   - print(1), and a tool call's results posted, straight to the sandbox service: the sandbox's own time;
+ *   - print(1), and a tool call's results posted, straight to the sandbox service: its own time, for reference;
  *   - a code-only request through the proxy (model call, print(1) in the container, model call);
  *   - a request that pauses at a tool call the code makes, then the timed resume: the client's
  *     tool_result in → the answer out (results posted, the code ends, one model call).
@@ -24,9 +26,14 @@ export interface PtcFigures {
   sandboxToolResults: Stats;
   codeOnly: Stats;
   resume: Stats;
-  /** Per iteration: the resume less that iteration's emulator turn and sandbox tool-results (the proxy's own time). */
+  /** The sandbox's work within each resume, and within each code-only request, as the tap timed it. */
+  sandboxInResume: Stats;
+  sandboxInCodeOnly: Stats;
+  /** The proxy's other calls to the sandbox service within each resume (in its own time below). */
+  lookupsInResume: Stats;
+  /** Each resume less the sandbox's work in it and the iteration's emulator turn: the proxy's own time. */
   resumeOwn: Stats;
-  /** Per iteration: the code-only request less that iteration's sandbox print(1). */
+  /** Each code-only request less the sandbox's work in it. */
   codeOnlyAbove: Stats;
   failures: number;
   firstFailure: string | undefined;
@@ -54,6 +61,7 @@ class PtcLane {
   constructor(
     private readonly proxyUrl: string,
     private readonly emulatorUrl: string,
+    private readonly tap: SandboxTap,
   ) {}
 
   private async send(body: Record<string, unknown>): Promise<{ ms: number; answer: Answer }> {
@@ -71,24 +79,29 @@ class PtcLane {
     return { model: claudeModel, max_tokens: 256, tools, messages, ...(this.container ? { container: this.container } : {}) };
   }
 
-  async codeOnly(): Promise<number> {
+  /** The request's time, and the sandbox's work within it. */
+  async codeOnly(): Promise<{ ms: number; sandbox: SandboxTime }> {
     await queueScript(this.emulatorUrl, [codeCall("print(1)"), finalTurn]);
+    this.tap.take();
     const { ms, answer } = await this.send(this.request([codeTool], question));
+    const sandbox = this.tap.take();
     expectFinished(answer, "1\n");
-    return ms;
+    return { ms, sandbox };
   }
 
-  /** Pauses at the tool call, then times the resume alone. */
-  async resume(): Promise<number> {
+  /** Pauses at the tool call, then times the resume alone (and the sandbox's work within it). */
+  async resume(): Promise<{ ms: number; sandbox: SandboxTime }> {
     await queueScript(this.emulatorUrl, [codeCall(toolCode), finalTurn]);
     const paused = (await this.send(this.request([codeTool, lookupTool], question))).answer;
     const call = paused.content.find((block) => block.type === "tool_use");
     if (paused.stop_reason !== "tool_use" || call?.id === undefined) throw new Error(`no pause: ${JSON.stringify(paused).slice(0, 300)}`);
     const results = [{ type: "tool_result", tool_use_id: call.id, content: "v" }];
     const messages = [...question, { role: "assistant", content: paused.content }, { role: "user", content: results }];
+    this.tap.take();
     const { ms, answer } = await this.send(this.request([codeTool, lookupTool], messages));
+    const sandbox = this.tap.take();
     expectFinished(answer, "v\n");
-    return ms;
+    return { ms, sandbox };
   }
 }
 
@@ -108,14 +121,16 @@ export async function measurePtc(emulatorUrl: string, log: (line: string) => voi
   const runtime = bwrapUnderTest();
   let sandbox: Service | undefined;
   let proxy: Service | undefined;
+  let tap: SandboxTap | undefined;
   try {
     sandbox = await startSandbox(runtime, 2);
-    proxy = await startProxy({ emulatorUrl, name: "proxy (PTC)", env: { SANDBOX_URL: sandbox.url, SANDBOX_TOKEN: sandboxToken } });
+    tap = startSandboxTap(sandbox.url);
+    proxy = await startProxy({ emulatorUrl, name: "proxy (PTC)", env: { SANDBOX_URL: tap.url, SANDBOX_TOKEN: sandboxToken } });
     log(`  sandbox service ${sandbox.url} (bwrap, pid ${sandbox.pid}), proxy ${proxy.url} (pid ${proxy.pid})`);
     const direct = new Client(sandbox.url);
     const session = await direct.create();
     if (session === undefined) throw new Error(`sandbox session: ${direct.firstFailure}`);
-    const lane = new PtcLane(proxy.url, emulatorUrl);
+    const lane = new PtcLane(proxy.url, emulatorUrl, tap);
     const emulatorTurn: PreparedRequest = await prepareRequest({ emulator: emulatorUrl, proxy: "", forwarder: "" }, "direct", "invoke", true);
     const samples = {
       emulatorTurn: [] as number[],
@@ -123,6 +138,9 @@ export async function measurePtc(emulatorUrl: string, log: (line: string) => voi
       sandboxToolResults: [] as number[],
       codeOnly: [] as number[],
       resume: [] as number[],
+      sandboxInResume: [] as number[],
+      sandboxInCodeOnly: [] as number[],
+      lookupsInResume: [] as number[],
       resumeOwn: [] as number[],
       codeOnlyAbove: [] as number[],
     };
@@ -143,11 +161,13 @@ export async function measurePtc(emulatorUrl: string, log: (line: string) => voi
       samples.emulatorTurn.push(turn);
       samples.sandboxExecution.push(execution);
       samples.sandboxToolResults.push(toolResults);
-      samples.codeOnly.push(codeOnly);
-      samples.resume.push(resume);
-      // Paired within the iteration: the machine's load at that moment weighs on both sides alike.
-      samples.resumeOwn.push(resume - turn - toolResults);
-      samples.codeOnlyAbove.push(codeOnly - execution);
+      samples.codeOnly.push(codeOnly.ms);
+      samples.resume.push(resume.ms);
+      samples.sandboxInResume.push(resume.sandbox.work);
+      samples.sandboxInCodeOnly.push(codeOnly.sandbox.work);
+      samples.lookupsInResume.push(resume.sandbox.lookups);
+      samples.resumeOwn.push(resume.ms - resume.sandbox.work - turn);
+      samples.codeOnlyAbove.push(codeOnly.ms - codeOnly.sandbox.work);
     };
     await bounded(direct, 10, 10_000, iteration(false));
     await bounded(direct, 200, 40_000, iteration(true));
@@ -158,6 +178,9 @@ export async function measurePtc(emulatorUrl: string, log: (line: string) => voi
       sandboxToolResults: stats(samples.sandboxToolResults),
       codeOnly: stats(samples.codeOnly),
       resume: stats(samples.resume),
+      sandboxInResume: stats(samples.sandboxInResume),
+      sandboxInCodeOnly: stats(samples.sandboxInCodeOnly),
+      lookupsInResume: stats(samples.lookupsInResume),
       resumeOwn: stats(samples.resumeOwn),
       codeOnlyAbove: stats(samples.codeOnlyAbove),
       failures: direct.failures,
@@ -168,6 +191,7 @@ export async function measurePtc(emulatorUrl: string, log: (line: string) => voi
     throw new Error(`PTC: ${error instanceof Error ? error.message : String(error)}${tails ? `\n${tails}` : ""}`);
   } finally {
     await proxy?.stop();
+    await tap?.stop();
     await sandbox?.stop();
     await runtime.cleanUp();
   }
