@@ -76,6 +76,11 @@ export class AnswerEvents {
 
   constructor(private readonly init: { messageId: string; model: string; codeTool: PtcPlan["codeTool"] }) {}
 
+  /** The answer's message_start, when no model call has begun it (a resumed answer begins with code). */
+  begin(): StreamChunk[] {
+    return this.start(undefined);
+  }
+
   /** One event of the current model call, as the client's events (none for the ones swallowed). */
   fromModel(chunk: StreamChunk): StreamChunk[] {
     const event = JSON.parse(chunk.data) as ModelEvent;
@@ -122,7 +127,7 @@ export class AnswerEvents {
   /** The answer's end: message_delta (stop reason, container, summed usage), message_stop. */
   finish(stopReason: StopReason | null, container: Container | null): StreamChunk[] {
     return [
-      ...(this.started ? [] : this.start(undefined)),
+      ...this.begin(),
       chunk({ type: "message_delta", delta: { stop_reason: stopReason, stop_sequence: null, container }, usage: this.summed }),
       chunk({ type: "message_stop" }),
     ];
@@ -174,12 +179,11 @@ export class AnswerEvents {
 
   private wholeBlock(block: PtcContentBlock): StreamChunk[] {
     const index = this.nextIndex++;
-    // A resumed answer may begin with the paused code's result, before any model call.
-    return [...this.start(undefined), chunk({ type: "content_block_start", index, content_block: block }), chunk({ type: "content_block_stop", index })];
+    return [...this.begin(), chunk({ type: "content_block_start", index, content_block: block }), chunk({ type: "content_block_stop", index })];
   }
 }
 
-export function addUsage(a: Usage, b: Usage): Usage {
+function addUsage(a: Usage, b: Usage): Usage {
   return {
     input_tokens: a.input_tokens + b.input_tokens,
     output_tokens: a.output_tokens + b.output_tokens,

@@ -96,6 +96,8 @@ class PtcLoop {
    * pause), then the turn's code calls not yet run. True when the answer is over before any model call.
    */
   private async *resume({ paused, results, directCallsAnswered }: NonNullable<NamedContainer["resume"]>): AsyncGenerator<StreamChunk, boolean> {
+    // The answer begins before the code runs on, so that a streaming client gets pings meanwhile.
+    yield* this.emit(this.events.begin());
     const { sessionId } = this.requireContainer();
     const step = await this.parts.sandbox.submitToolResults(sessionId, this.ptc.owner, paused.executionId, results).catch((error: unknown) => this.sessionGone(error));
     const { paused: _, ...running } = this.requireContainer();

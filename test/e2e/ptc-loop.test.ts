@@ -37,8 +37,9 @@ let stack: Stack;
 let client: Anthropic;
 
 beforeAll(async () => {
-  sandbox = await startSandboxService("bwrap", 212_000, { SANDBOX_MAX_SESSIONS_PER_OWNER: "20", SANDBOX_WORK_DIR_MB: "4" });
-  stack = await startStack({ ...sandbox.proxyEnv, PTC_MAX_CONTAINERS_PER_KEY: "20", STREAM_PING_INTERVAL_MS: "200" });
+  // Every test takes containers of its own (the same owner): room for all of them, a small /work each.
+  sandbox = await startSandboxService("bwrap", 212_000, { SANDBOX_MAX_SESSIONS: "90", SANDBOX_MAX_SESSIONS_PER_OWNER: "90", SANDBOX_WORK_DIR_MB: "2" });
+  stack = await startStack({ ...sandbox.proxyEnv, PTC_MAX_CONTAINERS_PER_KEY: "90", STREAM_PING_INTERVAL_MS: "200" });
   client = stack.client();
 }, 60_000);
 afterAll(async () => {
@@ -163,6 +164,24 @@ for (const route of routes) {
       expect(resumed.stop_reason).toBe("end_turn");
     }, 30_000);
 
+    test("a paused turn that also called a tool directly: resumed with both results the model goes on, with the code's only it stops at tool_use", async () => {
+      for (const withDirect of [true, false]) {
+        await stack.script({ content: [code('print(await get_weather(city="Kyiv"))'), { toolUse: { name: "get_time", input: { city: "Kyiv" } } }] }, textTurn("Both known."));
+        const messages: BetaMessageParam[] = [{ role: "user", content: "weather and time?" }];
+        const paused = await toolsAsk(messages);
+        expect(paused.content.map((b) => (b.type === "tool_use" ? b.caller?.type : b.type))).toEqual(["server_tool_use", "direct", "code_execution_20250825"]);
+        const [, direct, fromCode] = paused.content;
+        const results = [
+          { type: "tool_result" as const, tool_use_id: fromCode?.type === "tool_use" ? fromCode.id : "", content: "mild" },
+          ...(withDirect ? [{ type: "tool_result" as const, tool_use_id: direct?.type === "tool_use" ? direct.id : "", content: "09:00" }] : []),
+        ];
+        const resumed = await toolsAsk([...messages, { role: "assistant", content: paused.content as BetaContentBlockParam[] }, { role: "user", content: results }], paused.container?.id);
+        expect(resumed.content.map((b) => b.type)).toEqual(withDirect ? ["code_execution_tool_result", "text"] : ["code_execution_tool_result"]);
+        expect(resumed.stop_reason).toBe(withDirect ? "end_turn" : "tool_use");
+        await stack.reset();
+      }
+    }, 30_000);
+
     test("a turn with code and a direct call: the code runs, the answer stops at the direct call, its result goes to the model", async () => {
       await stack.script({ content: [code('print("ran")'), { toolUse: { name: "get_time", input: { city: "Rome" } } }] }, textTurn("Noon, and it ran."));
       const messages: BetaMessageParam[] = [{ role: "user", content: "both" }];
@@ -227,6 +246,22 @@ describe("streaming while code runs and after the client leaves", () => {
     const running = text.slice(text.indexOf('"server_tool_use"'), text.indexOf('"code_execution_tool_result"'));
     expect(running.match(/^event: ping$/gm)?.length ?? 0).toBeGreaterThanOrEqual(2);
     expect(text).toContain("slept\\n");
+  }, 30_000);
+
+  test("a streamed resume begins at once: pings while the resumed code runs", async () => {
+    const code = 'r = await get_weather(city="Lyon")\nimport time\ntime.sleep(1)\nprint(r)';
+    await stack.script(codeTurn(code, "Asking."), textTurn("Lyon noted."));
+    const messages: BetaMessageParam[] = [{ role: "user", content: "Lyon?" }];
+    const paused = await ask({ model: routes[0].model, messages }, false);
+    const call = paused.content.find((b) => b.type === "tool_use");
+    const resumed = {
+      container: paused.container?.id,
+      messages: [...messages, { role: "assistant", content: paused.content }, { role: "user", content: [{ type: "tool_result", tool_use_id: call?.type === "tool_use" ? call.id : "", content: "rain" }] }],
+    };
+    const text = await (await post(resumed)).text();
+    const running = text.slice(text.indexOf("event: message_start"), text.indexOf('"code_execution_tool_result"'));
+    expect(running.match(/^event: ping$/gm)?.length ?? 0).toBeGreaterThanOrEqual(2);
+    expect(text).toContain("rain\\n");
   }, 30_000);
 
   test("a client that leaves as soon as it sees the code's tool call can still resume", async () => {
