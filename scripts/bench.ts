@@ -14,14 +14,16 @@
  *      on DynamoDB Local + Redis; what the key adds, and a usage record for every request;
  *   5. the sandbox service as its own process, on each runtime (bwrap, then docker): session start
  *      from the warm pool vs cold, print(1) against spawning python3 directly (and, for docker,
- *      against a `docker run --rm` of the same image), a tool round trip, memory per idle session.
+ *      against a `docker run --rm` of the same image), a tool round trip, memory per idle session;
+ *   6. Programmatic Tool Calling through a proxy over a bwrap sandbox service: a code-only request and a
+ *      resume at a tool call the code made, against the emulator's and the sandbox's own times.
  * Phases 1-3 run the proxy in open mode (no key) on a SQLite file of its own; phase 4 starts its own
  * proxies, Redis and DynamoDB Local; phase 5 builds the sandbox image if needed, and removes every
- * container it made. Everything listens on loopback and is stopped at the end.
+ * container it made; phase 6 starts its own sandbox service and proxy. Everything listens on loopback and is stopped at the end.
  * The closing table checks the issue's targets. Exit code 0 even on a MISS, unless --strict.
  *
  * Options: --strict, --requests N (per non-streaming run), --streams N (phase 3),
- *          --phases 1,2,3,4,5 (a subset, for diagnosis), --cpu-prof DIR (profile the proxies into DIR;
+ *          --phases 1,2,3,4,5,6 (a subset, for diagnosis), --cpu-prof DIR (profile the proxies into DIR;
  *          phase 4's into DIR/gateway-open, -sqlite, -dynamodb),
  *          --proxy-preload FILE (a module Bun preloads into the proxies, to try a change to src/ as an A/B).
  */
@@ -42,6 +44,8 @@ import {
 } from "./bench/phases.ts";
 import { killAll, readMemory, type Service, startEmulator, startForwarder, startProxy } from "./bench/processes.ts";
 import { completionSection, format, gatewaySection, heading, heldStreamsSection, streamSection, targetsSection } from "./bench/report.ts";
+import { measurePtc, type PtcFigures } from "./bench/ptc.ts";
+import { ptcSection, ptcTargets } from "./bench/ptc-report.ts";
 import { measureSandbox, type RuntimeFigures } from "./bench/sandbox.ts";
 import { sandboxComparisonSection, sandboxRuntimeSection } from "./bench/sandbox-report.ts";
 import { sandboxTargets } from "./bench/sandbox-targets.ts";
@@ -69,7 +73,7 @@ function readOptions(): Options {
       strict: { type: "boolean", default: false },
       requests: { type: "string", default: "4000" },
       streams: { type: "string", default: "1000" },
-      phases: { type: "string", default: "1,2,3,4,5" },
+      phases: { type: "string", default: "1,2,3,4,5,6" },
       "cpu-prof": { type: "string" },
       "proxy-preload": { type: "string" },
     },
@@ -189,6 +193,13 @@ async function phaseFive(): Promise<RuntimeFigures[]> {
   return results;
 }
 
+async function phaseSix(emulator: Service): Promise<PtcFigures> {
+  console.log(heading("6. Programmatic Tool Calling (bwrap): a code-only request, a resume at a tool call"));
+  const figures = await measurePtc(emulator.url, (line) => console.log(line));
+  console.log(ptcSection(figures));
+  return figures;
+}
+
 async function idleRss(pid: number): Promise<number> {
   await Bun.sleep(500);
   return (await readMemory(pid)).rss;
@@ -224,8 +235,9 @@ async function main(options: Options): Promise<number> {
     const gateway = options.phases.has(4) ? await phaseFour(emulator, options) : [];
 
     const sandbox = options.phases.has(5) ? await phaseFive() : [];
+    const ptc = options.phases.has(6) ? await phaseSix(emulator) : undefined;
 
-    const results = [...evaluateTargets(completions, held, gateway, streams), ...sandboxTargets(sandbox)];
+    const results = [...evaluateTargets(completions, held, gateway, streams), ...sandboxTargets(sandbox), ...ptcTargets(ptc)];
     console.log(heading("Targets"));
     console.log(targetsSection(results));
     const missed = results.filter((r) => !r.pass).length;

@@ -16,8 +16,13 @@ export async function resetEmulator(emulatorUrl: string): Promise<void> {
 }
 
 /** Queues `count` copies of `turn`; each request (direct or through the proxy) takes one. */
-export async function queueTurns(emulatorUrl: string, turn: ScriptedTurn, count: number): Promise<void> {
-  const body = JSON.stringify({ responses: Array.from({ length: count }, () => turn) });
+export function queueTurns(emulatorUrl: string, turn: ScriptedTurn, count: number): Promise<void> {
+  return queueScript(emulatorUrl, Array.from({ length: count }, () => turn));
+}
+
+/** Queues `turns` in order, in any form the emulator's script takes (emulator/script.ts: tool calls too). */
+export async function queueScript(emulatorUrl: string, turns: readonly object[]): Promise<void> {
+  const body = JSON.stringify({ responses: turns });
   const response = await fetch(`${emulatorUrl}/_emulator/script`, { method: "POST", body });
   if (!response.ok) throw new Error(`emulator script failed: HTTP ${response.status}: ${await response.text()}`);
 }

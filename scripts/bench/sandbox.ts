@@ -14,7 +14,8 @@ import { type Baseline, bwrapUnderTest, dockerUnderTest, type RuntimeDescription
  * the warm pool first, then pool size 0 for the cold starts.
  */
 
-const token = `bench-${crypto.randomUUID()}`;
+/** The Bearer token of every sandbox service the bench starts (the PTC section gives it to its proxy). */
+export const sandboxToken = `bench-${crypto.randomUUID()}`;
 const owner = "bench";
 export const sandboxPoolSize = 4;
 const idleSessions = 20;
@@ -59,7 +60,7 @@ export interface RuntimeFigures {
   leftover: number;
 }
 
-function stats(samples: readonly number[]): Stats {
+export function stats(samples: readonly number[]): Stats {
   const sorted = [...samples].sort((a, b) => a - b);
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? Number.NaN;
   return { count: sorted.length, p50: at(0.5), p99: at(0.99) };
@@ -69,7 +70,7 @@ function stats(samples: readonly number[]): Stats {
  * The service process: one of the bench's own, so a dying bench takes it along (and with it, through
  * bwrap's --die-with-parent, its bwrap sandboxes; docker containers are the runtime's clean-up's job).
  */
-async function startSandbox(runtime: RuntimeUnderTest, poolSize: number): Promise<Service> {
+export async function startSandbox(runtime: RuntimeUnderTest, poolSize: number): Promise<Service> {
   const name = `sandbox (${runtime.describe.name})`;
   const port = freePort();
   const url = `http://${loopback}:${port}`;
@@ -78,7 +79,7 @@ async function startSandbox(runtime: RuntimeUnderTest, poolSize: number): Promis
     command: [process.execPath, "sandbox/src/main.ts"],
     env: {
       ...process.env,
-      SANDBOX_TOKEN: token,
+      SANDBOX_TOKEN: sandboxToken,
       SANDBOX_PORT: String(port),
       SANDBOX_HOST: loopback,
       SANDBOX_RUNTIME: runtime.describe.name,
@@ -131,7 +132,8 @@ const executionResult = z.discriminatedUnion("status", [
 ]);
 type ExecutionResult = z.infer<typeof executionResult>;
 
-class Client {
+/** The service's API as the bench drives it, counting failures instead of stopping at the first. */
+export class Client {
   readonly sessions = new Set<string>();
   failures = 0;
   firstFailure: string | undefined;
@@ -139,7 +141,7 @@ class Client {
   constructor(private readonly url: string) {}
 
   private async call(method: string, path: string, body?: unknown): Promise<{ status: number; json: unknown }> {
-    const headers: Record<string, string> = { authorization: `Bearer ${token}` };
+    const headers: Record<string, string> = { authorization: `Bearer ${sandboxToken}` };
     if (body !== undefined) headers["content-type"] = "application/json";
     const res = await fetch(`${this.url}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
     const text = await res.text();
@@ -185,7 +187,7 @@ class Client {
 }
 
 /** Runs `step` up to `count` times or until `maxMs` has passed; a throwing step counts as a failure. */
-async function bounded(client: Client, count: number, maxMs: number, step: (index: number) => Promise<void>): Promise<void> {
+export async function bounded(client: Client, count: number, maxMs: number, step: (index: number) => Promise<void>): Promise<void> {
   const deadline = performance.now() + maxMs;
   for (let i = 0; i < count && performance.now() < deadline; i++) {
     try {

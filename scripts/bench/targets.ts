@@ -26,6 +26,11 @@ export const limits = {
   sandboxWarmStartP50Ms: 20,
   sandboxExecutionP50Ms: 50,
   sandboxToolRoundTripP50Ms: 20,
+  /** PTC on bwrap: the proxy's own time around a resume (tool_result in → answer out, the emulator's and the sandbox's time taken off). */
+  ptcResumeAddedP50Ms: 15,
+  ptcResumeAddedP99Ms: 40,
+  /** PTC: a code-only request's round trip above the sandbox's own print(1). */
+  ptcCodeOnlyAddedP50Ms: 25,
 } as const;
 
 const routeLabel = (route: string) => (route === "invoke" ? "native" : "converse");

@@ -47,7 +47,6 @@ export async function startStack(env: Record<string, string> = {}, options: Prox
     }),
     { awsCredentials: async () => testAwsCredentials, ...options },
   );
-  const control = (path: string, init?: RequestInit) => fetch(`${emulator.url}/_emulator/${path}`, init);
   return {
     emulatorUrl: emulator.url,
     /** The proxy's access log: one entry per request it answered. */
@@ -57,6 +56,20 @@ export async function startStack(env: Record<string, string> = {}, options: Prox
     proxyUrl: proxy.url,
     /** The SDK with `apiKey`, or with no key at all (what open mode lets through). */
     client: (options: { maxRetries?: number; apiKey?: string } = {}) => sdkClient(proxy.url, options),
+    ...emulatorControl(emulator.url),
+    async stop() {
+      await proxy.stop();
+      await emulator.stop();
+    },
+  };
+}
+
+export type Stack = Awaited<ReturnType<typeof startStack>>;
+
+/** The emulator's test-facing API (`/_emulator/`): queue scripted turns, read the request log, reset both. */
+export function emulatorControl(emulatorUrl: string) {
+  const control = (path: string, init?: RequestInit) => fetch(`${emulatorUrl}/_emulator/${path}`, init);
+  return {
     async script(...responses: EmulatorTurn[]) {
       const response = await control("script", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ responses }) });
       if (!response.ok) throw new Error(`emulator refused the script: ${await response.text()}`);
@@ -67,14 +80,8 @@ export async function startStack(env: Record<string, string> = {}, options: Prox
     async reset() {
       await control("reset", { method: "POST" });
     },
-    async stop() {
-      await proxy.stop();
-      await emulator.stop();
-    },
   };
 }
-
-export type Stack = Awaited<ReturnType<typeof startStack>>;
 
 /**
  * The official SDK pointed at `baseURL`, its own retries off unless asked for. Without `apiKey` it
