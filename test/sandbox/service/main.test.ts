@@ -18,7 +18,7 @@ test("docker runtime without its image: a start-up error that names the image an
 
 for (const kind of RUNTIME_KINDS) {
   describe(`${kind}: the real server`, () => {
-    const scope = freshScope(kind, 100_000);
+    const scope = freshScope(kind, 250_000);
     const sandboxes = scopedRuntime(kind, scope);
 
     test("serves a session over HTTP, and SIGTERM destroys every runtime", async () => {

@@ -13,7 +13,11 @@ export interface RealService {
   base: string;
 }
 
-/** bwrap uses the service's default uid range (100000+), docker the label `scope`; `env` adds to (or overrides) the rest. */
+/**
+ * bwrap takes `scope` as its uid base (SANDBOX_UID_BASE), a range of the test's own: a starting service kills every
+ * process of its range, and the default one (100000+) is what a developer's `bun run dev` uses. Docker takes the
+ * label `scope`. `env` adds to (or overrides) the rest.
+ */
 export async function startService(kind: RuntimeKind, scope: string, env: Record<string, string> = {}): Promise<RealService> {
   const fullEnv = {
     ...process.env,
@@ -23,6 +27,7 @@ export async function startService(kind: RuntimeKind, scope: string, env: Record
     SANDBOX_RUNTIME: kind,
     SANDBOX_IMAGE: TEST_IMAGE,
     SANDBOX_SCOPE: kind === "docker" ? scope : "sandbox-service",
+    ...(kind === "bwrap" ? { SANDBOX_UID_BASE: scope } : {}),
     ...env,
   };
   const proc = Bun.spawn(["bun", MAIN], { env: fullEnv, stdin: "ignore", stderr: "pipe", stdout: "ignore" });

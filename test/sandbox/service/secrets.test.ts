@@ -34,7 +34,7 @@ for (const kind of RUNTIME_KINDS) {
     beforeAll(async () => {
       await prepareRuntime(kind);
       // The real process, with a distinctive token and one more secret in its environment.
-      service = await startService(kind, freshScope(kind, 100_000), { SANDBOX_TOKEN: CANARY, SANDBOX_OTHER_SECRET: CANARY });
+      service = await startService(kind, freshScope(kind, 252_000), { SANDBOX_TOKEN: CANARY, SANDBOX_OTHER_SECRET: CANARY });
     }, 300_000);
     afterAll(async () => {
       service.proc.kill("SIGTERM");
