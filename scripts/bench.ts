@@ -29,7 +29,7 @@
 import { cpus } from "node:os";
 import { parseArgs } from "node:util";
 import { type GatewayComparison, measureGateway } from "./bench/gateway.ts";
-import type { LoadPlan } from "./bench/load.ts";
+import { jitWarmUp, type LoadPlan } from "./bench/load.ts";
 import {
   type CompletionComparison,
   compareCompletions,
@@ -122,7 +122,8 @@ const streamingConcurrency = 32;
 
 function completionPlans(requests: number, concurrency: number): { warmUp: LoadPlan; plan: LoadPlan } {
   return {
-    warmUp: { concurrency, maxRequests: Math.min(1000, requests), maxDurationMs: 3_000 },
+    // One at a time follows the concurrent runs, which have warmed every process already.
+    warmUp: concurrency > 1 ? { concurrency, ...jitWarmUp } : { concurrency, maxRequests: Math.min(1000, requests), maxDurationMs: 3_000 },
     plan: { concurrency, maxRequests: requests, maxDurationMs: 15_000 },
   };
 }
@@ -146,7 +147,8 @@ async function phaseOne(endpoints: Endpoints, pids: Pids, requests: number): Pro
 async function phaseTwo(endpoints: Endpoints): Promise<StreamComparison[]> {
   console.log(heading("2. Streaming: time to first token"));
   const turn = pacedTurn(10, 20, 5);
-  const warmUp: LoadPlan = { concurrency: streamingConcurrency, maxRequests: 200, maxDurationMs: 3_000 };
+  // Phase 1 has compiled the request path already (see `jitWarmUp`); this warms the stream's own.
+  const warmUp: LoadPlan = { concurrency: streamingConcurrency, maxRequests: 1000, maxDurationMs: 5_000 };
   const plan: LoadPlan = { concurrency: streamingConcurrency, maxRequests: 2000, maxDurationMs: 10_000 };
   const results: StreamComparison[] = [];
   for (const route of routes) {

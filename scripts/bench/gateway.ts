@@ -6,7 +6,7 @@ import type { Store } from "../../src/gateway/store.ts";
 import { startDynamoDbLocal } from "../../test/support/dynamodb-local.ts";
 import { startRedisServer } from "../../test/support/redis-server.ts";
 import { resetEmulator } from "./emulator-control.ts";
-import { type LoadOutcome, type LoadPlan, type Percentiles, percentiles, runClosedLoop } from "./load.ts";
+import { jitWarmUp, type LoadOutcome, type LoadPlan, type Percentiles, percentiles, runClosedLoop } from "./load.ts";
 import type { CpuPerRequest, RunCounts } from "./phases.ts";
 import { readCpuSeconds, removeScratchDir, type Service, scratchDir, startProxy } from "./processes.ts";
 import { type PreparedRequest, proxyRequest } from "./workload.ts";
@@ -22,8 +22,8 @@ import { type PreparedRequest, proxyRequest } from "./workload.ts";
  * Each runs at 64 and at 1 concurrent. The three proxies are up together and measured in chunks, in
  * mirrored order a b c c b a, twice (each chunk a quarter of the requests, rounded up to whole usage
  * batches), so a drift of the machine over the run (a JIT still warming, a neighbour's load) weighs
- * on every lane alike. Every lane is warmed up first, (c) for longer: DynamoDB Local's JVM starts
- * cold. The CPU the rest of the machine used during the measured windows is reported too: on a
+ * on every lane alike. Every lane is warmed up first, until the JITs settle (the proxies', and
+ * DynamoDB Local's JVM, which starts cold). The CPU the rest of the machine used during the measured windows is reported too: on a
  * shared 2-core machine it is the first suspect of a bad run.
  *
  * After every load the bench waits until the proxy's batching writer has landed a usage record for
@@ -54,8 +54,6 @@ const mirroredRounds = 2;
 const chunksPerLane = 2 * mirroredRounds;
 /** The proxy's default USAGE_BATCH_SIZE: a full batch is written at once, a partial one on a timer. */
 const usageBatchSize = 100;
-/** The DynamoDB lane's warm-up at 64 concurrent (see `measureConcurrency`). */
-const storeWarmUpMs = 10_000;
 
 export interface GatewayCpu extends CpuPerRequest {
   /** DynamoDB Local and Redis together; undefined where the store lives in the proxy (SQLite, memory). */
@@ -317,10 +315,8 @@ async function measureConcurrency(lanes: Lane[], options: GatewayOptions, rig: R
   await resetEmulator(options.emulator.url);
   // The 64-concurrent run has warmed every proxy already; the serial one only refills the pools.
   const total = concurrency > 1 ? options.requests : Math.min(1000, options.requests);
-  const warmUp: LoadPlan = { concurrency, maxRequests: Math.min(concurrency > 1 ? 1000 : 200, total), maxDurationMs: 3_000 };
-  // DynamoDB Local is a JVM started moments ago: its JIT needs far more than the proxies' warm-up
-  // before its per-request cost settles (it was still falling after 20 s of load in trials).
-  const storeWarmUp: LoadPlan = concurrency > 1 ? { concurrency, maxRequests: 20_000, maxDurationMs: storeWarmUpMs } : warmUp;
+  // Until the JITs settle: the proxies' (see `jitWarmUp`) and DynamoDB Local's, a JVM started moments ago.
+  const warmUp: LoadPlan = concurrency > 1 ? { concurrency, ...jitWarmUp } : { concurrency, maxRequests: Math.min(200, total), maxDurationMs: 3_000 };
   const chunk: LoadPlan = { concurrency, maxRequests: wholeBatches(Math.ceil(total / chunksPerLane)), maxDurationMs: 15_000 / chunksPerLane };
 
   const tallies = new Map<LaneName, Tally>();
@@ -338,7 +334,7 @@ async function measureConcurrency(lanes: Lane[], options: GatewayOptions, rig: R
       maxLagMs: 0,
     };
     tallies.set(lane.name, tally);
-    await load(lane, lane.storePids.length > 0 ? storeWarmUp : warmUp, tally, rig, false);
+    await load(lane, warmUp, tally, rig, false);
   }
   for (const lane of measuringOrder(lanes)) await load(lane, chunk, tallyOf(tallies, lane.name), rig, true);
 
