@@ -11,7 +11,8 @@
  *   3. 1,000 streams held open at once: the proxy's peak RSS against its idle RSS;
  *   4. the gateway: the non-streaming workload at 64 and at 1 concurrent through a proxy in open mode
  *      (the baseline), through one with an issued key on SQLite + in-memory limits, and through one
- *      on DynamoDB Local + Redis; what the key adds, and a usage record for every request;
+ *      on DynamoDB Local + Redis; what the key adds, and a usage record for every request; the bare
+ *      forwarder again, in chunks beside the issued key's, the floor its CPU is held against;
  *   5. the sandbox service as its own process, on each runtime (bwrap, then docker): session start
  *      from the warm pool vs cold, print(1) against spawning python3 directly (and, for docker,
  *      against a `docker run --rm` of the same image), a tool round trip, memory per idle session.
