@@ -11,7 +11,8 @@
  *   3. 1,000 streams held open at once: the proxy's peak RSS against its idle RSS;
  *   4. the gateway: the non-streaming workload at 64 and at 1 concurrent through a proxy in open mode
  *      (the baseline), through one with an issued key on SQLite + in-memory limits, and through one
- *      on DynamoDB Local + Redis; what the key adds, and a usage record for every request;
+ *      on DynamoDB Local + Redis; what the key adds, and a usage record for every request; the bare
+ *      forwarder again, in chunks beside the issued key's, the floor its CPU is held against;
  *   5. the sandbox service as its own process, on each runtime (bwrap, then docker): session start
  *      from the warm pool vs cold, print(1) against spawning python3 directly (and, for docker,
  *      against a `docker run --rm` of the same image), a tool round trip, memory per idle session;
@@ -31,7 +32,7 @@
 import { cpus } from "node:os";
 import { parseArgs } from "node:util";
 import { type GatewayComparison, measureGateway } from "./bench/gateway.ts";
-import type { LoadPlan } from "./bench/load.ts";
+import { jitWarmUp, type LoadPlan } from "./bench/load.ts";
 import {
   type CompletionComparison,
   compareCompletions,
@@ -126,7 +127,8 @@ const streamingConcurrency = 32;
 
 function completionPlans(requests: number, concurrency: number): { warmUp: LoadPlan; plan: LoadPlan } {
   return {
-    warmUp: { concurrency, maxRequests: Math.min(1000, requests), maxDurationMs: 3_000 },
+    // One at a time follows the concurrent runs, which have warmed every process already.
+    warmUp: concurrency > 1 ? { concurrency, ...jitWarmUp } : { concurrency, maxRequests: Math.min(1000, requests), maxDurationMs: 3_000 },
     plan: { concurrency, maxRequests: requests, maxDurationMs: 15_000 },
   };
 }
@@ -150,7 +152,8 @@ async function phaseOne(endpoints: Endpoints, pids: Pids, requests: number): Pro
 async function phaseTwo(endpoints: Endpoints): Promise<StreamComparison[]> {
   console.log(heading("2. Streaming: time to first token"));
   const turn = pacedTurn(10, 20, 5);
-  const warmUp: LoadPlan = { concurrency: streamingConcurrency, maxRequests: 200, maxDurationMs: 3_000 };
+  // Phase 1 has compiled the request path already (see `jitWarmUp`); this warms the stream's own.
+  const warmUp: LoadPlan = { concurrency: streamingConcurrency, maxRequests: 1000, maxDurationMs: 5_000 };
   const plan: LoadPlan = { concurrency: streamingConcurrency, maxRequests: 2000, maxDurationMs: 10_000 };
   const results: StreamComparison[] = [];
   for (const route of routes) {

@@ -6,10 +6,10 @@ import type { Store } from "../../src/gateway/store.ts";
 import { startDynamoDbLocal } from "../../test/support/dynamodb-local.ts";
 import { startRedisServer } from "../../test/support/redis-server.ts";
 import { resetEmulator } from "./emulator-control.ts";
-import { type LoadOutcome, type LoadPlan, type Percentiles, percentiles, runClosedLoop } from "./load.ts";
+import { jitWarmUp, type LoadOutcome, type LoadPlan, type Percentiles, percentiles, runClosedLoop } from "./load.ts";
 import type { CpuPerRequest, RunCounts } from "./phases.ts";
-import { readCpuSeconds, removeScratchDir, type Service, scratchDir, startProxy } from "./processes.ts";
-import { type PreparedRequest, proxyRequest } from "./workload.ts";
+import { readCpuSeconds, removeScratchDir, type Service, scratchDir, startForwarder, startProxy } from "./processes.ts";
+import { type PreparedRequest, prepareRequest, proxyRequest, timeCompletion } from "./workload.ts";
 
 /**
  * Section 4, the gateway: what authenticating an issued key, admitting it against its rate limits
@@ -19,11 +19,13 @@ import { type PreparedRequest, proxyRequest } from "./workload.ts";
  *       under "anonymous"), the baseline;
  *   (b) an issued key with rpm/tpm set far above the load, keys and usage in SQLite, limits in memory;
  *   (c) the same key settings on DynamoDB Local, limits in Redis.
- * Each runs at 64 and at 1 concurrent. The three proxies are up together and measured in chunks, in
+ * At 64 concurrent the bare SigV4 forwarder (`forwarder.ts`) is loaded after each chunk of (b): the
+ * floor (b)'s CPU per request is held against, measured under the same machine load (on a shared
+ * machine, section 1's can be minutes and a neighbour's test suite away). Each runs at 64 and at 1 concurrent. The three proxies are up together and measured in chunks, in
  * mirrored order a b c c b a, twice (each chunk a quarter of the requests, rounded up to whole usage
  * batches), so a drift of the machine over the run (a JIT still warming, a neighbour's load) weighs
- * on every lane alike. Every lane is warmed up first, (c) for longer: DynamoDB Local's JVM starts
- * cold. The CPU the rest of the machine used during the measured windows is reported too: on a
+ * on every lane alike. Every lane is warmed up first, until the JITs settle (the proxies', and
+ * DynamoDB Local's JVM, which starts cold). The CPU the rest of the machine used during the measured windows is reported too: on a
  * shared 2-core machine it is the first suspect of a bad run.
  *
  * After every load the bench waits until the proxy's batching writer has landed a usage record for
@@ -54,8 +56,6 @@ const mirroredRounds = 2;
 const chunksPerLane = 2 * mirroredRounds;
 /** The proxy's default USAGE_BATCH_SIZE: a full batch is written at once, a partial one on a timer. */
 const usageBatchSize = 100;
-/** The DynamoDB lane's warm-up at 64 concurrent (see `measureConcurrency`). */
-const storeWarmUpMs = 10_000;
 
 export interface GatewayCpu extends CpuPerRequest {
   /** DynamoDB Local and Redis together; undefined where the store lives in the proxy (SQLite, memory). */
@@ -85,9 +85,18 @@ export interface GatewayRun extends RunCounts {
   usage: UsageCheck;
 }
 
+/** The bare SigV4 forwarder, loaded in chunks beside lane (b): the CPU floor under the same machine load. */
+export interface FloorRun {
+  completed: number;
+  failures: number;
+  cpu: { proxyUs: number };
+}
+
 export interface GatewayComparison {
   concurrency: number;
   runs: Record<LaneName, GatewayRun>;
+  /** Measured at 64 concurrent only. */
+  floor: FloorRun | undefined;
   /** Cores' worth of CPU the rest of the machine used, on average, during the measured windows: noise. */
   otherCores: number;
 }
@@ -125,11 +134,15 @@ export async function measureGateway(options: GatewayOptions): Promise<GatewayCo
   cleanups.push(async () => removeScratchDir(dir));
   try {
     const lanes = await startLanes(options, dir, cleanups);
+    const floor = await startFloor(options, cleanups);
     const storePids = new Set(lanes.flatMap((lane) => lane.storePids));
-    const rig: Rig = { emulatorPid: options.emulator.pid, childPids: [options.emulator.pid, ...lanes.map((lane) => lane.proxy.pid), ...storePids] };
+    const rig: Rig = {
+      emulatorPid: options.emulator.pid,
+      childPids: [options.emulator.pid, floor.service.pid, ...lanes.map((lane) => lane.proxy.pid), ...storePids],
+    };
     const comparisons: GatewayComparison[] = [];
     for (const concurrency of [64, 1]) {
-      const comparison = await measureConcurrency(lanes, options, rig, concurrency);
+      const comparison = await measureConcurrency(lanes, options, rig, concurrency, concurrency > 1 ? floor : undefined);
       options.onComparison(comparison);
       comparisons.push(comparison);
     }
@@ -213,6 +226,18 @@ async function startLanes(options: GatewayOptions, dir: string, cleanups: (() =>
       `proxies ${lanes.map((l) => `${l.name} pid ${l.proxy.pid}`).join(", ")}; set up in ${((performance.now() - started) / 1000).toFixed(1)} s`,
   );
   return lanes;
+}
+
+interface Floor {
+  service: Service;
+  request: PreparedRequest;
+}
+
+async function startFloor(options: GatewayOptions, cleanups: (() => Promise<void>)[]): Promise<Floor> {
+  const service = await startForwarder(options.emulator.url);
+  cleanups.push(async () => void (await service.stop()));
+  const request = await prepareRequest({ emulator: options.emulator.url, proxy: "", forwarder: service.url }, "forwarder", "invoke", false);
+  return { service, request };
 }
 
 async function openStore(cleanups: (() => Promise<void>)[], open: () => Promise<Store>): Promise<Store> {
@@ -313,14 +338,12 @@ interface Tally {
   maxLagMs: number;
 }
 
-async function measureConcurrency(lanes: Lane[], options: GatewayOptions, rig: Rig, concurrency: number): Promise<GatewayComparison> {
+async function measureConcurrency(lanes: Lane[], options: GatewayOptions, rig: Rig, concurrency: number, floor: Floor | undefined): Promise<GatewayComparison> {
   await resetEmulator(options.emulator.url);
   // The 64-concurrent run has warmed every proxy already; the serial one only refills the pools.
   const total = concurrency > 1 ? options.requests : Math.min(1000, options.requests);
-  const warmUp: LoadPlan = { concurrency, maxRequests: Math.min(concurrency > 1 ? 1000 : 200, total), maxDurationMs: 3_000 };
-  // DynamoDB Local is a JVM started moments ago: its JIT needs far more than the proxies' warm-up
-  // before its per-request cost settles (it was still falling after 20 s of load in trials).
-  const storeWarmUp: LoadPlan = concurrency > 1 ? { concurrency, maxRequests: 20_000, maxDurationMs: storeWarmUpMs } : warmUp;
+  // Until the JITs settle: the proxies' (see `jitWarmUp`) and DynamoDB Local's, a JVM started moments ago.
+  const warmUp: LoadPlan = concurrency > 1 ? { concurrency, ...jitWarmUp } : { concurrency, maxRequests: Math.min(200, total), maxDurationMs: 3_000 };
   const chunk: LoadPlan = { concurrency, maxRequests: wholeBatches(Math.ceil(total / chunksPerLane)), maxDurationMs: 15_000 / chunksPerLane };
 
   const tallies = new Map<LaneName, Tally>();
@@ -338,16 +361,31 @@ async function measureConcurrency(lanes: Lane[], options: GatewayOptions, rig: R
       maxLagMs: 0,
     };
     tallies.set(lane.name, tally);
-    await load(lane, lane.storePids.length > 0 ? storeWarmUp : warmUp, tally, rig, false);
+    await load(lane, warmUp, tally, rig, false);
   }
-  for (const lane of measuringOrder(lanes)) await load(lane, chunk, tallyOf(tallies, lane.name), rig, true);
+  const floorTally: FloorRun & { cpuSeconds: number } = { completed: 0, failures: 0, cpu: { proxyUs: 0 }, cpuSeconds: 0 };
+  if (floor) await runClosedLoop(warmUp, () => timeCompletion(floor.request));
+  for (const lane of measuringOrder(lanes)) {
+    await load(lane, chunk, tallyOf(tallies, lane.name), rig, true);
+    // Right after each chunk of (b), so the ratio of the two is taken under the same machine load.
+    if (floor && lane.name === "sqlite") await loadFloor(floor, chunk, floorTally);
+  }
 
   const runs = {} as Record<LaneName, GatewayRun>;
   for (const lane of lanes) runs[lane.name] = await summarise(lane, tallyOf(tallies, lane.name));
   const all = [...tallies.values()];
   const othersSeconds = all.reduce((sum, tally) => sum + tally.cpu.others, 0);
   const windowSeconds = all.reduce((sum, tally) => sum + tally.windowMs, 0) / 1000;
-  return { concurrency, runs, otherCores: othersSeconds / Math.max(windowSeconds, 1e-9) };
+  const floorRun = floor ? { ...floorTally, cpu: { proxyUs: (floorTally.cpuSeconds * 1e6) / Math.max(1, floorTally.completed) } } : undefined;
+  return { concurrency, runs, floor: floorRun, otherCores: othersSeconds / Math.max(windowSeconds, 1e-9) };
+}
+
+async function loadFloor(floor: Floor, plan: LoadPlan, tally: FloorRun & { cpuSeconds: number }): Promise<void> {
+  const before = await readCpuSeconds(floor.service.pid);
+  const outcome = await runClosedLoop(plan, () => timeCompletion(floor.request));
+  tally.cpuSeconds += (await readCpuSeconds(floor.service.pid)) - before;
+  tally.completed += outcome.samples.length;
+  tally.failures += outcome.failures;
 }
 
 /**

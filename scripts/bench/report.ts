@@ -203,6 +203,12 @@ export function gatewaySection(c: GatewayComparison): string {
     const needed = baseline.latency.p50 / (baseline.latency.p50 + 0.5);
     notes.push(`  note: at ${c.concurrency} in flight, p50 ≈ ${c.concurrency} ÷ throughput; adding ≤ 0.5 ms to (a)'s ${ms(baseline.latency.p50)} needs ≥ ${(needed * 100).toFixed(1)}% of its throughput`);
   }
+  if (c.floor) {
+    const { completed, cpu } = c.floor;
+    notes.push(
+      `  floor: the bare SigV4 forwarder, loaded after each chunk of (b): ${completed} requests, ${us(cpu.proxyUs)} of CPU per request; (b) spends ${ratio(c.runs.sqlite.cpu.proxyUs / cpu.proxyUs)} it`,
+    );
+  }
   const otherCores = Math.max(0, c.otherCores);
   const busy = otherCores >= 0.1 ? " — the machine was not quiet: these figures are disturbed" : "";
   notes.push(`  machine: other processes used ${otherCores.toFixed(2)} of ${cpus().length} cores during the measured loads${busy}`);

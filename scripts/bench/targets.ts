@@ -103,10 +103,13 @@ function streamTargets(c: StreamComparison): TargetResult {
   };
 }
 
-/** The issued-key lane (SQLite, usage written) against the bare forwarder on the same request, both at 64. */
+/**
+ * The issued-key lane (SQLite, usage written) against the bare forwarder on the same request, both at
+ * 64: the forwarder loaded beside that lane in section 4, else section 1's (another moment of a shared machine).
+ */
 function floorTargets(completions: readonly CompletionComparison[], gateway: readonly GatewayComparison[]): TargetResult[] {
-  const floor = completions.find((c) => c.route === "invoke" && c.concurrency > 1)?.floor;
   const comparison = gateway.find((g) => g.concurrency > 1);
+  const floor = comparison?.floor ?? completions.find((c) => c.route === "invoke" && c.concurrency > 1)?.floor;
   const keyed = comparison?.runs.sqlite;
   if (!floor || !keyed) return [];
   const ratio = keyed.cpu.proxyUs / floor.cpu.proxyUs;
