@@ -45,13 +45,15 @@ const paris = 'print(await get_weather(city="Paris"))';
 async function keysStack(sandboxEnv: Record<string, string>, proxyEnv: Record<string, string>, uidBase: number) {
   const sandbox = await startSandboxService("bwrap", uidBase, { SANDBOX_WORK_DIR_MB: "4", SANDBOX_MAX_SESSIONS_PER_OWNER: "50", ...sandboxEnv });
   const path = join(mkdtempSync(join(tmpdir(), "abp-ptc-")), "proxy.db");
-  const stack = await startStack({ ...sandbox.proxyEnv, SQLITE_PATH: path, AUTH_MODE: "keys", MASTER_API_KEY: `master-${crypto.randomUUID()}`, ...proxyEnv });
+  // KEY_CACHE_TTL_MS 0: a key disabled through the store is refused on the next request.
+  const stack = await startStack({ ...sandbox.proxyEnv, SQLITE_PATH: path, AUTH_MODE: "keys", MASTER_API_KEY: `master-${crypto.randomUUID()}`, KEY_CACHE_TTL_MS: "0", ...proxyEnv });
   const store = await createStore({ kind: "sqlite", path });
   const keys = new KeyService(store);
   return {
     sandbox,
     stack,
     store,
+    keys,
     /** A fresh key and the SDK with it. */
     async client(): Promise<{ client: Anthropic; keyId: string }> {
       const { key, secret } = await keys.create({ name: "ptc" });
@@ -149,6 +151,24 @@ describe("with a short execution timeout, a model-call cap of 2 and 2 containers
         await expectRefused(ask(other.client, { ...resume, container: "container_0000000000000000000000" }, stream), 404, "not_found_error", /container_0000000000000000000000/);
         const done = await ask(owner.client, resume, stream);
         expect(blocks(done)[0]).toMatchObject({ type: "code_execution_tool_result", content: { stdout: "Paris: 18C\n" } });
+      }, 20_000);
+
+      test("a disabled or revoked key's paused container cannot be resumed; enabled again, the key resumes it", async () => {
+        const { client, keyId } = await proxy.client();
+        await proxy.stack.script(codeTurn(paris), textTurn("Sunny."));
+        const first = user("Weather?");
+        const paused = await ask(client, ptcRequest(route.model, first), stream);
+        const resume = ptcRequest(route.model, resumeWith(first, paused, ["Paris: 18C"]), { container: expectContainer(paused.container).id });
+        await proxy.keys.update(keyId, { status: "disabled", status_reason: "paused for review" });
+        await expectRefused(ask(client, resume, stream), 403, "permission_error", /disabled: paused for review/);
+        await proxy.keys.update(keyId, { status: "active", status_reason: null });
+        const done = await ask(client, resume, stream);
+        expect(blocks(done)[0]).toMatchObject({ type: "code_execution_tool_result", content: { stdout: "Paris: 18C\n" } });
+        await proxy.stack.script(codeTurn(paris));
+        const pausedAgain = await ask(client, ptcRequest(route.model, first), stream);
+        await proxy.keys.revoke(keyId);
+        const resumeAgain = ptcRequest(route.model, resumeWith(first, pausedAgain, ["Paris: 18C"]), { container: expectContainer(pausedAgain.container).id });
+        await expectRefused(ask(client, resumeAgain, stream), 403, "permission_error", /revoked/);
       }, 20_000);
 
       test("tool results for ids the code is not waiting for, or missing ones: a 400 naming the ids", async () => {
