@@ -30,12 +30,32 @@ declare module "oidc-provider" {
     cookies?: { keys: string[] };
     jwks?: { keys: (JsonWebKey & { kid?: string })[] };
     features?: Record<string, { enabled: boolean }>;
-    ttl?: Record<string, number>;
+    ttl?: Record<string, number | (() => number)>;
+    interactions?: { url(ctx: unknown, interaction: { uid: string }): string };
+  }
+
+  export interface InteractionDetails {
+    uid: string;
+    prompt: { name: string; details: { missingOIDCScope?: string[]; missingOIDCClaims?: string[] } };
+    params: Record<string, unknown> & { client_id: string };
+    session?: { accountId: string };
+    grantId?: string;
+  }
+
+  export class Grant {
+    constructor(properties: { accountId: string; clientId: string });
+    static find(id: string): Promise<Grant | undefined>;
+    addOIDCScope(scope: string): void;
+    addOIDCClaims(claims: string[]): void;
+    save(): Promise<string>;
   }
 
   export default class Provider {
     constructor(issuer: string, configuration?: Configuration);
     callback(): (request: IncomingMessage, response: ServerResponse) => void;
+    interactionDetails(request: IncomingMessage, response: ServerResponse): Promise<InteractionDetails>;
+    interactionFinished(request: IncomingMessage, response: ServerResponse, result: Record<string, unknown>, options?: { mergeWithLastSubmission?: boolean }): Promise<void>;
+    Grant: typeof Grant;
     on(event: string, listener: (...args: unknown[]) => void): this;
   }
 }
