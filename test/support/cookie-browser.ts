@@ -56,9 +56,9 @@ export class CookieBrowser {
     throw new Error(`more than ${maxHops} redirects from ${url}`);
   }
 
-  /** Submits the page's first POST form (or the one whose action matches), its fields overridden by `fields`. */
-  submitForm(page: Page, fields: Record<string, string> = {}, actionMatch?: RegExp): Promise<Page> {
-    const form = formsOf(page.text).find((candidate) => actionMatch === undefined || actionMatch.test(candidate.action));
+  /** Submits the page's first POST form, its fields overridden by `fields`, and follows the redirects (to `stopAt`, as navigate). */
+  submitForm(page: Page, fields: Record<string, string> = {}, stopAt?: (url: URL) => boolean): Promise<Page> {
+    const form = formsOf(page.text)[0];
     if (form === undefined) throw new Error(`no form on ${page.url}:\n${page.text.slice(0, 500)}`);
     const action = new URL(form.action || page.url, page.url);
     const body = new URLSearchParams({ ...form.fields, ...fields });
@@ -66,7 +66,7 @@ export class CookieBrowser {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded", origin: new URL(page.url).origin },
       body,
-    });
+    }, stopAt);
   }
 
   /** What the browser would send to this URL in its Cookie header. */
