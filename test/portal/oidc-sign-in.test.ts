@@ -72,9 +72,9 @@ async function signIn(user: { id: string; password: string }): Promise<{ browser
   return { browser, landed };
 }
 
-async function session(browser: CookieBrowser, base = proxy): Promise<{ status: number; body: { actor?: unknown; csrf_token?: string } }> {
+async function session(browser: CookieBrowser, base = proxy): Promise<{ status: number; body: { actor?: unknown; csrf_token?: string; expires_at?: string } }> {
   const response = await browser.request(`${base}/admin/auth/session`);
-  return { status: response.status, body: (await response.json()) as { actor?: unknown; csrf_token?: string } };
+  return { status: response.status, body: (await response.json()) as { actor?: unknown; csrf_token?: string; expires_at?: string } };
 }
 
 async function keyNames(): Promise<string[]> {
