@@ -96,6 +96,22 @@ describe("adminAuth", () => {
     expect((await cookies.request("http://10.0.0.5/")).headers.get("set-cookie")).toBe("__Host-probe=value; Max-Age=60; Path=/; HttpOnly; Secure; SameSite=Lax");
   });
 
+  test("signing in again starts a new session and ends the one the browser had; sign-in pages are not cached or framed", async () => {
+    const { app } = portal();
+    const signIn = async (cookie = "") =>
+      (await app.request("http://gw.test/admin/sign-in", form({ master_key: master }, { origin: "http://gw.test", cookie }))).headers.get("set-cookie")?.split(";")[0] ?? "";
+    const first = await signIn();
+    const second = await signIn(first);
+    expect(second).not.toBe(first);
+    expect((await app.request("http://gw.test/admin/api/keys", { headers: { cookie: first } })).status).toBe(401);
+    expect((await app.request("http://gw.test/admin/api/keys", { headers: { cookie: second } })).status).toBe(200);
+
+    const page = await app.request("http://gw.test/admin/sign-in");
+    expect(page.headers.get("cache-control")).toBe("no-store");
+    expect(page.headers.get("content-security-policy")).toContain("frame-ancestors 'none'");
+    expect(page.headers.get("x-frame-options")).toBe("DENY");
+  });
+
   test("where a sign-in lands is only ever a portal path", () => {
     expect(returnTo("/admin/keys?status=active")).toBe("/admin/keys?status=active");
     expect(returnTo("/admin")).toBe("/admin");
