@@ -207,6 +207,20 @@ describe("OIDC sign-in", () => {
     expect(await keyNames()).toEqual(before);
   }, 30_000);
 
+  test("while Redis is down a session is refused with a 529 to retry, and the master key still works", async () => {
+    const { browser } = await signIn(users.ada);
+    await redis.stop();
+    try {
+      const response = await browser.request(`${proxy}/admin/api/keys`);
+      expect(response.status).toBe(529);
+      expect(response.headers.get("retry-after")).toBe("1");
+      expect(await response.json()).toMatchObject({ type: "error", error: { type: "overloaded_error" } });
+      expect((await fetch(`${proxy}/admin/api/keys`, { headers: { "x-api-key": master } })).status).toBe(200);
+    } finally {
+      await redis.start();
+    }
+  }, 30_000);
+
   test("the admin API still takes the master key, with no session at all", async () => {
     const response = await fetch(`${proxy}/admin/api/keys`, { method: "POST", headers: { authorization: `Bearer ${master}`, "content-type": "application/json" }, body: JSON.stringify({ name: "made by a script" }) });
     expect(response.status).toBe(201);

@@ -52,7 +52,10 @@ export function adminAuth(auth: AdminAuth, refusal: "page" | "api") {
       c.set("adminSession", undefined);
       return next();
     }
-    const session = await auth.sessions.find(auth.cookies.get(c, sessionCookie));
+    const session = await auth.sessions.find(auth.cookies.get(c, sessionCookie)).catch((error: unknown) => {
+      // The session store (Redis) does not answer: closed, and said so; the master key does not need it.
+      throw new ApiError("overloaded_error", "admin sessions cannot be read at the moment; retry shortly (the master key still works)", { retryAfterSeconds: 1, cause: error });
+    });
     if (session === undefined) return refuse(c, refusal);
     return originCheck(c, async () => {
       await checkSessionToken(c, session);

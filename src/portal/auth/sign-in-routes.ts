@@ -20,7 +20,8 @@ export function signInRoutes(auth: AdminAuth) {
   return new Hono<{ Variables: { log: Logger } }>()
     .get("/sign-in", async (c) => {
       const next = returnTo(c.req.query("next"));
-      if (await auth.sessions.find(auth.cookies.get(c, sessionCookie))) return c.redirect(next, 303);
+      // Already signed in: straight on. A session store that does not answer shows the form (signing in then says what is wrong).
+      if (await auth.sessions.find(auth.cookies.get(c, sessionCookie)).catch(() => undefined)) return c.redirect(next, 303);
       return page(c, auth.mode === "oidc" ? oidcStart({ next }) : masterKeyForm({ next, disabled: auth.masterKey === undefined }));
     })
     .post("/sign-in", sameOrigin(auth.publicOrigin), async (c) => {
