@@ -112,6 +112,14 @@ describe("adminAuth", () => {
     expect(page.headers.get("x-frame-options")).toBe("DENY");
   });
 
+  test("an identity provider that cannot be reached is a page saying so, not an error", async () => {
+    // A loopback port nothing listens on (the tests never reach beyond loopback).
+    const { app } = portal({ ADMIN_AUTH: "oidc", OIDC_ISSUER: "http://127.0.0.1:9", OIDC_CLIENT_ID: "portal", OIDC_REDIRECT_URL: "http://127.0.0.1:8080/admin/auth/callback" });
+    const page = await app.request("http://127.0.0.1:8080/admin/auth/login?next=/admin/keys");
+    expect(page.status).toBe(502);
+    expect(await page.text()).toContain("The identity provider cannot be reached.");
+  });
+
   test("where a sign-in lands is only ever a portal path", () => {
     expect(returnTo("/admin/keys?status=active")).toBe("/admin/keys?status=active");
     expect(returnTo("/admin")).toBe("/admin");

@@ -34,9 +34,14 @@ export function signInRoutes(auth: AdminAuth) {
     })
     .get("/auth/login", async (c) => {
       if (auth.oidc === undefined) return c.redirect(signInPath, 303);
-      const { url, pending } = await auth.oidc.begin(returnTo(c.req.query("next")));
-      auth.cookies.set(c, signInCookie, await auth.sessions.beginSignIn(pending), 600);
-      return c.redirect(url.href, 302);
+      const next = returnTo(c.req.query("next"));
+      const started = await auth.oidc.begin(next).catch((error: unknown) => {
+        c.get("log")?.warn("OIDC discovery failed", { error });
+        return undefined;
+      });
+      if (started === undefined) return page(c, oidcStart({ next, error: "The identity provider cannot be reached. Please try again shortly." }), 502);
+      auth.cookies.set(c, signInCookie, await auth.sessions.beginSignIn(started.pending), 600);
+      return c.redirect(started.url.href, 302);
     })
     .get("/auth/callback", async (c) => {
       if (auth.oidc === undefined) return c.redirect(signInPath, 303);
@@ -71,7 +76,7 @@ async function signedIn(c: Context, auth: AdminAuth, actor: AdminActor, next: st
 }
 
 /** Sign-in pages are never cached, never framed (no clickjacking of the form), and load nothing. */
-function page(c: Context, body: HtmlEscapedString | Promise<HtmlEscapedString>, status: 200 | 400 | 401 | 403 = 200): Response | Promise<Response> {
+function page(c: Context, body: HtmlEscapedString | Promise<HtmlEscapedString>, status: 200 | 400 | 401 | 403 | 502 = 200): Response | Promise<Response> {
   c.header("cache-control", "no-store");
   c.header("content-security-policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'");
   c.header("x-frame-options", "DENY");
