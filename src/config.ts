@@ -149,6 +149,10 @@ export const configSchema = z.object({
   PTC_MAX_MODEL_CALLS: positiveInt.max(100).default(10),
   /** Live containers one key may hold; past it the code tool answers `too_many_requests`. */
   PTC_MAX_CONTAINERS_PER_KEY: positiveInt.default(5),
+
+  /** The OTLP/HTTP collector spans go to (`<endpoint>/v1/traces`); unset, tracing is off (lib/tracing.ts). */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" }).optional(),
+  OTEL_SERVICE_NAME: z.string().min(1).default("anthropic-bedrock-proxy"),
 });
 
 export type Config = z.infer<typeof configSchema>;
