@@ -8,6 +8,9 @@ export interface ReceivedSpan {
   parentSpanId: string;
   name: string;
   kind: number;
+  /** Nanoseconds since the epoch. */
+  start: bigint;
+  end: bigint;
   attributes: Record<string, string | number | boolean>;
   events: { name: string; attributes: Record<string, string | number | boolean> }[];
   status: { code?: number; message?: string };
@@ -23,6 +26,8 @@ interface OtlpSpan {
   parentSpanId?: string;
   name: string;
   kind: number;
+  startTimeUnixNano: string;
+  endTimeUnixNano: string;
   attributes?: OtlpAttribute[];
   events?: { name: string; attributes?: OtlpAttribute[] }[];
   status?: { code?: number; message?: string };
@@ -51,14 +56,18 @@ export function startOtlpReceiver() {
   return {
     endpoint: `http://${loopback}:${server.port}`,
     spans: () => spans,
-    /** The spans of one trace, once `done` holds for them (polled: exporters send in batches, every few seconds). */
-    async trace(traceId: string, done: (spans: ReceivedSpan[]) => boolean, timeoutMs = 20_000): Promise<ReceivedSpan[]> {
+    /** The spans `select` picks, once `done` holds for them (polled: exporters send in batches, every few seconds). */
+    async collect(select: (span: ReceivedSpan) => boolean, done: (spans: ReceivedSpan[]) => boolean, timeoutMs = 20_000): Promise<ReceivedSpan[]> {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
-        const found = spans.filter((span) => span.traceId === traceId);
+        const found = spans.filter(select);
         if (done(found) || Date.now() > deadline) return found;
         await Bun.sleep(100);
       }
+    },
+    /** The spans of one trace, once `done` holds for them. */
+    trace(traceId: string, done: (spans: ReceivedSpan[]) => boolean, timeoutMs?: number): Promise<ReceivedSpan[]> {
+      return this.collect((span) => span.traceId === traceId, done, timeoutMs);
     },
     stop: () => server.stop(true),
   };
@@ -75,6 +84,8 @@ function decode(body: OtlpExport): ReceivedSpan[] {
         parentSpanId: span.parentSpanId ?? "",
         name: span.name,
         kind: span.kind,
+        start: BigInt(span.startTimeUnixNano),
+        end: BigInt(span.endTimeUnixNano),
         attributes: attributes(span.attributes),
         events: (span.events ?? []).map((event) => ({ name: event.name, attributes: attributes(event.attributes) })),
         status: span.status ?? {},

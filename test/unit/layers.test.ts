@@ -33,6 +33,11 @@ const rules: Rule[] = [
   { folder: "src/bedrock", mayNotImport: ["src/ptc"], why: "the model upstreams know nothing of the PTC loop above them" },
   { folder: "src/gateway", mayNotImport: ["src/ptc"], why: "keys, limits and usage know nothing of the PTC loop above them" },
   { folder: "src/anthropic", mayNotImport: ["src/ptc"], why: "the Anthropic API's vocabulary stands alone" },
+  {
+    folder: "src/observability",
+    mayNotImport: ["src/aws", "src/anthropic", "src/bedrock", "src/gateway", "src/store", "src/http", "src/ptc", "sandbox"],
+    why: "tracing and metrics are a leaf every layer may use",
+  },
 ];
 
 /** `import … from "x"`, `export … from "x"`, `import "x"`, `import("x")`, `import x = require("x")`. */
