@@ -196,6 +196,24 @@ describe("spans across proxy and sandbox service", () => {
   }, 60_000);
 });
 
+describe("a streamed PTC request", () => {
+  test("the code runs while the stream is read, still in the request's span", async () => {
+    await emulatorControl(emulator.url).script(codeTurn("print(6 * 7)"), textTurn("42."));
+    const caller = callerTrace();
+    const request = { model: "claude-sonnet-4-6", max_tokens: 500, stream: true, tools: [codeTool], messages: [{ role: "user", content: "6 * 7?" }] };
+    const { response, text } = await post(proxy.url, caller.traceparent, request, { "anthropic-beta": ptcBetas.join(",") });
+    expect(response.status).toBe(200);
+    expect(text).toContain('"stdout":"42\\n"');
+    const spans = await receiver.trace(caller.traceId, hasAll("sandbox.execute", "sandbox.execution.run"));
+    const server = one(spans, "POST /v1/messages");
+    expect(named(spans, "bedrock.call").map((span) => span.parentSpanId)).toEqual([server.spanId, server.spanId]);
+    const execute = one(spans, "sandbox.execute");
+    expect(execute.parentSpanId).toBe(server.spanId);
+    expect(one(spans, "POST /v1/sessions/:id/executions").parentSpanId).toBe(execute.spanId);
+    expect(execute.end).toBeLessThanOrEqual(server.end);
+  }, 30_000);
+});
+
 describe("tracing off", () => {
   test("without OTEL_EXPORTER_OTLP_ENDPOINT nothing is exported and log lines carry no trace id", async () => {
     const quiet = await startProxyProcess({ BEDROCK_ENDPOINT: emulator.url, AWS_BEARER_TOKEN_BEDROCK: "x", SQLITE_PATH: ":memory:", AUTH_MODE: "open", LOG_LEVEL: "info" });
