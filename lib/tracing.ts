@@ -33,9 +33,13 @@ export interface Tracing {
 /** The tracer while tracing is on; undefined is the one check every helper makes. */
 let tracer: Tracer | undefined;
 
-/** Turns tracing on for this process when an endpoint is configured; undefined when it is not. */
+/**
+ * Turns tracing on for this process when an endpoint is configured; undefined when it is not. One
+ * tracer a process: the context manager and propagator it sets are the process's.
+ */
 export function startTracing(settings: TracingSettings): Tracing | undefined {
   if (!settings.endpoint) return undefined;
+  if (tracer) throw new Error("tracing is already on in this process: one service a process traces");
   const exporter = new OTLPTraceExporter({ url: `${settings.endpoint.replace(/\/+$/, "")}/v1/traces` });
   const provider = new TracerProvider({
     resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: settings.serviceName }),
