@@ -1,7 +1,7 @@
 import { ApiError } from "../anthropic/errors.ts";
 import type { Usage } from "../anthropic/messages.ts";
 import type { Logger } from "../../lib/log.ts";
-import { failSpan, inSpan, openSpan, type Span, SpanKind, withinSpan } from "../../lib/tracing.ts";
+import { failSpan, inSpan, openSpan, type Span, SpanKind, tracingOn, withinSpan } from "../../lib/tracing.ts";
 import type { ServiceTier } from "./service-tier.ts";
 import { fromBedrockError } from "./errors.ts";
 import type { PreparedRequest } from "./prepare.ts";
@@ -108,6 +108,8 @@ export class UpstreamCall {
    * `bedrock.call` span, its retries and the fallback events of it.
    */
   beforeFirstByte<T>(attempt: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    // Tracing off, not even the span's attributes are made (README "Tracing": off costs a check).
+    if (!tracingOn()) return this.attempts(attempt, undefined);
     return inSpan("bedrock.call", this.spanAttributes(), (span) => this.attempts(attempt, span), SpanKind.CLIENT);
   }
 
@@ -144,19 +146,24 @@ export class UpstreamCall {
    * lasts until the stream ends.
    */
   async openStream<T>(send: (signal: AbortSignal) => Promise<AsyncIterable<T> | undefined>): Promise<AsyncIterable<T>> {
-    const span = openSpan("bedrock.call", this.spanAttributes(), SpanKind.CLIENT);
     const open = async (signal: AbortSignal) => {
       const stream = await send(signal);
       if (!stream) throw new Error("Bedrock returned no stream body");
       const events = stream[Symbol.asyncIterator]();
       return { events, first: await events.next() };
     };
-    const opened = await withinSpan(span, () => this.attempts(open, span)).catch((error: unknown) => {
+    const span = tracingOn() ? openSpan("bedrock.call", this.spanAttributes(), SpanKind.CLIENT) : undefined;
+    if (!span) {
+      const opened = await this.attempts(open, undefined);
+      return rest(opened.first, opened.events);
+    }
+    try {
+      const opened = await withinSpan(span, () => this.attempts(open, span));
+      return spanned(rest(opened.first, opened.events), span);
+    } catch (error) {
       endSpan(span, error);
       throw error;
-    });
-    const events = rest(opened.first, opened.events);
-    return span ? spanned(events, span) : events;
+    }
   }
 
   private spanAttributes() {
@@ -198,9 +205,9 @@ async function* spanned<T>(events: AsyncIterable<T>, span: Span): AsyncGenerator
   }
 }
 
-function endSpan(span: Span | undefined, error: unknown): void {
+function endSpan(span: Span, error: unknown): void {
   if (error !== undefined) failSpan(span, error);
-  span?.end();
+  span.end();
 }
 
 /** Bedrock's ValidationException when a model does not offer the requested tier. */

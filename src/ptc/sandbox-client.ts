@@ -14,7 +14,7 @@ import {
   sessionInfo,
   type ToolResultsRequest,
 } from "../../lib/sandbox-api.ts";
-import { inSpan, injectTraceHeaders, SpanKind } from "../../lib/tracing.ts";
+import { inSpan, injectTraceHeaders, SpanKind, tracingOn } from "../../lib/tracing.ts";
 import type { CodeOutcome } from "./code-result.ts";
 import { sandboxUnavailable, stepFromResult } from "./sandbox-outcomes.ts";
 
@@ -150,7 +150,7 @@ class HttpSandboxClient implements SandboxClient {
    */
   #call(method: "GET" | "POST", path: string, options: CallOptions = {}): Promise<Reply> {
     const { span: name } = options;
-    if (name === undefined) return this.#send(method, path, options);
+    if (name === undefined || !tracingOn()) return this.#send(method, path, options);
     return inSpan(
       name,
       { "http.request.method": method, "url.path": path },

@@ -1,6 +1,6 @@
 import { createMiddleware } from "hono/factory";
 import { closeRequestSpan, openRequestSpan } from "../../../lib/http-tracing.ts";
-import { withinSpan } from "../../../lib/tracing.ts";
+import { tracingOn, withinSpan } from "../../../lib/tracing.ts";
 import type { AppEnv } from "../env.ts";
 
 /**
@@ -9,6 +9,7 @@ import type { AppEnv } from "../env.ts";
  * the request names the trace. Tracing off, it only calls on.
  */
 export const traceRequest = createMiddleware<AppEnv>(async (c, next) => {
+  if (!tracingOn()) return next();
   const span = openRequestSpan(c, { "request.id": c.var.requestId });
   if (!span) return next();
   c.set("log", c.var.log.child({ trace_id: span.spanContext().traceId }));
