@@ -119,6 +119,9 @@ describe("spans of the proxy", () => {
     const bedrock = one(spans, "bedrock.call");
     expect(bedrock.events.filter((event) => event.name === "retry").map((event) => event.attributes.attempt)).toEqual([1, 2]);
     expect(bedrock.status.code).toBe(2);
+    // The retries' warnings are the request's log lines too: they name its trace.
+    const lines = logLinesOf(proxy, response.headers.get("request-id") ?? "");
+    expect(lines.filter((line) => line.message === "retrying Bedrock call").map((line) => line.trace_id)).toEqual([caller.traceId, caller.traceId]);
   }, 30_000);
 });
 
