@@ -28,7 +28,8 @@ export async function startDevSandbox(env: Record<string, string | undefined>, l
   if (kinds.length === 1) reasons.push("bwrap: not installed (apt-get install bubblewrap)");
   const sandboxLog = log.child({ service: "sandbox" });
   for (const kind of kinds) {
-    const config = loadSandboxConfig({ ...env, SANDBOX_TOKEN: token, SANDBOX_RUNTIME: kind, SANDBOX_HOST: loopback, SANDBOX_PORT: "0" });
+    // Tracing is the process's, turned on by the proxy (lib/tracing.ts): the sandbox's spans go out under the proxy's name.
+    const config = loadSandboxConfig({ ...env, OTEL_EXPORTER_OTLP_ENDPOINT: undefined, SANDBOX_TOKEN: token, SANDBOX_RUNTIME: kind, SANDBOX_HOST: loopback, SANDBOX_PORT: "0" });
     try {
       const service = await createService(config, { log: (message, detail) => sandboxLog.info(message, detail === undefined ? undefined : { detail }) });
       const server = Bun.serve({ port: 0, hostname: loopback, fetch: service.app.fetch, idleTimeout: 0 });

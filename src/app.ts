@@ -11,6 +11,7 @@ import { authenticate } from "./http/middleware/authenticate.ts";
 import { browserAccess } from "./http/middleware/cors.ts";
 import { plainPathsOnly, refuseWhenOverloaded } from "./http/middleware/connection-limits.ts";
 import { requestId } from "./http/middleware/request-id.ts";
+import { traceRequest } from "./http/middleware/trace-request.ts";
 import { messagesRoutes } from "./http/messages.ts";
 import { signInRoutes } from "./portal/auth/sign-in-routes.ts";
 import { modelsRoutes } from "./http/models.ts";
@@ -32,6 +33,7 @@ export function createApp(deps: ProxyDeps) {
 
   const app = new Hono<AppEnv>()
     .use(requestId(deps.log))
+    .use(traceRequest)
     .use(accessLog)
     .use(refuseWhenOverloaded)
     .use(plainPathsOnly);

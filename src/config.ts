@@ -177,6 +177,9 @@ export const configSchema = z.object({
   OIDC_ADMIN_GROUP: z.string().min(1).optional(),
   /** The ID token claim that lists the user's groups. */
   OIDC_GROUPS_CLAIM: z.string().min(1).default("cognito:groups"),
+  /** The OTLP/HTTP collector spans go to (`<endpoint>/v1/traces`); unset, tracing is off (lib/tracing.ts). */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" }).optional(),
+  OTEL_SERVICE_NAME: z.string().min(1).default("anthropic-bedrock-proxy"),
 });
 
 export type Config = z.infer<typeof configSchema>;

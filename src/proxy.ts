@@ -23,6 +23,8 @@ import type { ProxyDeps } from "./http/deps.ts";
 import { Dispatch } from "./ptc/dispatch.ts";
 import { createPtcServices } from "./ptc/services.ts";
 import { createAdminAuth } from "./portal/auth/create-admin-auth.ts";
+import { startProxyTracing, traceCalls } from "./observability/tracing.ts";
+import { detachedFromRequest } from "../lib/tracing.ts";
 import type { Logger } from "../lib/log.ts";
 import { createStore } from "./store/create-store.ts";
 import { storeOptionsFrom } from "./store/options.ts";
@@ -45,8 +47,9 @@ const aliasRefreshMs = 5_000;
 /** The composition root: every part built once from the configuration and wired together. */
 export async function createProxy(config: Config, log: Logger, options: ProxyOptions = {}) {
   const now = options.now ?? (() => new Date());
+  const tracing = startProxyTracing(config);
   const clients = createBedrockClients(config, options.awsCredentials);
-  const store = await createStore(storeOptionsFrom(config));
+  const store = tracedStore(await createStore(storeOptionsFrom(config)));
   await store.seedPricing(pricingSeed);
   const outage = new StoreOutage(log);
   const models = createModelResolver(config.MODEL_MAP, familyDefaults(config));
@@ -55,7 +58,8 @@ export async function createProxy(config: Config, log: Logger, options: ProxyOpt
   // While the store is out the aliases last read serve; the outage is logged once, by StoreOutage.
   const aliasTimer = setInterval(() => outage.mayCall() && loadAliases().catch(() => undefined), aliasRefreshMs);
   const limiter = createRateLimiter({ redis: redisLimiterSettings(config), logger: log });
-  const usage = new BatchWriter<UsageRecordInput>((batch) => store.writeUsage(batch).then(() => undefined), {
+  // A batch holds many requests' records: its write is traced on its own, not in the request whose timer started it.
+  const usage = new BatchWriter<UsageRecordInput>((batch) => detachedFromRequest(() => store.writeUsage(batch)).then(() => undefined), {
     maxBatch: config.USAGE_BATCH_SIZE,
     flushIntervalMs: config.USAGE_FLUSH_INTERVAL_MS,
     retryDelayMs: 200,
@@ -115,8 +119,27 @@ export async function createProxy(config: Config, log: Logger, options: ProxyOpt
       await adminAuth.close();
       clients.runtime.destroy();
       clients.control.destroy();
+      await tracing?.shutdown();
     },
   };
+}
+
+/** The store's writes, each in a span of its own (the reads are the request's, timed by its spans). */
+function tracedStore(store: Store): Store {
+  const writes = {
+    writeUsage: "store.write_usage",
+    addMonthSpend: "store.add_month_spend",
+    createKey: "store.create_key",
+    updateKey: "store.update_key",
+    rotateKeyHash: "store.rotate_key",
+    touchKey: "store.touch_key",
+    deleteKey: "store.delete_key",
+    putPrice: "store.put_price",
+    deletePrice: "store.delete_price",
+    putAlias: "store.put_alias",
+    deleteAlias: "store.delete_alias",
+  } satisfies Partial<Record<keyof Store, string>>;
+  return traceCalls(store, writes, { "db.system.name": store.kind });
 }
 
 function gatewayDefaults(config: Config) {

@@ -9,7 +9,9 @@ import { createMiddleware } from "hono/factory";
 import { HTTPException } from "hono/http-exception";
 import type { z } from "zod";
 import { sameSecret } from "../../lib/credentials.ts";
-import { createSessionRequest, executeRequest, ownerQuery, type ServiceHealth, toolResultsRequest } from "../../lib/sandbox-api.ts";
+import { closeRequestSpan, openRequestSpan } from "../../lib/http-tracing.ts";
+import { inSpan, withinSpan } from "../../lib/tracing.ts";
+import { createSessionRequest, type ExecutionResult, executeRequest, ownerQuery, type ServiceHealth, toolResultsRequest } from "../../lib/sandbox-api.ts";
 import { describeIssues, type Issue } from "../../lib/zod-issues.ts";
 import { ServiceError } from "./errors.ts";
 import type { WarmPool } from "./pool.ts";
@@ -45,6 +47,24 @@ function bearerToken(expected: string) {
   });
 }
 
+/** Each request in a server span, a child of the caller's (the proxy's sandbox call) when it sends `traceparent`. */
+const traceRequests = createMiddleware(async (c, next) => {
+  const span = openRequestSpan(c);
+  if (!span) return next();
+  await withinSpan(span, next);
+  closeRequestSpan(c, span);
+});
+
+/** The attributes of an execution's step, for its span. */
+function stepAttributes(result: ExecutionResult) {
+  return {
+    "sandbox.execution_id": result.execution_id,
+    "sandbox.status": result.status,
+    ...(result.status === "tool_calls" && { "sandbox.tool_calls": result.calls.length }),
+    ...(result.status === "failed" && { "error.type": result.error_code }),
+  };
+}
+
 export function createApp(deps: AppDeps) {
   const { sessions } = deps;
 
@@ -60,7 +80,12 @@ export function createApp(deps: AppDeps) {
     )
     .post("/sessions", jsonBody(createSessionRequest), async (c) => {
       const { owner } = c.req.valid("json");
-      return c.json(await sessions.create(owner), 201);
+      const created = await inSpan("sandbox.session.create", { "sandbox.owner": owner }, async (span) => {
+        const session = await sessions.create(owner);
+        span?.setAttribute("sandbox.session_id", session.session_id);
+        return session;
+      });
+      return c.json(created, 201);
     })
     .get("/sessions/:id", query(ownerQuery), (c) => c.json(sessions.info(c.req.param("id"), c.req.valid("query").owner)))
     .delete("/sessions/:id", query(ownerQuery), async (c) => {
@@ -70,14 +95,27 @@ export function createApp(deps: AppDeps) {
     .post("/sessions/:id/executions", jsonBody(executeRequest), async (c) => {
       const body = c.req.valid("json");
       const tools = body.tools.map((t) => (t.description === undefined ? { name: t.name } : { name: t.name, description: t.description }));
-      return c.json(await sessions.execute(c.req.param("id"), body.owner, body.code, tools));
+      const sessionId = c.req.param("id");
+      const result = await inSpan("sandbox.execution.run", { "sandbox.session_id": sessionId, "sandbox.tools": tools.length }, async (span) => {
+        const step = await sessions.execute(sessionId, body.owner, body.code, tools);
+        span?.setAttributes(stepAttributes(step));
+        return step;
+      });
+      return c.json(result);
     })
     .post("/sessions/:id/executions/:executionId/tool-results", jsonBody(toolResultsRequest), async (c) => {
       const body = c.req.valid("json");
-      return c.json(await sessions.submitToolResults(c.req.param("id"), body.owner, c.req.param("executionId"), body.results));
+      const attributes = { "sandbox.session_id": c.req.param("id"), "sandbox.execution_id": c.req.param("executionId"), "sandbox.tool_results": body.results.length };
+      const result = await inSpan("sandbox.execution.tool_results", attributes, async (span) => {
+        const step = await sessions.submitToolResults(c.req.param("id"), body.owner, c.req.param("executionId"), body.results);
+        span?.setAttributes(stepAttributes(step));
+        return step;
+      });
+      return c.json(result);
     });
 
   return new Hono()
+    .use(traceRequests)
     .get("/health", (c) => {
       const { idle, busy } = deps.pool.stats();
       const health: ServiceHealth = { runtime: deps.runtimeKind, pool: { idle, busy }, sessions: sessions.count };

@@ -38,6 +38,9 @@ export const sandboxConfigSchema = z.object({
    * each, warm ones included; docker's count against each container's memory limit instead).
    */
   SANDBOX_MAX_TMPFS_MB: positiveInt.default(4096),
+  /** The OTLP/HTTP collector spans go to (`<endpoint>/v1/traces`); unset, tracing is off (lib/tracing.ts). */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" }).optional(),
+  OTEL_SERVICE_NAME: z.string().min(1).default("sandbox-service"),
 });
 
 export type SandboxConfig = z.infer<typeof sandboxConfigSchema>;

@@ -7,6 +7,7 @@ import { BwrapRuntime } from "./runtime/bwrap.ts";
 import { DockerRuntime } from "./runtime/docker.ts";
 import type { RuntimeLimits, SandboxRuntime } from "./runtime/types.ts";
 import { SessionManager } from "./sessions.ts";
+import { startTracing } from "../../lib/tracing.ts";
 
 const ORPHAN_SWEEP_MS = 30_000;
 
@@ -78,6 +79,7 @@ export async function createService(config: SandboxConfig, options: ServiceOptio
       (error: unknown) => log("orphan sweep failed", error),
     );
   }, ORPHAN_SWEEP_MS);
+  const tracing = startTracing({ endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: config.OTEL_SERVICE_NAME });
   const app = createApp({ token: config.SANDBOX_TOKEN, runtimeKind: runtime.kind, pool, sessions, log });
   return {
     app,
@@ -88,6 +90,7 @@ export async function createService(config: SandboxConfig, options: ServiceOptio
       clearInterval(orphanSweep);
       await sessions.closeAll();
       await pool.close();
+      await tracing?.shutdown();
     },
   };
 }

@@ -1,6 +1,7 @@
 import { ApiError } from "../anthropic/errors.ts";
 import type { Usage } from "../anthropic/messages.ts";
 import type { Logger } from "../../lib/log.ts";
+import { failSpan, inSpan, openSpan, type Span, SpanKind, tracingOn, withinSpan } from "../../lib/tracing.ts";
 import type { ServiceTier } from "./service-tier.ts";
 import { fromBedrockError } from "./errors.ts";
 import type { PreparedRequest } from "./prepare.ts";
@@ -103,9 +104,16 @@ export class UpstreamCall {
   /**
    * Runs `attempt` with retries; each attempt must see its first byte within the first-byte timeout.
    * When Bedrock refuses the requested service tier for the model, the call is made once more on
-   * `default` (attempts read `serviceTier` each time), and the usage record says so.
+   * `default` (attempts read `serviceTier` each time), and the usage record says so. Traced as one
+   * `bedrock.call` span, its retries and the fallback events of it.
    */
-  async beforeFirstByte<T>(attempt: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  beforeFirstByte<T>(attempt: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    // Tracing off, not even the span's attributes are made (README "Tracing": off costs a check).
+    if (!tracingOn()) return this.attempts(attempt, undefined);
+    return inSpan("bedrock.call", this.spanAttributes(), (span) => this.attempts(attempt, span), SpanKind.CLIENT);
+  }
+
+  private async attempts<T>(attempt: (signal: AbortSignal) => Promise<T>, span: Span | undefined): Promise<T> {
     const once = async () => {
       this.firstByteTimer = setTimeout(() => this.abort("first_byte"), this.timeouts.firstByteMs);
       try {
@@ -116,29 +124,50 @@ export class UpstreamCall {
         clearTimeout(this.firstByteTimer);
       }
     };
-    const retried = () => withRetry(once, this.retry, this.signal, (error, n) => this.log.warn("retrying Bedrock call", { attempt: n, error: error.message, type: error.type }));
+    const retried = () =>
+      withRetry(once, this.retry, this.signal, (error, n) => {
+        this.log.warn("retrying Bedrock call", { attempt: n, error: error.message, type: error.type });
+        span?.addEvent("retry", { attempt: n, "error.type": error.type, "error.message": error.message });
+      });
     try {
       return await retried();
     } catch (error) {
       if (!(error instanceof ApiError) || this.serviceTier === "default" || !refusesTier(error)) throw error;
       this.log.info("service tier refused by Bedrock; falling back to default", { tier: this.serviceTier, message: error.message });
       this.serviceTier = "default";
+      span?.addEvent("service_tier_fallback", { "bedrock.service_tier": "default" });
       return retried();
     }
   }
 
   /**
    * Opens an upstream event stream inside the retry window: the call counts as answered only once
-   * its first event has arrived. Later failures surface through `guard`.
+   * its first event has arrived. Later failures surface through `guard`. Its `bedrock.call` span
+   * lasts until the stream ends.
    */
   async openStream<T>(send: (signal: AbortSignal) => Promise<AsyncIterable<T> | undefined>): Promise<AsyncIterable<T>> {
-    const opened = await this.beforeFirstByte(async (signal) => {
+    const open = async (signal: AbortSignal) => {
       const stream = await send(signal);
       if (!stream) throw new Error("Bedrock returned no stream body");
       const events = stream[Symbol.asyncIterator]();
       return { events, first: await events.next() };
-    });
-    return rest(opened.first, opened.events);
+    };
+    const span = tracingOn() ? openSpan("bedrock.call", this.spanAttributes(), SpanKind.CLIENT) : undefined;
+    if (!span) {
+      const opened = await this.attempts(open, undefined);
+      return rest(opened.first, opened.events);
+    }
+    try {
+      const opened = await withinSpan(span, () => this.attempts(open, span));
+      return spanned(rest(opened.first, opened.events), span);
+    } catch (error) {
+      endSpan(span, error);
+      throw error;
+    }
+  }
+
+  private spanAttributes() {
+    return { "gen_ai.system": "aws.bedrock", "bedrock.service_tier": this.serviceTier, "message.id": this.messageId };
   }
 
   /** The stream the client gets: whatever fails while it runs (upstream or conversion) as an ApiError. */
@@ -161,6 +190,24 @@ export class UpstreamCall {
 /** The iterator's items again, its first one already read. */
 export async function* rest<T>(first: IteratorResult<T>, events: AsyncIterator<T>): AsyncGenerator<T> {
   for (let next = first; !next.done; next = await events.next()) yield next.value;
+}
+
+/** The events, `span` ended with them, however they end (a failure marks it). */
+async function* spanned<T>(events: AsyncIterable<T>, span: Span): AsyncGenerator<T> {
+  let failure: unknown;
+  try {
+    yield* events;
+  } catch (error) {
+    failure = error;
+    throw error;
+  } finally {
+    endSpan(span, failure);
+  }
+}
+
+function endSpan(span: Span, error: unknown): void {
+  if (error !== undefined) failSpan(span, error);
+  span.end();
 }
 
 /** Bedrock's ValidationException when a model does not offer the requested tier. */

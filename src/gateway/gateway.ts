@@ -6,6 +6,7 @@ import type { ApiKey } from "./keys/api-key.ts";
 import type { Store } from "./store.ts";
 import { modelAllowed } from "./keys/allowed-models.ts";
 import { sameSecret } from "../../lib/credentials.ts";
+import { inSpan, tracingOn } from "../../lib/tracing.ts";
 import type { KeyCache } from "./keys/key-cache.ts";
 import { hashKey } from "./keys/secret.ts";
 import type { Admission, RateLimits } from "./rate-limit/types.ts";
@@ -70,8 +71,15 @@ export class Gateway {
    * Admits a prepared request: holds its worst-case cost against a budgeted key's budget, then
    * reserves its tokens (input estimate + `max_tokens`) with the rate limiter; refused → 429 with
    * retry-after and the limit headers. What was held is given back when the request is refused.
+   * Traced as the `gateway.admit` span.
    */
-  async admit(principal: Principal, prepared: PreparedRequest, requestId: string): Promise<Ticket> {
+  admit(principal: Principal, prepared: PreparedRequest, requestId: string): Promise<Ticket> {
+    if (!tracingOn()) return this.admitNow(principal, prepared, requestId);
+    const attributes = { "gateway.key_id": ownerOf(principal), "gen_ai.request.model": prepared.model.modelId };
+    return inSpan("gateway.admit", attributes, () => this.admitNow(principal, prepared, requestId));
+  }
+
+  private async admitNow(principal: Principal, prepared: PreparedRequest, requestId: string): Promise<Ticket> {
     const { model, estimatedInputTokens: inputTokens } = prepared;
     const maxTokens = prepared.request.max_tokens;
     const key = principal.kind === "key" ? principal.key : undefined;

@@ -14,6 +14,7 @@ import {
   sessionInfo,
   type ToolResultsRequest,
 } from "../../lib/sandbox-api.ts";
+import { inSpan, injectTraceHeaders, SpanKind, tracingOn } from "../../lib/tracing.ts";
 import type { CodeOutcome } from "./code-result.ts";
 import { sandboxUnavailable, stepFromResult } from "./sandbox-outcomes.ts";
 
@@ -80,6 +81,14 @@ export function createSandboxClient(options: SandboxClientOptions): SandboxClien
   return new HttpSandboxClient(options);
 }
 
+interface CallOptions {
+  body?: unknown;
+  signal?: AbortSignal | undefined;
+  timeoutMs?: number;
+  /** The client span's name; none for the readiness probes, which /ready repeats all day. */
+  span?: string;
+}
+
 /** What one call to the service came to: an HTTP answer (body parsed as JSON when it is), or why there was none. */
 type Reply = { status: number; body: unknown } | { failure: CodeError };
 
@@ -91,7 +100,7 @@ class HttpSandboxClient implements SandboxClient {
   }
 
   async createSession(owner: string, signal?: AbortSignal): Promise<{ sessionId: string; expiresAt: string }> {
-    const reply = await this.#call("POST", "/v1/sessions", { body: { owner } satisfies CreateSessionRequest, signal });
+    const reply = await this.#call("POST", "/v1/sessions", { body: { owner } satisfies CreateSessionRequest, signal, span: "sandbox.create_session" });
     if ("failure" in reply) throw new SandboxFailure(reply.failure);
     const created = reply.status === 201 ? sessionCreated.safeParse(reply.body) : undefined;
     if (created?.success) return { sessionId: created.data.session_id, expiresAt: created.data.expires_at };
@@ -99,16 +108,16 @@ class HttpSandboxClient implements SandboxClient {
   }
 
   async execute(sessionId: string, owner: string, code: string, tools: { name: string; description?: string }[], signal?: AbortSignal): Promise<ExecutionStep> {
-    return this.#step(sessionId, await this.#call("POST", `${sessionPath(sessionId)}/executions`, { body: { owner, code, tools } satisfies ExecuteRequest, signal }));
+    return this.#step(sessionId, await this.#call("POST", `${sessionPath(sessionId)}/executions`, { body: { owner, code, tools } satisfies ExecuteRequest, signal, span: "sandbox.execute" }));
   }
 
   async submitToolResults(sessionId: string, owner: string, executionId: string, results: ToolResultsRequest["results"], signal?: AbortSignal): Promise<ExecutionStep> {
     const path = `${sessionPath(sessionId)}/executions/${encodeURIComponent(executionId)}/tool-results`;
-    return this.#step(sessionId, await this.#call("POST", path, { body: { owner, results } satisfies ToolResultsRequest, signal }), executionId);
+    return this.#step(sessionId, await this.#call("POST", path, { body: { owner, results } satisfies ToolResultsRequest, signal, span: "sandbox.submit_tool_results" }), executionId);
   }
 
   async expiresAt(sessionId: string, owner: string): Promise<string | undefined> {
-    const reply = await this.#call("GET", `${sessionPath(sessionId)}?owner=${encodeURIComponent(owner)}`, { timeoutMs: quickTimeoutMs });
+    const reply = await this.#call("GET", `${sessionPath(sessionId)}?owner=${encodeURIComponent(owner)}`, { timeoutMs: quickTimeoutMs, span: "sandbox.session_info" });
     const info = "status" in reply && reply.status === 200 ? sessionInfo.safeParse(reply.body) : undefined;
     return info?.success ? info.data.expires_at : undefined;
   }
@@ -136,13 +145,33 @@ class HttpSandboxClient implements SandboxClient {
   }
 
   /**
+   * One request, in a client span when `span` names one (the service's own spans nest under it: the
+   * request carries the trace in `traceparent`).
+   */
+  #call(method: "GET" | "POST", path: string, options: CallOptions = {}): Promise<Reply> {
+    const { span: name } = options;
+    if (name === undefined || !tracingOn()) return this.#send(method, path, options);
+    return inSpan(
+      name,
+      { "http.request.method": method, "url.path": path },
+      async (span) => {
+        const reply = await this.#send(method, path, options);
+        span?.setAttributes("status" in reply ? { "http.response.status_code": reply.status } : { "error.type": reply.failure.error_code, "error.message": reply.failure.message ?? "" });
+        return reply;
+      },
+      SpanKind.CLIENT,
+    );
+  }
+
+  /**
    * One request, bounded by the client timeout; never rejects for the service's sake (down, slow,
    * garbled: a failure value). Only the caller's own abort rejects, with its reason.
    */
-  async #call(method: "GET" | "POST", path: string, options: { body?: unknown; signal?: AbortSignal | undefined; timeoutMs?: number } = {}): Promise<Reply> {
+  async #send(method: "GET" | "POST", path: string, options: CallOptions): Promise<Reply> {
     const { body, signal, timeoutMs = this.options.timeoutMs } = options;
     const timeout = AbortSignal.timeout(timeoutMs);
     const headers: Record<string, string> = { authorization: `Bearer ${this.options.token}` };
+    injectTraceHeaders(headers);
     if (body !== undefined) headers["content-type"] = "application/json";
     try {
       const response = await fetch(`${this.#base}${path}`, {

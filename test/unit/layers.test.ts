@@ -35,6 +35,11 @@ const rules: Rule[] = [
   { folder: "src/anthropic", mayNotImport: ["src/ptc"], why: "the Anthropic API's vocabulary stands alone" },
   { folder: "src/portal", mayNotImport: ["src/store", "sandbox"], why: "the portal reads through the gateway's store interface and services, as the admin API does" },
   { folder: "src/gateway", mayNotImport: ["src/portal"], why: "keys, limits, usage and audit know nothing of the web pages above them" },
+  {
+    folder: "src/observability",
+    mayNotImport: ["src/aws", "src/anthropic", "src/bedrock", "src/gateway", "src/store", "src/http", "src/ptc", "sandbox"],
+    why: "tracing and metrics are a leaf every layer may use",
+  },
 ];
 
 /** `import … from "x"`, `export … from "x"`, `import "x"`, `import("x")`, `import x = require("x")`. */

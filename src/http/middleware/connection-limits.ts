@@ -2,6 +2,7 @@ import { createMiddleware } from "hono/factory";
 import { ApiError, invalidRequest } from "../../anthropic/errors.ts";
 import type { AppEnv } from "../env.ts";
 import { targetProblem } from "../request-target.ts";
+import { isEventStream } from "../../../lib/http-tracing.ts";
 
 /**
  * Over MAX_CONNECTIONS: a fast 529, and the connection closed with it so it frees its descriptor.
@@ -36,7 +37,3 @@ export const awaitingModel = createMiddleware<AppEnv>(async (c, next) => {
     if (!isEventStream(c.res)) c.env.connection.answered();
   }
 });
-
-function isEventStream(response: Response): boolean {
-  return response.headers.get("content-type")?.startsWith("text/event-stream") === true;
-}
