@@ -149,6 +149,15 @@ export const configSchema = z.object({
   PTC_MAX_MODEL_CALLS: positiveInt.max(100).default(10),
   /** Live containers one key may hold; past it the code tool answers `too_many_requests`. */
   PTC_MAX_CONTAINERS_PER_KEY: positiveInt.default(5),
+
+  /** `off`: no metrics are kept and GET /metrics is not served (what `bun run bench` compares against). */
+  METRICS: z.enum(["on", "off"]).default("on"),
+  /** Serves GET /metrics on this port (same HOST) instead of PORT, for a scraper-only listener. */
+  METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  /** Bearer token GET /metrics asks for (on PORT or METRICS_PORT); unset, /metrics is open like /health. */
+  METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
+  /** Distinct values one metric label (key, model, route, error) may take; later ones are counted as `other`. */
+  METRICS_MAX_LABEL_VALUES: positiveInt.default(1_000),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -33,6 +33,11 @@ const rules: Rule[] = [
   { folder: "src/bedrock", mayNotImport: ["src/ptc"], why: "the model upstreams know nothing of the PTC loop above them" },
   { folder: "src/gateway", mayNotImport: ["src/ptc"], why: "keys, limits and usage know nothing of the PTC loop above them" },
   { folder: "src/anthropic", mayNotImport: ["src/ptc"], why: "the Anthropic API's vocabulary stands alone" },
+  {
+    folder: "src/observability",
+    mayNotImport: ["src/anthropic", "src/aws", "src/bedrock", "src/gateway", "src/http", "src/ptc", "src/store"],
+    why: "metrics and traces are a leaf every layer may feed",
+  },
 ];
 
 /** `import … from "x"`, `export … from "x"`, `import "x"`, `import("x")`, `import x = require("x")`. */
