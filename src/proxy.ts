@@ -58,7 +58,8 @@ export async function createProxy(config: Config, log: Logger, options: ProxyOpt
   await loadAliases();
   // While the store is out the aliases last read serve; the outage is logged once, by StoreOutage.
   const aliasTimer = setInterval(() => outage.mayCall() && loadAliases().catch(() => undefined), aliasRefreshMs);
-  const limiter = createRateLimiter({ redis: redisLimiterSettings(config), logger: log });
+  const onRedisError = metrics && ((connection: string) => metrics.redisError(connection));
+  const limiter = createRateLimiter({ redis: redisLimiterSettings(config, onRedisError), logger: log });
   // A batch's first record is its oldest: records queue in the order they were made, the spool's ahead.
   const usage = new BatchWriter<UsageRecordInput>((batch) => store.writeUsage(batch).then(() => batch[0] && metrics?.usageWritten(batch[0].created_at)), {
     maxBatch: config.USAGE_BATCH_SIZE,
@@ -81,7 +82,7 @@ export async function createProxy(config: Config, log: Logger, options: ProxyOpt
   const loadImages = createImageLoader({ fetchImage, maxFetchBytes: config.IMAGE_FETCH_MAX_BYTES, maxRequestBytes: config.MAX_REQUEST_BYTES });
   const timeouts = { firstByteMs: config.UPSTREAM_FIRST_BYTE_TIMEOUT_MS, totalMs: config.UPSTREAM_TOTAL_TIMEOUT_MS };
   const retry = { maxRetries: config.UPSTREAM_MAX_RETRIES, baseDelayMs: config.UPSTREAM_RETRY_BASE_MS };
-  const services = createPtcServices(config, log);
+  const services = createPtcServices(config, log, onRedisError);
   const ptc = services && metrics ? { ...services, sandbox: observedSandbox(services.sandbox, metrics) } : services;
   const deps: ProxyDeps = {
     log,
@@ -128,9 +129,9 @@ function gatewayDefaults(config: Config) {
   return { limits: { rpm: config.DEFAULT_RPM, tpm: config.DEFAULT_TPM }, tier: config.DEFAULT_SERVICE_TIER };
 }
 
-function redisLimiterSettings(config: Config) {
+function redisLimiterSettings(config: Config, onConnectionError: ((connection: string) => void) | undefined) {
   if (!config.REDIS_URL) return undefined;
-  return { url: config.REDIS_URL, commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS, onRedisError: config.RATE_LIMIT_ON_REDIS_ERROR };
+  return { url: config.REDIS_URL, commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS, onRedisError: config.RATE_LIMIT_ON_REDIS_ERROR, onConnectionError };
 }
 
 function readinessChecks(config: Config, clients: ReturnType<typeof createBedrockClients>, store: Store): ProxyDeps["readiness"] {
