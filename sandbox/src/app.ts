@@ -1,5 +1,5 @@
 /**
- * The sandbox service's HTTP API (Hono). Every route but /health needs the service token;
+ * The sandbox service's HTTP API (Hono). Every route but /health and /metrics needs the service token;
  * every error is rendered once, by onError, as `{"error": {"type", "message"}}`.
  */
 import { zValidator } from "@hono/zod-validator";
@@ -9,9 +9,10 @@ import { createMiddleware } from "hono/factory";
 import { HTTPException } from "hono/http-exception";
 import type { z } from "zod";
 import { sameSecret } from "../../lib/credentials.ts";
-import { createSessionRequest, executeRequest, ownerQuery, type ServiceHealth, toolResultsRequest } from "../../lib/sandbox-api.ts";
+import { createSessionRequest, type ExecutionResult, executeRequest, ownerQuery, type ServiceHealth, toolResultsRequest } from "../../lib/sandbox-api.ts";
 import { describeIssues, type Issue } from "../../lib/zod-issues.ts";
 import { ServiceError } from "./errors.ts";
+import type { SandboxMetrics } from "./metrics.ts";
 import type { WarmPool } from "./pool.ts";
 import type { SessionManager } from "./sessions.ts";
 
@@ -20,6 +21,7 @@ export interface AppDeps {
   runtimeKind: string;
   pool: WarmPool;
   sessions: SessionManager;
+  metrics: SandboxMetrics;
   log?: (message: string, detail?: unknown) => void;
 }
 
@@ -46,7 +48,13 @@ function bearerToken(expected: string) {
 }
 
 export function createApp(deps: AppDeps) {
-  const { sessions } = deps;
+  const { sessions, metrics } = deps;
+  const timed = async (step: "execute" | "resume", run: () => Promise<ExecutionResult>) => {
+    const started = performance.now();
+    const result = await run();
+    metrics.step(step, result, performance.now() - started);
+    return result;
+  };
 
   const v1 = new Hono()
     .use(bearerToken(deps.token))
@@ -70,11 +78,11 @@ export function createApp(deps: AppDeps) {
     .post("/sessions/:id/executions", jsonBody(executeRequest), async (c) => {
       const body = c.req.valid("json");
       const tools = body.tools.map((t) => (t.description === undefined ? { name: t.name } : { name: t.name, description: t.description }));
-      return c.json(await sessions.execute(c.req.param("id"), body.owner, body.code, tools));
+      return c.json(await timed("execute", () => sessions.execute(c.req.param("id"), body.owner, body.code, tools)));
     })
     .post("/sessions/:id/executions/:executionId/tool-results", jsonBody(toolResultsRequest), async (c) => {
       const body = c.req.valid("json");
-      return c.json(await sessions.submitToolResults(c.req.param("id"), body.owner, c.req.param("executionId"), body.results));
+      return c.json(await timed("resume", () => sessions.submitToolResults(c.req.param("id"), body.owner, c.req.param("executionId"), body.results)));
     });
 
   return new Hono()
@@ -83,6 +91,8 @@ export function createApp(deps: AppDeps) {
       const health: ServiceHealth = { runtime: deps.runtimeKind, pool: { idle, busy }, sessions: sessions.count };
       return c.json(health);
     })
+    // Open like /health: see sandbox/src/metrics.ts.
+    .get("/metrics", async (c) => c.body(await metrics.registry.metrics(), 200, { "content-type": metrics.registry.contentType }))
     .route("/v1", v1)
     .notFound((c) => c.json(new ServiceError("not_found_error", `not found: ${c.req.method} ${c.req.path}`).toJSON(), 404))
     .onError((error, c) => {
