@@ -4,7 +4,8 @@
  * the proxy (and the scraper) reach it, so the scraper needs no copy of the token that runs code.
  * One Registry per service, never prom-client's global one, so services in one test process count apart.
  */
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { registerProcessMetrics } from "../../lib/process-metrics.ts";
 import type { ExecutionResult } from "../../lib/sandbox-api.ts";
 
 export interface ServiceGauges {
@@ -24,7 +25,7 @@ export class SandboxMetrics {
 
   constructor(gauges: ServiceGauges) {
     const registers = [this.registry];
-    collectDefaultMetrics({ register: this.registry });
+    registerProcessMetrics(this.registry);
     new Gauge({
       name: "abp_sandbox_pool_runtimes",
       help: "Runtimes of the warm pool, by state: idle (warm), busy (in a session), starting",

@@ -1,4 +1,5 @@
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { registerProcessMetrics } from "../../lib/process-metrics.ts";
 import { LabelCap } from "./label-cap.ts";
 
 /**
@@ -57,7 +58,7 @@ export class Metrics {
   constructor(options: { maxLabelValues: number; usageQueueDepth?: () => number }) {
     this.cap = new LabelCap(options.maxLabelValues);
     const registers = [this.registry];
-    collectDefaultMetrics({ register: this.registry });
+    registerProcessMetrics(this.registry);
     this.requests = new Counter({ name: "abp_requests_total", help: "HTTP requests answered, by route, status, resolved model and key id", labelNames: ["route", "status", "model", "key"], registers });
     this.latency = new Histogram({ name: "abp_request_duration_seconds", help: "Model requests from admission to the answer's end (streams included)", labelNames: ["model"], buckets: latencyBuckets, registers });
     this.firstToken = new Histogram({ name: "abp_time_to_first_token_seconds", help: "Streamed model requests from admission to the first content delta", labelNames: ["model"], buckets: latencyBuckets, registers });
