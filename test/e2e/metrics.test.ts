@@ -9,7 +9,7 @@ import { createStore } from "../../src/store/create-store.ts";
 import { testAwsCredentials, testAwsEnv } from "../support/aws-credentials.ts";
 import { parseExposition, type Sample, series, valueOf } from "../support/prometheus.ts";
 import { startProxyProcess } from "../support/proxy-process.ts";
-import { onFreePort } from "../support/service-process.ts";
+import { freePort, onFreePort } from "../support/service-process.ts";
 import { emulatorControl, sdkClient } from "../support/stack.ts";
 
 /**
@@ -132,9 +132,12 @@ describe("the proxy's /metrics after a known set of requests", () => {
     }
   });
 
-  test("no stream in flight, no usage queued, no store or Redis error", () => {
+  test("no stream in flight, no usage queued, no store or Redis error; the last batch's lag", () => {
     expect(valueOf(samples, "abp_streams_in_flight")).toBe(0);
     expect(valueOf(samples, "abp_usage_queue_depth")).toBe(0);
+    // Records wait for the batch writer's 20 ms flush interval: the lag is above 0, and far below a second here.
+    expect(valueOf(samples, "abp_usage_write_lag_seconds")).toBeGreaterThan(0);
+    expect(valueOf(samples, "abp_usage_write_lag_seconds")).toBeLessThan(5);
     expect(series(samples, "abp_store_errors_total")).toEqual({});
     expect(series(samples, "abp_redis_errors_total")).toEqual({});
   });
@@ -143,6 +146,20 @@ describe("the proxy's /metrics after a known set of requests", () => {
     const again = await scrape(proxy.url);
     expect(valueOf(again, "abp_requests_total", { route: "/metrics", status: "200" })).toBe(1);
   });
+});
+
+describe("Redis errors", () => {
+  test("a Redis that does not answer is counted by connection", async () => {
+    // Nothing listens on a freshly freed port: every connection attempt fails.
+    const proxy = await startProxyProcess(proxyEnv({ REDIS_URL: `redis://127.0.0.1:${freePort()}`, REDIS_COMMAND_TIMEOUT_MS: "100" }));
+    try {
+      expect((await post(proxy.url, secrets.limited)).status).toBe(529);
+      const samples = await scrape(proxy.url);
+      expect(valueOf(samples, "abp_redis_errors_total", { connection: "rate limits" })).toBeGreaterThan(0);
+    } finally {
+      await proxy.stop();
+    }
+  }, 30_000);
 });
 
 describe("labels are capped by METRICS_MAX_LABEL_VALUES", () => {
