@@ -148,6 +148,23 @@ describe("the proxy's /metrics after a known set of requests", () => {
   });
 });
 
+describe("streams in flight", () => {
+  test("a stream being sent counts while it runs, and no longer once it has ended", async () => {
+    const proxy = await startProxyProcess(proxyEnv());
+    try {
+      await emulatorControl(emulator.url).script({ content: [{ text: "a slow answer, two letters at a time" }], chunkChars: 2, chunkDelayMs: 100 });
+      const response = await post(proxy.url, secrets.plain, { ...hello, stream: true });
+      const reader = response.body?.getReader();
+      expect(new TextDecoder().decode((await reader?.read())?.value)).toContain("message_start");
+      expect(valueOf(await scrape(proxy.url), "abp_streams_in_flight")).toBe(1);
+      while (!(await reader?.read())?.done);
+      expect(valueOf(await scrape(proxy.url), "abp_streams_in_flight")).toBe(0);
+    } finally {
+      await proxy.stop();
+    }
+  }, 30_000);
+});
+
 describe("Redis errors", () => {
   test("a Redis that does not answer is counted by connection", async () => {
     // Nothing listens on a freshly freed port: every connection attempt fails.
