@@ -15,7 +15,7 @@ import { proxyRequest, timeCompletion, timeStream } from "./workload.ts";
 
 /** The baseline's only difference from the default configuration. */
 const baselineEnv = { METRICS: "off" };
-const rounds = 8;
+const rounds = 16;
 /** Per proxy: the two proxies together have phase 1's and phase 2's concurrency. */
 const nonStreaming = { concurrency: 32, share: 0.75 };
 const streamed = { concurrency: 16, share: 0.25 };
