@@ -17,14 +17,15 @@
  *      from the warm pool vs cold, print(1) against spawning python3 directly (and, for docker,
  *      against a `docker run --rm` of the same image), a tool round trip, memory per idle session;
  *   6. Programmatic Tool Calling through a proxy over a bwrap sandbox service: a code-only request and a
- *      resume at a tool call the code made, against the emulator's and the sandbox's own times.
+ *      resume at a tool call the code made, against the emulator's and the sandbox's own times;
+ *   7. what metrics cost: CPU per request of a proxy as configured by default against one with METRICS=off.
  * Phases 1-3 run the proxy in open mode (no key) on a SQLite file of its own; phase 4 starts its own
  * proxies, Redis and DynamoDB Local; phase 5 builds the sandbox image if needed, and removes every
  * container it made; phase 6 starts its own sandbox service and proxy. Everything listens on loopback and is stopped at the end.
  * The closing table checks the issue's targets. Exit code 0 even on a MISS, unless --strict.
  *
  * Options: --strict, --requests N (per non-streaming run), --streams N (phase 3),
- *          --phases 1,2,3,4,5,6 (a subset, for diagnosis), --cpu-prof DIR (profile the proxies into DIR;
+ *          --phases 1,2,3,4,5,6,7 (a subset, for diagnosis), --cpu-prof DIR (profile the proxies into DIR;
  *          phase 4's into DIR/gateway-open, -sqlite, -dynamodb),
  *          --proxy-preload FILE (a module Bun preloads into the proxies, to try a change to src/ as an A/B).
  */
@@ -45,6 +46,7 @@ import {
 } from "./bench/phases.ts";
 import { killAll, readMemory, type Service, startEmulator, startForwarder, startProxy } from "./bench/processes.ts";
 import { completionSection, format, gatewaySection, heading, heldStreamsSection, streamSection, targetsSection } from "./bench/report.ts";
+import { measureMetricsCost, type MetricsCostFigures, metricsCostSection, metricsCostTargets } from "./bench/metrics-cost.ts";
 import { measurePtc, type PtcFigures } from "./bench/ptc.ts";
 import { ptcSection, ptcTargets } from "./bench/ptc-report.ts";
 import { measureSandbox, type RuntimeFigures } from "./bench/sandbox.ts";
@@ -74,7 +76,7 @@ function readOptions(): Options {
       strict: { type: "boolean", default: false },
       requests: { type: "string", default: "4000" },
       streams: { type: "string", default: "1000" },
-      phases: { type: "string", default: "1,2,3,4,5,6" },
+      phases: { type: "string", default: "1,2,3,4,5,6,7" },
       "cpu-prof": { type: "string" },
       "proxy-preload": { type: "string" },
     },
@@ -203,6 +205,13 @@ async function phaseSix(emulator: Service): Promise<PtcFigures> {
   return figures;
 }
 
+async function phaseSeven(emulator: Service, requests: number): Promise<MetricsCostFigures> {
+  console.log(heading("7. Metrics: CPU per request, default configuration vs METRICS=off"));
+  const figures = await measureMetricsCost(emulator.url, requests, (line) => console.log(line));
+  console.log(metricsCostSection(figures));
+  return figures;
+}
+
 async function idleRss(pid: number): Promise<number> {
   await Bun.sleep(500);
   return (await readMemory(pid)).rss;
@@ -239,8 +248,9 @@ async function main(options: Options): Promise<number> {
 
     const sandbox = options.phases.has(5) ? await phaseFive() : [];
     const ptc = options.phases.has(6) ? await phaseSix(emulator) : undefined;
+    const metricsCost = options.phases.has(7) ? await phaseSeven(emulator, options.requests) : undefined;
 
-    const results = [...evaluateTargets(completions, held, gateway, streams), ...sandboxTargets(sandbox), ...ptcTargets(ptc)];
+    const results = [...evaluateTargets(completions, held, gateway, streams), ...sandboxTargets(sandbox), ...ptcTargets(ptc), ...metricsCostTargets(metricsCost)];
     console.log(heading("Targets"));
     console.log(targetsSection(results));
     const missed = results.filter((r) => !r.pass).length;

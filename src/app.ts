@@ -14,6 +14,8 @@ import { requestId } from "./http/middleware/request-id.ts";
 import { traceRequest } from "./http/middleware/trace-request.ts";
 import { messagesRoutes } from "./http/messages.ts";
 import { signInRoutes } from "./portal/auth/sign-in-routes.ts";
+import { metricsRoutes } from "./http/metrics.ts";
+import { countRequests } from "./http/middleware/count-requests.ts";
 import { modelsRoutes } from "./http/models.ts";
 
 /** The proxy's HTTP surface: the Anthropic API under /v1, the operator's admin API, health checks at the root. */
@@ -38,6 +40,8 @@ export function createApp(deps: ProxyDeps) {
     .use(refuseWhenOverloaded)
     .use(plainPathsOnly);
   if (deps.corsOrigins) app.use("/v1/*", browserAccess(deps.corsOrigins));
+  if (deps.metrics) app.use(countRequests(deps.metrics.metrics));
+  if (deps.metrics?.served) app.route("/", metricsRoutes(deps.metrics.metrics, deps.metrics.token));
   return app
     .route("/", healthRoutes(deps))
     .route("/v1", v1)

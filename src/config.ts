@@ -180,6 +180,14 @@ export const configSchema = z.object({
   /** The OTLP/HTTP collector spans go to (`<endpoint>/v1/traces`); unset, tracing is off (lib/tracing.ts). */
   OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" }).optional(),
   OTEL_SERVICE_NAME: z.string().min(1).default("anthropic-bedrock-proxy"),
+  /** `off`: no metrics are kept and GET /metrics is not served (what `bun run bench` compares against). */
+  METRICS: z.enum(["on", "off"]).default("on"),
+  /** Serves GET /metrics on this port (same HOST) instead of PORT, for a scraper-only listener. */
+  METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  /** Bearer token GET /metrics asks for (on PORT or METRICS_PORT); unset, /metrics is open like /health. */
+  METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
+  /** Distinct values one metric label (key, model, route, error) may take; later ones are counted as `other`. */
+  METRICS_MAX_LABEL_VALUES: positiveInt.default(1_000),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -20,7 +20,10 @@ import { StoreOutage } from "./gateway/store-outage.ts";
 import { BatchWriter } from "./gateway/usage/batch-writer.ts";
 import { Spool } from "./gateway/usage/spool.ts";
 import type { ProxyDeps } from "./http/deps.ts";
+import { Metrics } from "./observability/metrics.ts";
+import { countRejections } from "./observability/count-rejections.ts";
 import { Dispatch } from "./ptc/dispatch.ts";
+import { observedSandbox } from "./ptc/observed-sandbox.ts";
 import { createPtcServices } from "./ptc/services.ts";
 import { createAdminAuth } from "./portal/auth/create-admin-auth.ts";
 import { startProxyTracing, traceCalls } from "./observability/tracing.ts";
@@ -49,7 +52,9 @@ export async function createProxy(config: Config, log: Logger, options: ProxyOpt
   const now = options.now ?? (() => new Date());
   const tracing = startProxyTracing(config);
   const clients = createBedrockClients(config, options.awsCredentials);
-  const store = tracedStore(await createStore(storeOptionsFrom(config)));
+  const metrics = config.METRICS === "on" ? new Metrics({ maxLabelValues: config.METRICS_MAX_LABEL_VALUES, usageQueueDepth: (): number => usage.pending }) : undefined;
+  const opened = tracedStore(await createStore(storeOptionsFrom(config)));
+  const store = metrics ? countRejections(opened, (operation) => metrics.storeError(operation)) : opened;
   await store.seedPricing(pricingSeed);
   const outage = new StoreOutage(log);
   const models = createModelResolver(config.MODEL_MAP, familyDefaults(config));
@@ -57,9 +62,11 @@ export async function createProxy(config: Config, log: Logger, options: ProxyOpt
   await loadAliases();
   // While the store is out the aliases last read serve; the outage is logged once, by StoreOutage.
   const aliasTimer = setInterval(() => outage.mayCall() && loadAliases().catch(() => undefined), aliasRefreshMs);
-  const limiter = createRateLimiter({ redis: redisLimiterSettings(config), logger: log });
+  const onRedisError = metrics && ((connection: string) => metrics.redisError(connection));
+  const limiter = createRateLimiter({ redis: redisLimiterSettings(config, onRedisError), logger: log });
   // A batch holds many requests' records: its write is traced on its own, not in the request whose timer started it.
-  const usage = new BatchWriter<UsageRecordInput>((batch) => detachedFromRequest(() => store.writeUsage(batch)).then(() => undefined), {
+  // A batch's first record is its oldest: records queue in the order they were made, the spool's ahead.
+  const usage = new BatchWriter<UsageRecordInput>((batch) => detachedFromRequest(() => store.writeUsage(batch)).then(() => batch[0] && metrics?.usageWritten(batch[0].created_at)), {
     maxBatch: config.USAGE_BATCH_SIZE,
     flushIntervalMs: config.USAGE_FLUSH_INTERVAL_MS,
     retryDelayMs: 200,
@@ -72,7 +79,7 @@ export async function createProxy(config: Config, log: Logger, options: ProxyOpt
   const prices = new PriceBook(store, outage, log);
   const keyCache = new KeyCache(store, outage, config.KEY_CACHE_TTL_MS);
   const budgets = new Budgets({ store, outage, now, graceMs: config.STORE_OUTAGE_GRACE_S * 1_000 });
-  const gateway = new Gateway({ store, keys: keyCache, limiter, usage, prices, budgets, outage, masterKey: config.MASTER_API_KEY, authMode: config.AUTH_MODE, defaults: gatewayDefaults(config), now, log });
+  const gateway = new Gateway({ store, keys: keyCache, limiter, usage, prices, budgets, outage, masterKey: config.MASTER_API_KEY, authMode: config.AUTH_MODE, defaults: gatewayDefaults(config), now, log, observer: metrics, refusals: metrics });
   const fetchImage =
     config.IMAGE_FETCH === "on"
       ? createImageFetcher({ timeoutMs: config.IMAGE_FETCH_TIMEOUT_MS, allowHosts: config.IMAGE_FETCH_ALLOW_HOSTS, resolve: options.resolveHost ?? resolveWithSystem, log })
@@ -80,7 +87,8 @@ export async function createProxy(config: Config, log: Logger, options: ProxyOpt
   const loadImages = createImageLoader({ fetchImage, maxFetchBytes: config.IMAGE_FETCH_MAX_BYTES, maxRequestBytes: config.MAX_REQUEST_BYTES });
   const timeouts = { firstByteMs: config.UPSTREAM_FIRST_BYTE_TIMEOUT_MS, totalMs: config.UPSTREAM_TOTAL_TIMEOUT_MS };
   const retry = { maxRetries: config.UPSTREAM_MAX_RETRIES, baseDelayMs: config.UPSTREAM_RETRY_BASE_MS };
-  const ptc = createPtcServices(config, log);
+  const services = createPtcServices(config, log, onRedisError);
+  const ptc = services && metrics ? { ...services, sandbox: observedSandbox(services.sandbox, metrics) } : services;
   const adminAuth = createAdminAuth(config, log);
   const deps: ProxyDeps = {
     log,
@@ -93,7 +101,7 @@ export async function createProxy(config: Config, log: Logger, options: ProxyOpt
       },
       ptc && { ...ptc, maxModelCalls: config.PTC_MAX_MODEL_CALLS, maxContainersPerKey: config.PTC_MAX_CONTAINERS_PER_KEY },
     ),
-    newCall: (signal, context) => new UpstreamCall(signal, timeouts, retry, context),
+    newCall: (signal, context) => new UpstreamCall(signal, timeouts, retry, { ...context, observer: metrics }),
     gateway,
     store,
     keys: new KeyService(store, () => keyCache.forget()),
@@ -105,10 +113,12 @@ export async function createProxy(config: Config, log: Logger, options: ProxyOpt
     maxRequestBytes: config.MAX_REQUEST_BYTES,
     corsOrigins: config.CORS_ORIGINS,
     readiness: { ...readinessChecks(config, clients, store), ...(ptc && { sandbox: () => ptc.sandbox.ready() }) },
+    metrics: metrics && { metrics, served: config.METRICS_PORT === undefined, token: config.METRICS_TOKEN },
   };
   return {
     app: createApp(deps),
     store,
+    metrics,
     /** Writes the usage still buffered (spooling what the store does not take in time), then releases every connection. */
     async close() {
       clearInterval(aliasTimer);
@@ -146,9 +156,9 @@ function gatewayDefaults(config: Config) {
   return { limits: { rpm: config.DEFAULT_RPM, tpm: config.DEFAULT_TPM }, tier: config.DEFAULT_SERVICE_TIER };
 }
 
-function redisLimiterSettings(config: Config) {
+function redisLimiterSettings(config: Config, onConnectionError: ((connection: string) => void) | undefined) {
   if (!config.REDIS_URL) return undefined;
-  return { url: config.REDIS_URL, commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS, onRedisError: config.RATE_LIMIT_ON_REDIS_ERROR };
+  return { url: config.REDIS_URL, commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS, onRedisError: config.RATE_LIMIT_ON_REDIS_ERROR, onConnectionError };
 }
 
 function readinessChecks(config: Config, clients: ReturnType<typeof createBedrockClients>, store: Store): ProxyDeps["readiness"] {

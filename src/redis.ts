@@ -19,6 +19,8 @@ export interface RedisConnectionOptions {
   name: string;
   /** The loss and the return of the connection are logged once each per outage. */
   log?: Logger | undefined;
+  /** Told of every connection error and every command refused while Redis is down (metrics), with `name`. */
+  onError?: ((connection: string) => void) | undefined;
 }
 
 /** Reconnection delays double from 50 ms up to this. */
@@ -52,7 +54,10 @@ export class RedisConnection {
       this.#redis.once("ready", () => resolve(true));
       this.#redis.once("error", () => resolve(false));
     });
-    this.#redis.on("error", (error: Error) => this.#lost(error));
+    this.#redis.on("error", (error: Error) => {
+      options.onError?.(options.name);
+      this.#lost(error);
+    });
     this.#redis.on("close", () => this.#lost(undefined));
     this.#redis.on("ready", () => this.#back());
   }
@@ -68,6 +73,7 @@ export class RedisConnection {
       const timeout = Bun.sleep(this.#options.commandTimeoutMs).then(() => false);
       if ((await Promise.race([this.#firstConnection, timeout])) && this.#up()) return this.#redis;
     }
+    this.#options.onError?.(this.#options.name);
     throw new Error(`Redis (${this.#options.name}) is unavailable`);
   }
 

@@ -2,9 +2,11 @@ import type { Server } from "bun";
 import type { Config } from "./config.ts";
 import { ConnectionGate } from "./http/connection-gate.ts";
 import type { RequestConnection } from "./http/env.ts";
+import { metricsApp } from "./http/metrics.ts";
 import { segmentPatterns, segmentsOf } from "./http/request-target.ts";
 import type { Logger } from "../lib/log.ts";
 import { checkOpenFilesLimit } from "./open-files.ts";
+import type { Metrics } from "./observability/metrics.ts";
 import { createProxy, type ProxyOptions } from "./proxy.ts";
 
 export interface RunningProxy {
@@ -45,13 +47,24 @@ export async function startServer(config: Config, log: Logger, options: ProxyOpt
     fetch: (request, server) => serve(request, server, undefined),
   });
   log.info("proxy listening", { url: server.url.href });
+  const metricsServer = startMetricsServer(config, proxy.metrics, log);
   return {
     url: server.url.href.replace(/\/$/, ""),
     async stop() {
+      await metricsServer?.stop();
       await server.stop();
       await proxy.close();
     },
   };
+}
+
+/** METRICS_PORT: GET /metrics on a listener of its own, so the scraper need not reach the API's port. */
+function startMetricsServer(config: Config, metrics: Metrics | undefined, log: Logger) {
+  if (!metrics || config.METRICS_PORT === undefined) return undefined;
+  const app = metricsApp(metrics, config.METRICS_TOKEN);
+  const server = Bun.serve({ port: config.METRICS_PORT, hostname: config.HOST, fetch: (request) => app.fetch(request) });
+  log.info("metrics listening", { url: `${server.url.href}metrics` });
+  return server;
 }
 
 /** For the entry points: stop gracefully on SIGTERM and SIGINT. */

@@ -1,5 +1,5 @@
 /**
- * The sandbox service's HTTP API (Hono). Every route but /health needs the service token;
+ * The sandbox service's HTTP API (Hono). Every route but /health and /metrics needs the service token;
  * every error is rendered once, by onError, as `{"error": {"type", "message"}}`.
  */
 import { zValidator } from "@hono/zod-validator";
@@ -14,6 +14,7 @@ import { inSpan, withinSpan } from "../../lib/tracing.ts";
 import { createSessionRequest, type ExecutionResult, executeRequest, ownerQuery, type ServiceHealth, toolResultsRequest } from "../../lib/sandbox-api.ts";
 import { describeIssues, type Issue } from "../../lib/zod-issues.ts";
 import { ServiceError } from "./errors.ts";
+import type { SandboxMetrics } from "./metrics.ts";
 import type { WarmPool } from "./pool.ts";
 import type { SessionManager } from "./sessions.ts";
 
@@ -22,6 +23,7 @@ export interface AppDeps {
   runtimeKind: string;
   pool: WarmPool;
   sessions: SessionManager;
+  metrics: SandboxMetrics;
   log?: (message: string, detail?: unknown) => void;
 }
 
@@ -66,7 +68,13 @@ function stepAttributes(result: ExecutionResult) {
 }
 
 export function createApp(deps: AppDeps) {
-  const { sessions } = deps;
+  const { sessions, metrics } = deps;
+  const timed = async (step: "execute" | "resume", run: () => Promise<ExecutionResult>) => {
+    const started = performance.now();
+    const result = await run();
+    metrics.step(step, result, performance.now() - started);
+    return result;
+  };
 
   const v1 = new Hono()
     .use(bearerToken(deps.token))
@@ -97,7 +105,7 @@ export function createApp(deps: AppDeps) {
       const tools = body.tools.map((t) => (t.description === undefined ? { name: t.name } : { name: t.name, description: t.description }));
       const sessionId = c.req.param("id");
       const result = await inSpan("sandbox.execution.run", { "sandbox.session_id": sessionId, "sandbox.tools": tools.length }, async (span) => {
-        const step = await sessions.execute(sessionId, body.owner, body.code, tools);
+        const step = await timed("execute", () => sessions.execute(sessionId, body.owner, body.code, tools));
         span?.setAttributes(stepAttributes(step));
         return step;
       });
@@ -107,7 +115,7 @@ export function createApp(deps: AppDeps) {
       const body = c.req.valid("json");
       const attributes = { "sandbox.session_id": c.req.param("id"), "sandbox.execution_id": c.req.param("executionId"), "sandbox.tool_results": body.results.length };
       const result = await inSpan("sandbox.execution.tool_results", attributes, async (span) => {
-        const step = await sessions.submitToolResults(c.req.param("id"), body.owner, c.req.param("executionId"), body.results);
+        const step = await timed("resume", () => sessions.submitToolResults(c.req.param("id"), body.owner, c.req.param("executionId"), body.results));
         span?.setAttributes(stepAttributes(step));
         return step;
       });
@@ -121,6 +129,8 @@ export function createApp(deps: AppDeps) {
       const health: ServiceHealth = { runtime: deps.runtimeKind, pool: { idle, busy }, sessions: sessions.count };
       return c.json(health);
     })
+    // Open like /health: see sandbox/src/metrics.ts.
+    .get("/metrics", async (c) => c.body(await metrics.registry.metrics(), 200, { "content-type": metrics.registry.contentType }))
     .route("/v1", v1)
     .notFound((c) => c.json(new ServiceError("not_found_error", `not found: ${c.req.method} ${c.req.path}`).toJSON(), 404))
     .onError((error, c) => {

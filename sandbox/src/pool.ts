@@ -14,6 +14,8 @@ export interface PoolOptions {
   size: number;
   /** Host RAM, in MB, all sandboxes' RAM-backed file systems together may claim (SANDBOX_MAX_TMPFS_MB). */
   maxTmpfsMb: number;
+  /** Told how long each runtime start took and whether it came up (metrics). */
+  onStart?: ((ms: number, ok: boolean) => void) | undefined;
 }
 
 export class WarmPool {
@@ -26,6 +28,7 @@ export class WarmPool {
   private alive = 0;
   private readonly size: number;
   private readonly tmpfsMbEach: number;
+  private readonly onStart: PoolOptions["onStart"];
   /** Sandboxes the tmpfs budget allows at once. */
   readonly capacity: number;
   lastError: string | undefined;
@@ -36,6 +39,7 @@ export class WarmPool {
     private readonly log: (message: string) => void = () => {},
   ) {
     this.size = pool.size;
+    this.onStart = pool.onStart;
     this.tmpfsMbEach = options.runtime.hostTmpfsMb(options.limits);
     this.capacity = this.tmpfsMbEach > 0 ? Math.floor(pool.maxTmpfsMb / this.tmpfsMbEach) : Number.POSITIVE_INFINITY;
   }
@@ -102,14 +106,17 @@ export class WarmPool {
       throw new Error(`the sandboxes' RAM-backed file systems would pass SANDBOX_MAX_TMPFS_MB (${this.capacity} sandboxes of ${this.tmpfsMbEach} MB are running)`);
     }
     this.alive += 1;
+    const started = performance.now();
     try {
       const instance = await RunnerInstance.start(this.options);
+      this.onStart?.(performance.now() - started, true);
       // Registered first, so whoever awaits `exited` later sees the claim already given back.
       void instance.exited.then(() => {
         this.alive -= 1;
       });
       return instance;
     } catch (error) {
+      this.onStart?.(performance.now() - started, false);
       this.alive -= 1;
       throw error;
     }

@@ -1,6 +1,7 @@
 /** Wires config → runtime → warm pool → sessions → HTTP app. Used by main.ts and the tests. */
 import { createApp } from "./app.ts";
 import type { SandboxConfig } from "./config.ts";
+import { SandboxMetrics } from "./metrics.ts";
 import { WarmPool } from "./pool.ts";
 import { runnerLimits } from "./protocol/limits.ts";
 import { BwrapRuntime } from "./runtime/bwrap.ts";
@@ -20,6 +21,7 @@ export interface Service {
   pool: WarmPool;
   sessions: SessionManager;
   runtime: SandboxRuntime;
+  metrics: SandboxMetrics;
   /** Destroys every session and pooled runtime. */
   close(): Promise<void>;
 }
@@ -55,9 +57,10 @@ export async function createService(config: SandboxConfig, options: ServiceOptio
     fileSizeMb: config.SANDBOX_WORK_DIR_MB,
     workDirMb: config.SANDBOX_WORK_DIR_MB,
   };
+  const metrics = new SandboxMetrics({ pool: () => pool.stats(), sessions: (): number => sessions.count });
   const pool = new WarmPool(
     { runtime, limits, protocol: runnerLimits(config.SANDBOX_MAX_OUTPUT_BYTES) },
-    { size: config.SANDBOX_POOL_SIZE, maxTmpfsMb: config.SANDBOX_MAX_TMPFS_MB },
+    { size: config.SANDBOX_POOL_SIZE, maxTmpfsMb: config.SANDBOX_MAX_TMPFS_MB, onStart: (ms, ok) => metrics.runtimeStarted(ms, ok) },
     log,
   );
   if (pool.capacity < 1) {
@@ -80,12 +83,13 @@ export async function createService(config: SandboxConfig, options: ServiceOptio
     );
   }, ORPHAN_SWEEP_MS);
   const tracing = startTracing({ endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: config.OTEL_SERVICE_NAME });
-  const app = createApp({ token: config.SANDBOX_TOKEN, runtimeKind: runtime.kind, pool, sessions, log });
+  const app = createApp({ token: config.SANDBOX_TOKEN, runtimeKind: runtime.kind, pool, sessions, metrics, log });
   return {
     app,
     pool,
     sessions,
     runtime,
+    metrics,
     async close() {
       clearInterval(orphanSweep);
       await sessions.closeAll();

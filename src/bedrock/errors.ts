@@ -62,6 +62,15 @@ function fallbackType(name: string): ErrorType {
   return name === "TimeoutError" ? "timeout_error" : "api_error";
 }
 
+/**
+ * The name an upstream failure is counted under (metrics): Bedrock's exception name when it is one of
+ * the table's, else the Anthropic type (the proxy's own timeouts, network failures), so the names stay few.
+ */
+export function bedrockErrorName(error: ApiError): string {
+  const { name } = describe(error.cause);
+  return Object.hasOwn(byName, name) ? name : error.type;
+}
+
 /** Throttling and server-side faults may succeed on another attempt; a client's mistake never will. */
 export function isRetryable(error: ApiError): boolean {
   return error.type === "rate_limit_error" || error.type === "overloaded_error" || error.type === "api_error";

@@ -3,7 +3,7 @@ import type { Usage } from "../anthropic/messages.ts";
 import type { Logger } from "../../lib/log.ts";
 import { failSpan, inSpan, openSpan, type Span, SpanKind, tracingOn, withinSpan } from "../../lib/tracing.ts";
 import type { ServiceTier } from "./service-tier.ts";
-import { fromBedrockError } from "./errors.ts";
+import { bedrockErrorName, fromBedrockError } from "./errors.ts";
 import type { PreparedRequest } from "./prepare.ts";
 import { type RetryPolicy, withRetry } from "./retry.ts";
 
@@ -46,6 +46,12 @@ export interface UpstreamTimeouts {
 
 type AbortCause = "client" | "first_byte" | "total";
 
+/** Told of each attempt (metrics): its time to the first byte, and the error name when it failed. */
+export interface UpstreamObserver {
+  upstreamAttempt(ms: number, error: string | undefined): void;
+  upstreamRetry(error: string): void;
+}
+
 /**
  * One client request's upstream work: one abort signal that ends it (client gone, first-byte or
  * total timeout), and the retry window before the first byte. A first-byte timeout may end the
@@ -60,14 +66,16 @@ export class UpstreamCall {
   private cause: AbortCause | undefined;
   private readonly totalTimer: ReturnType<typeof setTimeout>;
   private firstByteTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly observer: UpstreamObserver | undefined;
 
   constructor(
     clientSignal: AbortSignal,
     private readonly timeouts: UpstreamTimeouts,
     private readonly retry: RetryPolicy,
-    context: { messageId: string; log: Logger; serviceTier: ServiceTier },
+    context: { messageId: string; log: Logger; serviceTier: ServiceTier; observer?: UpstreamObserver | undefined },
   ) {
     this.messageId = context.messageId;
+    this.observer = context.observer;
     this.log = context.log;
     this.serviceTier = context.serviceTier;
     if (clientSignal.aborted) this.abort("client");
@@ -116,16 +124,22 @@ export class UpstreamCall {
   private async attempts<T>(attempt: (signal: AbortSignal) => Promise<T>, span: Span | undefined): Promise<T> {
     const once = async () => {
       this.firstByteTimer = setTimeout(() => this.abort("first_byte"), this.timeouts.firstByteMs);
+      const started = performance.now();
       try {
-        return await attempt(this.signal);
+        const answered = await attempt(this.signal);
+        this.observer?.upstreamAttempt(performance.now() - started, undefined);
+        return answered;
       } catch (error) {
-        throw this.toApiError(error);
+        const failure = this.toApiError(error);
+        this.observer?.upstreamAttempt(performance.now() - started, bedrockErrorName(failure));
+        throw failure;
       } finally {
         clearTimeout(this.firstByteTimer);
       }
     };
     const retried = () =>
       withRetry(once, this.retry, this.signal, (error, n) => {
+        this.observer?.upstreamRetry(bedrockErrorName(error));
         this.log.warn("retrying Bedrock call", { attempt: n, error: error.message, type: error.type });
         span?.addEvent("retry", { attempt: n, "error.type": error.type, "error.message": error.message });
       });

@@ -9,6 +9,7 @@ import { sameSecret } from "../../lib/credentials.ts";
 import { inSpan, tracingOn } from "../../lib/tracing.ts";
 import type { KeyCache } from "./keys/key-cache.ts";
 import { hashKey } from "./keys/secret.ts";
+import { type BudgetHold, BudgetRefusal } from "./budget/budgets.ts";
 import type { Admission, RateLimits } from "./rate-limit/types.ts";
 import { Ticket, type TicketParts } from "./ticket.ts";
 
@@ -34,6 +35,8 @@ export interface GatewayOptions extends TicketParts {
   authMode: "keys" | "open";
   /** What a key without its own limits and tier gets (DEFAULT_RPM, DEFAULT_TPM, DEFAULT_SERVICE_TIER); the tier serves anonymous and operator requests too. */
   defaults: { limits: RateLimits; tier: ServiceTier };
+  /** Told of each request a key's rate limits or budget refused (metrics). */
+  refusals?: { refused(reason: "rate_limit" | "budget", keyId: string): void } | undefined;
 }
 
 /** How long a key's `last_used_at` may lag: a store write per request would cost more than it tells. */
@@ -87,7 +90,7 @@ export class Gateway {
     const tier = key?.service_tier ?? defaults.tier;
     const budgeted = key !== undefined && key.monthly_budget_usd !== null;
     const worstUsd = budgeted ? await this.options.prices.worstCase(model.modelId, inputTokens, maxTokens, tier) : 0;
-    const hold = key && this.options.budgets.hold(key, worstUsd);
+    const hold = key && this.holdBudget(key, worstUsd);
     try {
       const limits = { rpm: key?.rpm ?? defaults.limits.rpm, tpm: key?.tpm ?? defaults.limits.tpm };
       const admission = key && (limits.rpm || limits.tpm) ? await this.options.limiter.admit(key.id, limits, inputTokens + maxTokens) : undefined;
@@ -97,6 +100,7 @@ export class Gateway {
       return new Ticket(this.options, { keyId: ownerOf(principal), model, requestId, admission, hold, tier });
     } catch (error) {
       if (hold) this.options.budgets.settle(hold, 0);
+      if (key) this.noteRefusal(key.id, error);
       throw error;
     }
   }
@@ -107,7 +111,24 @@ export class Gateway {
     }
     const now = this.options.now();
     if (key.expires_at && Date.parse(key.expires_at) <= now.getTime()) throw new ApiError("permission_error", `This API key expired at ${key.expires_at}`);
-    await this.options.budgets.check(key);
+    await this.options.budgets.check(key).catch((error: unknown) => {
+      this.noteRefusal(key.id, error);
+      throw error;
+    });
+  }
+
+  private holdBudget(key: ApiKey, worstUsd: number): BudgetHold | undefined {
+    try {
+      return this.options.budgets.hold(key, worstUsd);
+    } catch (error) {
+      this.noteRefusal(key.id, error);
+      throw error;
+    }
+  }
+
+  private noteRefusal(keyId: string, error: unknown): void {
+    if (error instanceof RateLimitError) this.options.refusals?.refused("rate_limit", keyId);
+    else if (error instanceof BudgetRefusal) this.options.refusals?.refused("budget", keyId);
   }
 
   private touch(key: ApiKey): void {

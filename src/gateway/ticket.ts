@@ -11,6 +11,13 @@ import type { StoreOutage } from "./store-outage.ts";
 import type { BatchWriter } from "./usage/batch-writer.ts";
 import { type UsageRecordInput, type UsageStore, usageRecordSchema } from "./usage/usage-record.ts";
 
+/** Told of each ticket's stream and outcome (metrics). */
+export interface TicketObserver {
+  finished(record: UsageRecordInput): void;
+  streamStarted(): void;
+  streamEnded(): void;
+}
+
 /** The gateway's parts a ticket settles with and records to. */
 export interface TicketParts {
   store: UsageStore;
@@ -21,6 +28,7 @@ export interface TicketParts {
   outage: StoreOutage;
   now: () => Date;
   log: Logger;
+  observer?: TicketObserver | undefined;
 }
 
 /** A request as the gateway admitted it. */
@@ -86,6 +94,7 @@ export class Ticket {
 
   private async *tracked(call: UpstreamCall, stream: UpstreamStream): AsyncGenerator<StreamChunk> {
     let error: ApiError | undefined;
+    this.parts.observer?.streamStarted();
     try {
       for await (const chunk of stream.chunks) {
         if (chunk.type === "content_block_delta") this.firstTokenMs ??= performance.now() - this.started;
@@ -95,6 +104,7 @@ export class Ticket {
       error = toApiError(thrown);
       throw thrown;
     } finally {
+      this.parts.observer?.streamEnded();
       // Logged, not thrown: a record that could not be made must not end the client's answer in an error.
       await this.finish(call, outcome(call, stream.usage(), error)).catch((failure: unknown) => this.parts.log.error("could not finish the request", { error: failure }));
     }
@@ -150,6 +160,7 @@ export class Ticket {
       error_type: outcome.errorType,
       cost_usd: cost,
     };
+    this.parts.observer?.finished(record);
     // One record the store refuses would hold up every batch behind it: check it here, once.
     const checked = usageRecordSchema.safeParse(record);
     if (!checked.success) {

@@ -8,6 +8,7 @@ import type { Store } from "../gateway/store.ts";
 import type { Logger } from "../../lib/log.ts";
 import type { Dispatch } from "../ptc/dispatch.ts";
 import type { AdminAuth } from "../portal/auth/admin-auth.ts";
+import type { Metrics } from "../observability/metrics.ts";
 
 /** What the HTTP layer needs from the rest of the proxy, built once in `createProxy`. */
 export interface ProxyDeps {
@@ -32,4 +33,6 @@ export interface ProxyDeps {
   corsOrigins: "*" | string[] | undefined;
   /** Named checks of what the proxy depends on, for GET /ready. */
   readiness: Record<string, () => Promise<void>>;
+  /** undefined with METRICS=off; `served` says whether GET /metrics is on this app (not on METRICS_PORT). */
+  metrics?: { metrics: Metrics; served: boolean; token: string | undefined } | undefined;
 }

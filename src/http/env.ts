@@ -9,6 +9,8 @@ export interface AppEnv {
     log: Logger;
     /** Who is calling (set by the authentication middleware on /v1). */
     principal: Principal;
+    /** The resolved model id of a /v1/messages request (set by its handler, for metrics). */
+    model: string;
   };
 }
 

@@ -21,6 +21,7 @@ export function messagesRoutes(deps: ProxyDeps) {
     .post("/", jsonBody(messagesRequestSchema), awaitingModel, async (c) => {
       const request = c.req.valid("json");
       const model = resolveFor(c.var.principal, request.model);
+      c.set("model", model.modelId);
       const log = c.var.log.child({ model: model.modelId });
       const betaHeader = parseBetaHeader(c.req.header("anthropic-beta"));
       const { prepared, upstream } = await deps.dispatch.messages({ request, model, betaHeader, principal: c.var.principal, log });
@@ -42,6 +43,7 @@ export function messagesRoutes(deps: ProxyDeps) {
     .post("/count_tokens", jsonBody(countTokensRequestSchema), awaitingModel, async (c) => {
       const request = c.req.valid("json");
       const model = resolveFor(c.var.principal, request.model);
+      c.set("model", model.modelId);
       const log = c.var.log.child({ model: model.modelId });
       const { prepared, upstream } = deps.dispatch.countTokens({ request, model, betaHeader: parseBetaHeader(c.req.header("anthropic-beta")), log });
       const call = deps.newCall(c.req.raw.signal, { messageId: newMessageId(), log, serviceTier: "default" });

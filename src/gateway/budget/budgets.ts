@@ -69,7 +69,7 @@ export class Budgets {
     if (spent >= budget) throw overBudget(budget, spent, now);
     const held = this.held.get(key.id) ?? 0;
     if (spent + held >= budget) {
-      throw new ApiError(
+      throw new BudgetRefusal(
         "rate_limit_error",
         `This API key's monthly budget of $${budget} is taken up by its spend ($${spent.toFixed(4)}) and its requests still running on this replica; retry when they end`,
         { retryAfterSeconds: heldRetryAfterSeconds },
@@ -113,8 +113,11 @@ export class Budgets {
   }
 }
 
+/** A request refused by its key's budget (told apart from a store that cannot say: that is a 529). */
+export class BudgetRefusal extends ApiError {}
+
 function overBudget(budget: number, spent: number, now: Date): ApiError {
-  return new ApiError(
+  return new BudgetRefusal(
     "permission_error",
     `This API key has reached its monthly budget of $${budget} (spent $${spent.toFixed(4)} in ${utcMonth(now)}); it works again at ${nextMonthStart(now)}`,
   );

@@ -32,6 +32,8 @@ export interface RedisRateLimiterOptions {
   keyPrefix?: string;
   /** Where an outage is reported: once when it starts, once when it ends. */
   logger?: Logger | undefined;
+  /** Told of each Redis error (metrics): see RedisConnectionOptions. */
+  onConnectionError?: ((connection: string) => void) | undefined;
 }
 
 /** What a client refused during an outage is told to wait: about how long reconnection takes. */
@@ -57,7 +59,7 @@ export class RedisRateLimiter implements RateLimiter {
   constructor(options: RedisRateLimiterOptions) {
     this.#options = options;
     this.#keyPrefix = options.keyPrefix ?? "abp:rate-limit:";
-    this.#connection = new RedisConnection({ url: options.url, commandTimeoutMs: options.commandTimeoutMs, name: "rate limits", log: options.logger });
+    this.#connection = new RedisConnection({ url: options.url, commandTimeoutMs: options.commandTimeoutMs, name: "rate limits", log: options.logger, onError: options.onConnectionError });
   }
 
   async admit(keyId: string, limits: RateLimits, reserveTokens: number, now?: number): Promise<Admission> {

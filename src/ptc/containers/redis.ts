@@ -9,6 +9,8 @@ export interface RedisContainerStoreOptions {
   /** Prepended to every key, so deployments (or tests) can share one Redis. */
   keyPrefix?: string;
   log?: Logger | undefined;
+  /** Told of each Redis error (metrics): see RedisConnectionOptions. */
+  onConnectionError?: ((connection: string) => void) | undefined;
 }
 
 /**
@@ -23,7 +25,7 @@ export class RedisContainerStore implements ContainerStore {
 
   constructor(options: RedisContainerStoreOptions) {
     this.#prefix = options.keyPrefix ?? "abp:ptc:";
-    this.#connection = new RedisConnection({ url: options.url, commandTimeoutMs: options.commandTimeoutMs, name: "PTC containers", log: options.log });
+    this.#connection = new RedisConnection({ url: options.url, commandTimeoutMs: options.commandTimeoutMs, name: "PTC containers", log: options.log, onError: options.onConnectionError });
   }
 
   async get(id: string): Promise<ContainerRecord | undefined> {
