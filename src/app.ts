@@ -12,6 +12,7 @@ import { browserAccess } from "./http/middleware/cors.ts";
 import { plainPathsOnly, refuseWhenOverloaded } from "./http/middleware/connection-limits.ts";
 import { requestId } from "./http/middleware/request-id.ts";
 import { messagesRoutes } from "./http/messages.ts";
+import { signInRoutes } from "./portal/auth/sign-in-routes.ts";
 import { modelsRoutes } from "./http/models.ts";
 
 /** The proxy's HTTP surface: the Anthropic API under /v1, the operator's admin API, health checks at the root. */
@@ -39,6 +40,7 @@ export function createApp(deps: ProxyDeps) {
     .route("/", healthRoutes(deps))
     .route("/v1", v1)
     .route("/admin/api", adminRoutes(deps))
+    .route("/admin", signInRoutes(deps.adminAuth))
     .notFound(notFound)
     .onError(renderError);
 }

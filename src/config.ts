@@ -51,6 +51,15 @@ const corsOrigins = z.string().transform((raw, ctx): "*" | string[] => {
   return z.NEVER;
 });
 
+/** https, or http on a loopback address (a provider on the operator's own machine, or the tests'). */
+const oidcUrl = z.url({ protocol: /^https?$/ }).refine((url) => {
+  const parsed = new URL(url);
+  return parsed.protocol === "https:" || ["127.0.0.1", "localhost", "[::1]"].includes(parsed.hostname);
+}, "must be an https:// URL (http:// only on a loopback address)");
+
+/** The callback route is /admin/auth/callback (src/portal/auth/sign-in-routes.ts), maybe under a prefix a load balancer strips. */
+const oidcRedirectUrl = oidcUrl.refine((url) => new URL(url).pathname.endsWith("/admin/auth/callback"), "must end with /admin/auth/callback, e.g. https://gw.example/admin/auth/callback");
+
 function readModelMapFile(path: string, ctx: z.RefinementCtx): string | undefined {
   if (!existsSync(path)) {
     ctx.addIssue({ code: "custom", message: `is not JSON and no file exists at ${path}` });
@@ -149,12 +158,29 @@ export const configSchema = z.object({
   PTC_MAX_MODEL_CALLS: positiveInt.max(100).default(10),
   /** Live containers one key may hold; past it the code tool answers `too_many_requests`. */
   PTC_MAX_CONTAINERS_PER_KEY: positiveInt.default(5),
+
+  /** How operators sign in to the portal at /admin/: `master-key` (a form taking MASTER_API_KEY) or `oidc` (single sign-on). The admin API takes the master key in both. */
+  ADMIN_AUTH: z.enum(["master-key", "oidc"]).default("master-key"),
+  /** An admin session ends this long after sign-in. */
+  ADMIN_SESSION_TTL_S: positiveInt.max(7 * 24 * 3600).default(8 * 3600),
+  /** The OpenID provider's issuer URL (https; http only on a loopback address); required with ADMIN_AUTH=oidc. */
+  OIDC_ISSUER: oidcUrl.optional(),
+  /** The client registered with the provider; required with ADMIN_AUTH=oidc. */
+  OIDC_CLIENT_ID: z.string().min(1).optional(),
+  /** Its secret; unset for a public client (PKCE alone). */
+  OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+  /** This proxy's callback as browsers reach it, registered with the provider: https://<host>/admin/auth/callback; required with ADMIN_AUTH=oidc. */
+  OIDC_REDIRECT_URL: oidcRedirectUrl.optional(),
+  /** Only members of this group may sign in; unset, any user the provider signs in is an admin. */
+  OIDC_ADMIN_GROUP: z.string().min(1).optional(),
+  /** The ID token claim that lists the user's groups. */
+  OIDC_GROUPS_CLAIM: z.string().min(1).default("cognito:groups"),
 });
 
 export type Config = z.infer<typeof configSchema>;
 
 /** The schema with its checks across variables (kept off configSchema, whose fields scripts pick). */
-const checkedConfigSchema = configSchema.superRefine(sandboxPair);
+const checkedConfigSchema = configSchema.superRefine(sandboxPair).superRefine(oidcSettings);
 
 /** SANDBOX_URL and SANDBOX_TOKEN turn PTC on together: one without the other is a mistake, not "off". */
 function sandboxPair(env: { SANDBOX_URL?: string | undefined; SANDBOX_TOKEN?: string | undefined }, ctx: z.RefinementCtx): void {
@@ -163,6 +189,14 @@ function sandboxPair(env: { SANDBOX_URL?: string | undefined; SANDBOX_TOKEN?: st
   }
   if (env.SANDBOX_TOKEN !== undefined && env.SANDBOX_URL === undefined) {
     ctx.addIssue({ code: "custom", path: ["SANDBOX_URL"], message: "is required with SANDBOX_TOKEN (where the sandbox service listens)" });
+  }
+}
+
+/** ADMIN_AUTH=oidc needs its provider, client and callback: without them no one could sign in. */
+function oidcSettings(env: { ADMIN_AUTH: string; OIDC_ISSUER?: string | undefined; OIDC_CLIENT_ID?: string | undefined; OIDC_REDIRECT_URL?: string | undefined }, ctx: z.RefinementCtx): void {
+  if (env.ADMIN_AUTH !== "oidc") return;
+  for (const name of ["OIDC_ISSUER", "OIDC_CLIENT_ID", "OIDC_REDIRECT_URL"] as const) {
+    if (env[name] === undefined) ctx.addIssue({ code: "custom", path: [name], message: "is required with ADMIN_AUTH=oidc" });
   }
 }
 

@@ -22,6 +22,7 @@ import { Spool } from "./gateway/usage/spool.ts";
 import type { ProxyDeps } from "./http/deps.ts";
 import { Dispatch } from "./ptc/dispatch.ts";
 import { createPtcServices } from "./ptc/services.ts";
+import { createAdminAuth } from "./portal/auth/create-admin-auth.ts";
 import type { Logger } from "../lib/log.ts";
 import { createStore } from "./store/create-store.ts";
 import { storeOptionsFrom } from "./store/options.ts";
@@ -76,6 +77,7 @@ export async function createProxy(config: Config, log: Logger, options: ProxyOpt
   const timeouts = { firstByteMs: config.UPSTREAM_FIRST_BYTE_TIMEOUT_MS, totalMs: config.UPSTREAM_TOTAL_TIMEOUT_MS };
   const retry = { maxRetries: config.UPSTREAM_MAX_RETRIES, baseDelayMs: config.UPSTREAM_RETRY_BASE_MS };
   const ptc = createPtcServices(config, log);
+  const adminAuth = createAdminAuth(config, log);
   const deps: ProxyDeps = {
     log,
     models,
@@ -95,6 +97,7 @@ export async function createProxy(config: Config, log: Logger, options: ProxyOpt
     onPricesChanged: () => void prices.reload().catch((error: unknown) => log.warn("could not reload prices", { error })),
     pingIntervalMs: config.STREAM_PING_INTERVAL_MS,
     masterKey: config.MASTER_API_KEY,
+    adminAuth,
     maxRequestBytes: config.MAX_REQUEST_BYTES,
     corsOrigins: config.CORS_ORIGINS,
     readiness: { ...readinessChecks(config, clients, store), ...(ptc && { sandbox: () => ptc.sandbox.ready() }) },
@@ -109,6 +112,7 @@ export async function createProxy(config: Config, log: Logger, options: ProxyOpt
       await limiter.close();
       await store.close();
       await ptc?.close();
+      await adminAuth.close();
       clients.runtime.destroy();
       clients.control.destroy();
     },

@@ -9,19 +9,21 @@ import { modelAliasSchema } from "../gateway/model-alias.ts";
 import { modelPriceSchema } from "../gateway/pricing/model-price.ts";
 import type { Store } from "../gateway/store.ts";
 import type { AppEnv } from "./env.ts";
-import { masterKeyOnly } from "./middleware/master-key.ts";
+import { type AdminAuth, type AdminAuthVariables, adminAuth } from "../portal/auth/admin-auth.ts";
 import { describeIssues } from "../../lib/zod-issues.ts";
 import { jsonBody, queryParams } from "./validate.ts";
 
 /**
  * The operator's API (mounted at /admin/api): keys, usage, spend, prices and aliases. The master key
- * is its only credential; issued keys never reach it, whatever their settings.
+ * (scripts, the keys CLI) or an admin session (the portal) are its only credentials; issued keys never
+ * reach it, whatever their settings.
  */
 
 export interface AdminOptions {
   store: Store;
   keys: KeyService;
-  masterKey: string | undefined;
+  /** The master key or an admin session (src/portal/auth/); sets `c.var.actor`. */
+  adminAuth: AdminAuth;
   /** Called after a write, so this replica serves the new aliases or prices at once. */
   onAliasesChanged(): void;
   onPricesChanged(): void;
@@ -40,12 +42,12 @@ const latestQuery = z.strictObject({
 const priceBody = modelPriceSchema.omit({ model_id: true });
 const aliasBody = modelAliasSchema.pick({ model_id: true });
 
-export function adminRoutes(options: AdminOptions): Hono<AppEnv> {
+export function adminRoutes(options: AdminOptions): Hono<AppEnv & { Variables: AdminAuthVariables }> {
   const { store, keys } = options;
   const existingKey = async (id: string) => found(await store.getKey(id), id);
 
   return new Hono<AppEnv>()
-    .use(masterKeyOnly(options.masterKey))
+    .use(adminAuth(options.adminAuth, "api"))
 
     .post("/keys", jsonBody(createKeyBodySchema), async (c) => c.json(issuedKeyView(await keys.create(c.req.valid("json"))), 201))
     .get("/keys", queryParams(keyListQuery), async (c) => c.json({ data: (await store.listKeys(c.req.valid("query"))).map(keyView) }))

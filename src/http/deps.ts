@@ -7,6 +7,7 @@ import type { ServiceTier } from "../bedrock/service-tier.ts";
 import type { Store } from "../gateway/store.ts";
 import type { Logger } from "../../lib/log.ts";
 import type { Dispatch } from "../ptc/dispatch.ts";
+import type { AdminAuth } from "../portal/auth/admin-auth.ts";
 
 /** What the HTTP layer needs from the rest of the proxy, built once in `createProxy`. */
 export interface ProxyDeps {
@@ -24,6 +25,8 @@ export interface ProxyDeps {
   onPricesChanged(): void;
   pingIntervalMs: number;
   masterKey: string | undefined;
+  /** Admin sign-in: the master key or a session, for the admin API and the portal. */
+  adminAuth: AdminAuth;
   maxRequestBytes: number;
   /** CORS_ORIGINS: the origins browsers may call /v1 from; undefined, CORS is off. */
   corsOrigins: "*" | string[] | undefined;

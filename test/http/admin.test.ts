@@ -3,6 +3,8 @@ import { Hono } from "hono";
 import { KeyService } from "../../src/gateway/keys/service.ts";
 import { hashKey } from "../../src/gateway/keys/secret.ts";
 import { adminRoutes } from "../../src/http/admin.ts";
+import { loadConfig } from "../../src/config.ts";
+import { createAdminAuth } from "../../src/portal/auth/create-admin-auth.ts";
 import type { AppEnv } from "../../src/http/env.ts";
 import { notFound, renderError } from "../../src/http/errors.ts";
 import { requestId } from "../../src/http/middleware/request-id.ts";
@@ -14,6 +16,7 @@ import type { UsageRecordInput } from "../../src/gateway/usage/usage-record.ts";
 import { usageRecord } from "../support/usage-record.ts";
 
 const master = "master-key-for-the-admin-tests";
+const quiet = createLogger("error", {}, () => {});
 
 /** The admin sub-app mounted as the proxy mounts it, with the same request ids and error envelope. */
 function adminApp(store: Store, masterKey: string | undefined) {
@@ -21,12 +24,12 @@ function adminApp(store: Store, masterKey: string | undefined) {
   const admin = adminRoutes({
     store,
     keys: new KeyService(store),
-    masterKey,
+    adminAuth: createAdminAuth(loadConfig({ MASTER_API_KEY: masterKey }), quiet),
     onAliasesChanged: () => changed.aliases++,
     onPricesChanged: () => changed.prices++,
   });
   const app = new Hono<AppEnv>()
-    .use(requestId(createLogger("error", {}, () => {})))
+    .use(requestId(quiet))
     .route("/admin/api", admin)
     .notFound(notFound)
     .onError(renderError);

@@ -33,6 +33,8 @@ const rules: Rule[] = [
   { folder: "src/bedrock", mayNotImport: ["src/ptc"], why: "the model upstreams know nothing of the PTC loop above them" },
   { folder: "src/gateway", mayNotImport: ["src/ptc"], why: "keys, limits and usage know nothing of the PTC loop above them" },
   { folder: "src/anthropic", mayNotImport: ["src/ptc"], why: "the Anthropic API's vocabulary stands alone" },
+  { folder: "src/portal", mayNotImport: ["src/store", "sandbox"], why: "the portal reads through the gateway's store interface and services, as the admin API does" },
+  { folder: "src/gateway", mayNotImport: ["src/portal"], why: "keys, limits, usage and audit know nothing of the web pages above them" },
 ];
 
 /** `import … from "x"`, `export … from "x"`, `import "x"`, `import("x")`, `import x = require("x")`. */
