@@ -13,6 +13,7 @@ import { plainPathsOnly, refuseWhenOverloaded } from "./http/middleware/connecti
 import { requestId } from "./http/middleware/request-id.ts";
 import { messagesRoutes } from "./http/messages.ts";
 import { signInRoutes } from "./portal/auth/sign-in-routes.ts";
+import { portalRoutes } from "./portal/routes.tsx";
 import { modelsRoutes } from "./http/models.ts";
 
 /** The proxy's HTTP surface: the Anthropic API under /v1, the operator's admin API, health checks at the root. */
@@ -34,6 +35,8 @@ export function createApp(deps: ProxyDeps) {
     .use(requestId(deps.log))
     .use(accessLog)
     .use(refuseWhenOverloaded)
+    // The portal's address as people type it; every other path with an empty segment stays refused.
+    .get("/admin/", (c) => c.redirect("/admin", 308))
     .use(plainPathsOnly);
   if (deps.corsOrigins) app.use("/v1/*", browserAccess(deps.corsOrigins));
   return app
@@ -41,6 +44,7 @@ export function createApp(deps: ProxyDeps) {
     .route("/v1", v1)
     .route("/admin/api", adminRoutes(deps))
     .route("/admin", signInRoutes(deps.adminAuth))
+    .route("/admin", portalRoutes(deps))
     .notFound(notFound)
     .onError(renderError);
 }
