@@ -10,25 +10,27 @@ export interface AliasForm {
 export function aliasesPage(aliases: readonly ModelAlias[], page: PageContext, form: AliasForm = { values: {}, errors: {} }) {
   return (
     <Layout page={page} title="Model aliases" section="Model aliases">
-      <table aria-label="Model aliases">
-        <thead><tr><th>Alias</th><th>Bedrock model id</th><th>Updated</th><th></th></tr></thead>
-        <tbody>
-          {aliases.map((a) => (
-            <tr>
-              <td>{a.alias}</td>
-              <td>{a.model_id}</td>
-              <td>{formatTime(a.updated_at)}</td>
-              <td>
-                <form method="post" action="/admin/aliases/delete" class="inline">
-                  <CsrfField page={page} />
-                  <input type="hidden" name="alias" value={a.alias} />
-                  <button type="submit" class="danger" aria-label={`Delete alias ${a.alias}`}>Delete</button>
-                </form>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <div class="table-wrap">
+        <table aria-label="Model aliases">
+          <thead><tr><th>Alias</th><th>Bedrock model id</th><th>Updated</th><th></th></tr></thead>
+          <tbody>
+            {aliases.map((a) => (
+              <tr>
+                <td>{a.alias}</td>
+                <td>{a.model_id}</td>
+                <td>{formatTime(a.updated_at)}</td>
+                <td>
+                  <form method="post" action="/admin/aliases/delete" class="inline">
+                    <CsrfField page={page} />
+                    <input type="hidden" name="alias" value={a.alias} />
+                    <button type="submit" class="danger" aria-label={`Delete alias ${a.alias}`}>Delete</button>
+                  </form>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
       <h2 id="set">Set an alias</h2>
       <form method="post" action="/admin/aliases" aria-labelledby="set">
         <CsrfField page={page} />

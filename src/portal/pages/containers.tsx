@@ -8,20 +8,22 @@ export function containersPage(containers: readonly ContainerRecord[] | undefine
       {containers === undefined ? (
         <Notice>Programmatic tool calling is off on this proxy (SANDBOX_URL is not set).</Notice>
       ) : (
-        <table aria-label="Live containers">
-          <thead><tr><th>Key</th><th>Container</th><th>Age</th><th>Expires (UTC)</th><th>State</th></tr></thead>
-          <tbody>
-            {[...containers].sort((a, b) => a.owner.localeCompare(b.owner)).map((c) => (
-              <tr>
-                <td>{keyNames.get(c.owner) ?? c.owner}</td>
-                <td><code>{c.id}</code></td>
-                <td>{c.createdAt ? duration(now.getTime() - Date.parse(c.createdAt)) : "—"}</td>
-                <td>{formatTime(c.expiresAt)}</td>
-                <td>{c.paused ? `paused: waits for ${c.paused.calls.map((call) => call.name).join(", ")}` : "idle"}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <div class="table-wrap">
+          <table aria-label="Live containers">
+            <thead><tr><th>Key</th><th>Container</th><th>Age</th><th>Expires (UTC)</th><th>State</th></tr></thead>
+            <tbody>
+              {[...containers].sort((a, b) => a.owner.localeCompare(b.owner)).map((c) => (
+                <tr>
+                  <td>{keyNames.get(c.owner) ?? c.owner}</td>
+                  <td><code>{c.id}</code></td>
+                  <td>{c.createdAt ? duration(now.getTime() - Date.parse(c.createdAt)) : "—"}</td>
+                  <td>{formatTime(c.expiresAt)}</td>
+                  <td>{c.paused ? `paused: waits for ${c.paused.calls.map((call) => call.name).join(", ")}` : "idle"}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
     </Layout>
   );

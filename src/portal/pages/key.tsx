@@ -48,14 +48,16 @@ export async function keyPage(store: Store, key: ApiKey, now: Date, page: PageCo
       <RequestsTable records={recent} />
 
       <h2>Spend by month</h2>
-      <table aria-label="Spend by month">
-        <thead><tr><th>Month</th><th class="num">Spend</th></tr></thead>
-        <tbody>
-          {spend.map((m) => (
-            <tr><td>{m.month}</td><td class="num">{formatUsd(m.spend_usd)}</td></tr>
-          ))}
-        </tbody>
-      </table>
+      <div class="table-wrap">
+        <table aria-label="Spend by month">
+          <thead><tr><th>Month</th><th class="num">Spend</th></tr></thead>
+          <tbody>
+            {spend.map((m) => (
+              <tr><td>{m.month}</td><td class="num">{formatUsd(m.spend_usd)}</td></tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
       <p>{formatCount(recent.length)} recent requests shown; the full log is on the <a href={`/admin/usage?key_id=${encodeURIComponent(key.id)}`}>usage page</a>.</p>
     </Layout>
   );

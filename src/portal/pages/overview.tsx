@@ -92,24 +92,28 @@ export async function overviewPage(store: Store, query: OverviewQuery, now: Date
       </div>
 
       <h2>Top keys by spend</h2>
-      <table aria-label="Top keys by spend">
-        <thead><tr><th>Key</th><th class="num">Spend in range</th></tr></thead>
-        <tbody>
-          {spendByKey.map(([id, usd]) => (
-            <tr><td><a href={`/admin/keys/${encodeURIComponent(id)}`}>{keyName(id)}</a></td><td class="num">{formatUsd(usd)}</td></tr>
-          ))}
-        </tbody>
-      </table>
+      <div class="table-wrap">
+        <table aria-label="Top keys by spend">
+          <thead><tr><th>Key</th><th class="num">Spend in range</th></tr></thead>
+          <tbody>
+            {spendByKey.map(([id, usd]) => (
+              <tr><td><a href={`/admin/keys/${encodeURIComponent(id)}`}>{keyName(id)}</a></td><td class="num">{formatUsd(usd)}</td></tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
 
       <h2>Keys near or over budget</h2>
-      <table aria-label="Keys near or over budget">
-        <thead><tr><th>Key</th><th class="num">Spend this month</th><th class="num">Budget</th></tr></thead>
-        <tbody>
-          {watched.map(({ key, spend, budget }) => (
-            <tr class={spend >= budget ? "over" : undefined}><td><a href={`/admin/keys/${encodeURIComponent(key.id)}`}>{key.name}</a></td><td class="num">{formatUsd(spend)}</td><td class="num">{formatUsd(budget)}</td></tr>
-          ))}
-        </tbody>
-      </table>
+      <div class="table-wrap">
+        <table aria-label="Keys near or over budget">
+          <thead><tr><th>Key</th><th class="num">Spend this month</th><th class="num">Budget</th></tr></thead>
+          <tbody>
+            {watched.map(({ key, spend, budget }) => (
+              <tr class={spend >= budget ? "over" : undefined}><td><a href={`/admin/keys/${encodeURIComponent(key.id)}`}>{key.name}</a></td><td class="num">{formatUsd(spend)}</td><td class="num">{formatUsd(budget)}</td></tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
     </Layout>
   );
 }
