@@ -15,10 +15,15 @@ export interface ProxyProcessOptions {
 /**
  * A proxy replica as its own process (`bun src/main.ts`), configured by `env` alone. Its usage spool
  * is in a fresh temporary directory unless `env` names one, so no run replays another's records.
+ * `env` may be a function of the proxy's own URL, for settings that name it (OIDC_REDIRECT_URL).
  */
-export function startProxyProcess(env: Record<string, string>, options: ProxyProcessOptions = {}): Promise<ServiceProcess & { url: string }> {
+export function startProxyProcess(
+  settings: Record<string, string> | ((url: string) => Record<string, string>),
+  options: ProxyProcessOptions = {},
+): Promise<ServiceProcess & { url: string }> {
   return onFreePort(async (port) => {
     const url = `http://${loopback}:${port}`;
+    const env = typeof settings === "function" ? settings(url) : settings;
     const service = await startServiceProcess({
       name: options.name ?? `proxy on port ${port}`,
       command: [...(options.launcher ?? []), process.execPath, ...(options.bunFlags ?? []), resolve(import.meta.dir, "../../src/main.ts")],

@@ -11,7 +11,8 @@ const portalHome = "/admin/";
 
 /**
  * Signing in and out, mounted at /admin: GET/POST /sign-in (the master-key form, or the button that
- * starts OIDC), GET /auth/login and /auth/callback (the OIDC code flow, oidc.ts), POST /sign-out.
+ * starts OIDC), GET /auth/login and /auth/callback (the OIDC code flow, oidc.ts), GET /auth/session
+ * (who is signed in, and the CSRF token scripts send), POST /sign-out.
  */
 export function signInRoutes(auth: AdminAuth) {
   return new Hono<{ Variables: { log: Logger } }>()
@@ -47,6 +48,10 @@ export function signInRoutes(auth: AdminAuth) {
       if (outcome === undefined) return c.html(oidcStart({ next: pending.returnTo, error: "The identity provider's answer did not pass the checks. Please sign in again." }), 400);
       if (!outcome.admitted) return c.html(refusedPage(outcome.who, outcome.group), 403);
       return signedIn(c, auth, await auth.sessions.start(outcome.actor), pending.returnTo);
+    })
+    .get("/auth/session", adminAuth(auth, "api"), (c) => {
+      const session = c.var.adminSession;
+      return c.json({ actor: c.var.actor, csrf_token: session?.csrfToken ?? null, expires_at: session?.expiresAt ?? null });
     })
     .post("/sign-out", adminAuth(auth, "page"), async (c) => {
       await auth.sessions.end(auth.cookies.get(c, sessionCookie));
