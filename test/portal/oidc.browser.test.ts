@@ -16,7 +16,7 @@ const clientSecret = "client-secret-of-the-portal";
 const adminGroup = "gateway-admins";
 const ada = { id: "ada", password: "ada-password", email: "ada@example.com", name: "Ada Lovelace", groups: [adminGroup] };
 const bob = { id: "bob", password: "bob-password", email: "bob@example.com", name: "Bob", groups: ["staff"] };
-const slow = 30_000;
+const slow = 90_000;
 
 let provider: TestOidcProvider;
 let proxy: ServiceProcess & { url: string };

@@ -1,7 +1,13 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import Anthropic from "@anthropic-ai/sdk";
 import type { Browser, BrowserContext, Page } from "playwright-core";
+import { KeyService } from "../../src/gateway/keys/service.ts";
+import type { Store } from "../../src/gateway/store.ts";
+import type { UsageRecordInput } from "../../src/gateway/usage/usage-record.ts";
+import { createStore } from "../../src/store/create-store.ts";
 import { launchChromium } from "../support/chromium.ts";
 import { type Stack, startStack } from "../support/stack.ts";
 
@@ -9,14 +15,16 @@ import { type Stack, startStack } from "../support/stack.ts";
  * The admin portal in a real Chromium against a real proxy and the Bedrock emulator: an operator
  * signs in with the master-key form, issues a key, uses it through the API, and watches, limits,
  * prices, disables, rotates and revokes it through the pages. PORTAL_SCREENSHOT=1 also writes the
- * overview's screenshot for the README (docs/portal-overview.png).
+ * overview's screenshot for the README (docs/portal-overview.png), once past usage is in.
  */
 
 const masterKey = "master-key-for-portal-tests";
 const hello = { model: "claude-sonnet-4-6", max_tokens: 50, messages: [{ role: "user" as const, content: "hello" }] };
-const slow = 30_000;
+const slow = 90_000;
 
 let stack: Stack;
+/** The test's own connection to the proxy's SQLite file, as a second replica would hold: to add past usage. */
+let store: Store;
 let browser: Browser;
 let context: BrowserContext;
 let page: Page;
@@ -26,7 +34,9 @@ let keyId = "";
 let secret = "";
 
 beforeAll(async () => {
-  stack = await startStack({ AUTH_MODE: "keys", MASTER_API_KEY: masterKey });
+  const path = join(mkdtempSync(join(tmpdir(), "abp-portal-")), "proxy.db");
+  stack = await startStack({ AUTH_MODE: "keys", MASTER_API_KEY: masterKey, SQLITE_PATH: path });
+  store = await createStore({ kind: "sqlite", path });
   browser = await launchChromium();
   context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 900 } });
   page = await context.newPage();
@@ -36,6 +46,7 @@ beforeAll(async () => {
 }, slow);
 afterAll(async () => {
   await browser?.close();
+  await store?.close();
   await stack?.stop();
 });
 
@@ -125,7 +136,6 @@ describe("the admin portal in Chromium", () => {
     // uPlot drew it: a canvas with its legend naming the key.
     await expect(page.locator("figure", { hasText: "Requests by key" }).locator("canvas").count()).resolves.toBe(1);
     await expect(page.locator("figure", { hasText: "Requests by key" }).locator(".u-legend").textContent()).resolves.toContain(keyName);
-    if (process.env.PORTAL_SCREENSHOT === "1") await page.screenshot({ path: "docs/portal-overview.png", fullPage: true });
   }, slow);
 
   test("a limit set on the key's page is enforced on the next requests; cleared, it is gone", async () => {
@@ -209,6 +219,45 @@ describe("the admin portal in Chromium", () => {
     expect(lines.slice(1).every((line) => line.includes(keyId))).toBe(true);
   }, slow);
 
+  test("the overview puts past usage in its hour, by model and by key, and lists a key near its budget", async () => {
+    const now = Date.now();
+    const team = await new KeyService(store).create({ name: "team-b", monthly_budget_usd: 1 });
+    const past = (hoursAgo: number, i: number, overrides: Partial<UsageRecordInput> = {}): UsageRecordInput => ({
+      request_id: `req_past_${hoursAgo}_${i}`,
+      key_id: i % 2 === 0 ? keyId : team.key.id,
+      created_at: new Date(now - hoursAgo * 3_600_000).toISOString(),
+      requested_model: "claude-sonnet-4-6",
+      resolved_model: i % 3 === 0 ? "anthropic.claude-haiku-4-5-20251001-v1:0" : "anthropic.claude-sonnet-4-6",
+      input_tokens: 1_000 + 100 * i,
+      output_tokens: 200 + 10 * hoursAgo,
+      cache_read_input_tokens: 500,
+      cache_creation_input_tokens: 0,
+      service_tier: "default",
+      time_to_first_token_ms: 300 + 20 * i,
+      latency_ms: 900 + 50 * i,
+      status: 200,
+      error_type: null,
+      cost_usd: 0.004,
+      ...overrides,
+    });
+    const records = [3, 5, 8, 12, 17, 21].flatMap((hoursAgo) => Array.from({ length: hoursAgo % 7 + 2 }, (_, i) => past(hoursAgo, i)));
+    records.push(past(5, 99, { status: 429, error_type: "rate_limit_error", output_tokens: 0, cost_usd: 0, time_to_first_token_ms: null }));
+    records.push(past(1, 100, { key_id: team.key.id, cost_usd: 0.85 }));
+    await store.writeUsage(records);
+
+    await page.goto(url("/admin"));
+    const fiveHoursAgo = new Date(now - 5 * 3_600_000).toISOString().slice(0, 13).replace("T", " ");
+    const row = page.locator("tr", { hasText: `${fiveHoursAgo}:00` }).locator("td");
+    // 5 % 7 + 2 = 7 requests and the refused one; 1 error.
+    await expect(row.nth(1).textContent()).resolves.toBe("8");
+    await expect(row.nth(7).textContent()).resolves.toBe("1");
+    const byModel = JSON.parse((await page.locator("figure", { hasText: "Requests by model" }).locator("[data-chart]").getAttribute("data-chart")) ?? "{}") as { series: { label: string }[] };
+    expect(byModel.series.map((s) => s.label)).toContain("anthropic.claude-haiku-4-5-20251001-v1:0");
+    await expect(page.getByRole("table", { name: "Keys near or over budget" }).textContent()).resolves.toContain("team-b");
+    await expect(page.locator("canvas").count()).resolves.toBe(6);
+    if (process.env.PORTAL_SCREENSHOT === "1") await page.screenshot({ path: "docs/portal-overview.png", fullPage: false });
+  }, slow);
+
   test("revoke refuses the key for good", async () => {
     await page.goto(url(`/admin/keys/${keyId}`));
     await page.getByLabel("Revoke reason").fill("done testing");
@@ -251,7 +300,8 @@ describe("the admin portal in Chromium", () => {
       await signIn(small);
       for (const path of ["/admin", "/admin/keys", "/admin/usage", "/admin/pricing", "/admin/aliases", "/admin/containers"]) {
         await small.goto(url(path));
-        expect([path, await small.evaluate(() => document.documentElement.scrollWidth)]).toEqual([path, 390]);
+        const wide = await small.evaluate(() => [...document.querySelectorAll("body *")].filter((e) => e.getBoundingClientRect().right > 390 && !e.closest(".table-wrap")).map((e) => `${e.tagName}.${e.className}: ${e.textContent?.slice(0, 40)}`).slice(0, 5));
+        expect([path, await small.evaluate(() => document.documentElement.scrollWidth), wide]).toEqual([path, 390, []]);
       }
     } finally {
       await phone.close();

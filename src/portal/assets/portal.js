@@ -10,6 +10,7 @@ function drawChart(element) {
     width: Math.max(element.clientWidth, 280),
     height: 220,
     scales: { x: { time: true } },
+    axes: [{}, { size: 70 }],
     series: [{}, ...data.series.map((s, i) => ({ label: s.label, stroke: colours[i % colours.length], width: 2 }))],
   };
   const chart = new uPlot(options, [data.x, ...data.series.map((s) => s.values)], element);
