@@ -220,8 +220,13 @@ describe("the admin portal in Chromium", () => {
   }, slow);
 
   test("the overview puts past usage in its hour, by model and by key, and lists a key near its budget", async () => {
+    // Renamed through its settings form first (and so named in the README's screenshot).
+    await page.goto(url(`/admin/keys/${keyId}`));
+    await page.getByLabel("Name").fill("web-app");
+    await page.getByRole("button", { name: "Save settings" }).click();
+    await expect(page.getByRole("heading", { level: 1 }).textContent()).resolves.toBe("Key: web-app");
     const now = Date.now();
-    const team = await new KeyService(store).create({ name: "team-b", monthly_budget_usd: 1 });
+    const team = await new KeyService(store).create({ name: "data-team", monthly_budget_usd: 1 });
     const past = (hoursAgo: number, i: number, overrides: Partial<UsageRecordInput> = {}): UsageRecordInput => ({
       request_id: `req_past_${hoursAgo}_${i}`,
       key_id: i % 2 === 0 ? keyId : team.key.id,
@@ -253,7 +258,7 @@ describe("the admin portal in Chromium", () => {
     await expect(row.nth(7).textContent()).resolves.toBe("1");
     const byModel = JSON.parse((await page.locator("figure", { hasText: "Requests by model" }).locator("[data-chart]").getAttribute("data-chart")) ?? "{}") as { series: { label: string }[] };
     expect(byModel.series.map((s) => s.label)).toContain("anthropic.claude-haiku-4-5-20251001-v1:0");
-    await expect(page.getByRole("table", { name: "Keys near or over budget" }).textContent()).resolves.toContain("team-b");
+    await expect(page.getByRole("table", { name: "Keys near or over budget" }).textContent()).resolves.toContain("data-team");
     await expect(page.locator("canvas").count()).resolves.toBe(6);
     if (process.env.PORTAL_SCREENSHOT === "1") await page.screenshot({ path: "docs/portal-overview.png", fullPage: false });
   }, slow);
