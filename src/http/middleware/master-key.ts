@@ -13,6 +13,7 @@ export function masterKeyOnly(expected: string | undefined) {
     const presented = presentedKey((name) => c.req.header(name));
     if (!presented) throw new ApiError("authentication_error", "the admin API needs the master key in x-api-key or Authorization: Bearer");
     if (!sameSecret(presented, expected)) throw new ApiError("authentication_error", "invalid master key");
+    c.set("actor", { via: "master-key" });
     await next();
   });
 }
