@@ -1,3 +1,4 @@
+import type { AdminActor } from "../gateway/audit/audit-entry.ts";
 import type { Principal } from "../gateway/gateway.ts";
 import type { Logger } from "../../lib/log.ts";
 
@@ -9,6 +10,8 @@ export interface AppEnv {
     log: Logger;
     /** Who is calling (set by the authentication middleware on /v1). */
     principal: Principal;
+    /** Who is calling the admin API or portal (set by the admin auth middleware on /admin): audited with every change. */
+    actor: AdminActor;
   };
 }
 

@@ -1,5 +1,6 @@
 import type { Child } from "hono/jsx";
 import type { z } from "zod";
+import type { AdminActor } from "../gateway/audit/audit-entry.ts";
 
 /**
  * What every portal page is made of: the layout with its navigation, form fields that show their
@@ -141,6 +142,11 @@ export function Notice(props: { children: Child }) {
       {props.children}
     </p>
   );
+}
+
+/** An admin as the header and the audit log name them. */
+export function who(actor: AdminActor): string {
+  return actor.via === "oidc" ? (actor.email ?? actor.name ?? actor.subject) : actor.via === "cli" ? "keys CLI" : "master key";
 }
 
 export const formatUsd = (usd: number) => `$${usd >= 1 ? usd.toFixed(2) : usd.toFixed(6)}`;

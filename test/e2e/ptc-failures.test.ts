@@ -54,7 +54,7 @@ async function keysStack(sandboxEnv: Record<string, string>, proxyEnv: Record<st
     store,
     /** A fresh key and the SDK with it. */
     async client(): Promise<{ client: Anthropic; keyId: string }> {
-      const { key, secret } = await keys.create({ name: "ptc" });
+      const { key, secret } = await keys.create({ name: "ptc" }, { via: "cli" });
       return { client: new Anthropic({ baseURL: stack.proxyUrl, apiKey: secret, maxRetries: 0 }), keyId: key.id };
     },
     async stop() {

@@ -64,6 +64,12 @@ test("a member of the admin group signs in through the provider and lands on the
     expect(new URL(page.url()).pathname).toBe("/admin/keys");
     await expect(page.locator("header").textContent()).resolves.toContain(ada.email);
     await expect(page.getByRole("heading", { level: 1 }).textContent()).resolves.toBe("Keys");
+    // Her changes are hers in the audit log.
+    await page.getByLabel("Name").fill("made-by-ada");
+    await page.getByRole("button", { name: "Create key" }).click();
+    await page.goto(`${proxy.url}/admin/audit?action=key.create`);
+    await expect(page.locator("tbody tr").first().textContent()).resolves.toContain(ada.email);
+    await expect(page.locator("tbody tr").first().textContent()).resolves.toContain("made-by-ada");
   } finally {
     await context.close();
   }

@@ -226,7 +226,7 @@ describe("the admin portal in Chromium", () => {
     await page.getByRole("button", { name: "Save settings" }).click();
     await expect(page.getByRole("heading", { level: 1 }).textContent()).resolves.toBe("Key: web-app");
     const now = Date.now();
-    const team = await new KeyService(store).create({ name: "data-team", monthly_budget_usd: 1 });
+    const team = await new KeyService(store).create({ name: "data-team", monthly_budget_usd: 1 }, { via: "cli" });
     const past = (hoursAgo: number, i: number, overrides: Partial<UsageRecordInput> = {}): UsageRecordInput => ({
       request_id: `req_past_${hoursAgo}_${i}`,
       key_id: i % 2 === 0 ? keyId : team.key.id,
@@ -270,6 +270,18 @@ describe("the admin portal in Chromium", () => {
     await expect(page.locator("[data-key-status]").textContent()).resolves.toBe("revoked (done testing)");
     await expect(page.getByRole("button", { name: "Enable" }).count()).resolves.toBe(0);
     expect(await refusal(secret)).toBeInstanceOf(Anthropic.PermissionDeniedError);
+  }, slow);
+
+  test("the audit log shows every change made through the pages, by whom, newest first, and never a secret", async () => {
+    await page.goto(url(`/admin/audit?target=${keyId}`));
+    const actions = await page.locator("tbody tr td:nth-child(3)").allTextContents();
+    expect(actions).toEqual(["key.revoke", "key.update", "key.rotate", "key.enable", "key.disable", "key.update", "key.update", "key.create"]);
+    expect(new Set(await page.locator("tbody tr td:nth-child(2)").allTextContents())).toEqual(new Set(["master key"]));
+    await expect(page.locator("tbody tr").first().locator("td.changes").textContent()).resolves.toContain('status: "active" → "revoked"');
+    await expect(page.locator("tbody tr").last().locator("td.changes").textContent()).resolves.toContain(`name: ${JSON.stringify(keyName)}`);
+    expect(await page.content()).not.toContain(secret);
+    await page.goto(url("/admin/audit?action=price.set"));
+    await expect(page.locator("tbody tr").first().locator("td.changes").textContent()).resolves.toMatch(/input_usd_per_mtok: [\d.]+ → 1000/);
   }, slow);
 
   test("a cross-site form post, carrying the session cookie, is refused and changes nothing", async () => {

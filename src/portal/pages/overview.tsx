@@ -1,35 +1,28 @@
 import type { Store } from "../../gateway/store.ts";
-import { utcMonth } from "../../gateway/values.ts";
-import { type Bucket, bucketStart } from "../../gateway/usage/usage-record.ts";
+import { overview, type SeriesPoint } from "../../gateway/usage/overview.ts";
+import type { Bucket } from "../../gateway/usage/usage-record.ts";
 import { Chart, formatCount, formatUsd, Layout, type PageContext } from "../components.tsx";
-import { bucketStarts, percentile, type Range, ranges, seriesBy, sumRollups, usageLog, windowOf } from "../usage-data.ts";
-
-/** Share of the monthly budget from which a key is listed as near its budget. */
-const nearBudget = 0.8;
+import { bucketStarts, type Range, ranges, seriesBy, windowOf } from "../usage-data.ts";
 
 export interface OverviewQuery {
   range: Range;
   bucket: Bucket;
 }
 
-/** Requests, tokens, cost and errors over the chosen range, by model and by key; latency; top spenders; budgets. */
+const totalFields = ["requests", "input_tokens", "output_tokens", "cache_read_input_tokens", "cache_creation_input_tokens", "cost_usd", "errors"] as const;
+
+/** Requests, tokens, cost and errors over the chosen range, by model and by key; latency; top spenders; budgets (src/gateway/usage/overview.ts). */
 export async function overviewPage(store: Store, query: OverviewQuery, now: Date, page: PageContext) {
   const window = windowOf(query.range, query.bucket, now);
   const starts = bucketStarts(window);
-  const [rollups, records, keys] = await Promise.all([store.queryRollups(window), usageLog(store, { from: window.from, to: window.to }), store.listKeys()]);
+  const [figures, keys] = await Promise.all([overview(store, { ...window, top: 10 }, now), store.listKeys()]);
   const names = new Map(keys.map((key) => [key.id, key.name]));
-  const keyName = (id: string) => names.get(id) ?? id;
-  const errors = records.filter((r) => r.status >= 400).map((r) => ({ bucket_start: bucketStart(r.created_at, query.bucket) }));
-  const ttfts = records.flatMap((r) => (r.time_to_first_token_ms === null ? [] : [r.time_to_first_token_ms]));
-  const latencies = records.map((r) => r.latency_ms);
-  const totals = sumRollups(rollups);
-  const rows = starts.map((start) => ({ start, ...sumRollups(rollups.filter((r) => r.bucket_start === start)), errors: errors.filter((e) => e.bucket_start === start).length }));
-  const spendByKey = [...groupSum(rollups, (r) => r.key_id, (r) => r.cost_usd)].sort((a, b) => b[1] - a[1]).slice(0, 10);
-  const month = utcMonth(now);
-  const budgets = await Promise.all(
-    keys.filter((k) => k.monthly_budget_usd !== null && k.status !== "revoked").map(async (k) => ({ key: k, budget: k.monthly_budget_usd ?? 0, spend: await store.getMonthSpend(k.id, month) })),
-  );
-  const watched = budgets.filter((b) => b.spend >= b.budget * nearBudget);
+  const keyName = (id: string | null) => (id === null ? "" : (names.get(id) ?? id));
+  const total = figures.series.total;
+  const sums = Object.fromEntries(totalFields.map((field) => [field, total.reduce((sum, point) => sum + point[field], 0)])) as Record<(typeof totalFields)[number], number>;
+  const { latency_ms: latency, time_to_first_token_ms: ttft } = figures.latency;
+  const byField = (field: keyof SeriesPoint & (typeof totalFields)[number], label: string) => ({ label, values: starts.map((s) => total.find((p) => p.bucket_start === s)?.[field] ?? 0) });
+  const x = starts.map((s) => Date.parse(s) / 1000);
 
   return (
     <Layout page={page} title="Overview" section="Overview">
@@ -49,55 +42,45 @@ export async function overviewPage(store: Store, query: OverviewQuery, now: Date
         <button type="submit">Show</button>
       </form>
       <ul class="stats" aria-label="Totals">
-        <li>Requests<strong data-stat="requests">{formatCount(totals.requests)}</strong></li>
-        <li>Input tokens<strong>{formatCount(totals.input_tokens)}</strong></li>
-        <li>Output tokens<strong>{formatCount(totals.output_tokens)}</strong></li>
-        <li>Cost<strong data-stat="cost">{formatUsd(totals.cost_usd)}</strong></li>
-        <li>Errors<strong data-stat="errors">{formatCount(errors.length)}</strong></li>
-        <li>Latency p50 / p99<strong>{ms(percentile(latencies, 50))} / {ms(percentile(latencies, 99))}</strong></li>
-        <li>TTFT p50 / p99<strong>{ms(percentile(ttfts, 50))} / {ms(percentile(ttfts, 99))}</strong></li>
+        <li>Requests<strong data-stat="requests">{formatCount(sums.requests)}</strong></li>
+        <li>Input tokens<strong>{formatCount(sums.input_tokens)}</strong></li>
+        <li>Output tokens<strong>{formatCount(sums.output_tokens)}</strong></li>
+        <li>Cost<strong data-stat="cost">{formatUsd(sums.cost_usd)}</strong></li>
+        <li>Errors<strong data-stat="errors">{formatCount(sums.errors)}</strong></li>
+        <li>Latency p50 / p99<strong>{ms(latency?.p50)} / {ms(latency?.p99)}</strong></li>
+        <li>TTFT p50 / p99<strong>{ms(ttft?.p50)} / {ms(ttft?.p99)}</strong></li>
       </ul>
+      {!figures.latency.complete && <p>Latency from the newest {formatCount(figures.latency.sampled)} requests of the range.</p>}
       <div class="charts">
-        <Chart title="Requests by model" data={seriesBy(rollups, starts, (r) => r.model, (r) => r.requests)} />
-        <Chart title="Requests by key" data={seriesBy(rollups, starts, (r) => keyName(r.key_id), (r) => r.requests)} />
-        <Chart
-          title="Tokens"
-          data={{
-            x: starts.map((s) => Date.parse(s) / 1000),
-            series: [
-              { label: "input", values: rows.map((r) => r.input_tokens) },
-              { label: "output", values: rows.map((r) => r.output_tokens) },
-              { label: "cache read", values: rows.map((r) => r.cache_read_input_tokens) },
-              { label: "cache write", values: rows.map((r) => r.cache_creation_input_tokens) },
-            ],
-          }}
-        />
-        <Chart title="Cost by key (USD)" data={seriesBy(rollups, starts, (r) => keyName(r.key_id), (r) => r.cost_usd)} />
-        <Chart title="Cost by model (USD)" data={seriesBy(rollups, starts, (r) => r.model, (r) => r.cost_usd)} />
-        <Chart title="Errors" data={seriesBy(errors, starts, () => "errors", () => 1)} />
+        <Chart title="Requests by model" data={seriesBy(figures.series.by_model, starts, (p) => p.group ?? "", (p) => p.requests)} />
+        <Chart title="Requests by key" data={seriesBy(figures.series.by_key, starts, (p) => keyName(p.group), (p) => p.requests)} />
+        <Chart title="Tokens" data={{ x, series: [byField("input_tokens", "input"), byField("output_tokens", "output"), byField("cache_read_input_tokens", "cache read"), byField("cache_creation_input_tokens", "cache write")] }} />
+        <Chart title="Cost by key (USD)" data={seriesBy(figures.series.by_key, starts, (p) => keyName(p.group), (p) => p.cost_usd)} />
+        <Chart title="Cost by model (USD)" data={seriesBy(figures.series.by_model, starts, (p) => p.group ?? "", (p) => p.cost_usd)} />
+        <Chart title="Errors" data={{ x, series: [byField("errors", "errors")] }} />
       </div>
 
       <h2>Per {query.bucket}</h2>
       <div class="table-wrap">
-        <table>
+        <table aria-label={`Per ${query.bucket}`}>
           <thead>
             <tr><th>Start (UTC)</th><th class="num">Requests</th><th class="num">Input</th><th class="num">Output</th><th class="num">Cache read</th><th class="num">Cache write</th><th class="num">Cost</th><th class="num">Errors</th></tr>
           </thead>
           <tbody>
-            {rows.filter((r) => r.requests > 0 || r.errors > 0).map((r) => (
-              <tr><td>{r.start.slice(0, 16).replace("T", " ")}</td><td class="num">{formatCount(r.requests)}</td><td class="num">{formatCount(r.input_tokens)}</td><td class="num">{formatCount(r.output_tokens)}</td><td class="num">{formatCount(r.cache_read_input_tokens)}</td><td class="num">{formatCount(r.cache_creation_input_tokens)}</td><td class="num">{formatUsd(r.cost_usd)}</td><td class="num">{formatCount(r.errors)}</td></tr>
+            {total.map((p) => (
+              <tr><td>{p.bucket_start.slice(0, 16).replace("T", " ")}</td><td class="num">{formatCount(p.requests)}</td><td class="num">{formatCount(p.input_tokens)}</td><td class="num">{formatCount(p.output_tokens)}</td><td class="num">{formatCount(p.cache_read_input_tokens)}</td><td class="num">{formatCount(p.cache_creation_input_tokens)}</td><td class="num">{formatUsd(p.cost_usd)}</td><td class="num">{formatCount(p.errors)}</td></tr>
             ))}
           </tbody>
         </table>
       </div>
 
-      <h2>Top keys by spend</h2>
+      <h2>Top keys by spend this month</h2>
       <div class="table-wrap">
         <table aria-label="Top keys by spend">
-          <thead><tr><th>Key</th><th class="num">Spend in range</th></tr></thead>
+          <thead><tr><th>Key</th><th class="num">Spend this month</th></tr></thead>
           <tbody>
-            {spendByKey.map(([id, usd]) => (
-              <tr><td><a href={`/admin/keys/${encodeURIComponent(id)}`}>{keyName(id)}</a></td><td class="num">{formatUsd(usd)}</td></tr>
+            {figures.top_keys.map((k) => (
+              <tr><td><a href={`/admin/keys/${encodeURIComponent(k.key_id)}`}>{keyName(k.key_id)}</a></td><td class="num">{formatUsd(k.spend_usd)}</td></tr>
             ))}
           </tbody>
         </table>
@@ -106,10 +89,10 @@ export async function overviewPage(store: Store, query: OverviewQuery, now: Date
       <h2>Keys near or over budget</h2>
       <div class="table-wrap">
         <table aria-label="Keys near or over budget">
-          <thead><tr><th>Key</th><th class="num">Spend this month</th><th class="num">Budget</th></tr></thead>
+          <thead><tr><th>Key</th><th class="num">Spend this month</th><th class="num">Budget</th><th class="num">Used</th></tr></thead>
           <tbody>
-            {watched.map(({ key, spend, budget }) => (
-              <tr class={spend >= budget ? "over" : undefined}><td><a href={`/admin/keys/${encodeURIComponent(key.id)}`}>{key.name}</a></td><td class="num">{formatUsd(spend)}</td><td class="num">{formatUsd(budget)}</td></tr>
+            {figures.budgets.map((b) => (
+              <tr class={b.used >= 1 ? "over" : undefined}><td><a href={`/admin/keys/${encodeURIComponent(b.key_id)}`}>{b.name}</a></td><td class="num">{formatUsd(b.spend_usd)}</td><td class="num">{formatUsd(b.monthly_budget_usd)}</td><td class="num">{Math.round(b.used * 100)} %</td></tr>
             ))}
           </tbody>
         </table>
@@ -119,9 +102,3 @@ export async function overviewPage(store: Store, query: OverviewQuery, now: Date
 }
 
 const ms = (value: number | undefined) => (value === undefined ? "—" : `${Math.round(value)} ms`);
-
-function groupSum<T>(rows: readonly T[], key: (row: T) => string, value: (row: T) => number): Map<string, number> {
-  const sums = new Map<string, number>();
-  for (const row of rows) sums.set(key(row), (sums.get(key(row)) ?? 0) + value(row));
-  return sums;
-}

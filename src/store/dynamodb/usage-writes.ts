@@ -1,4 +1,5 @@
 import { type DynamoDBClient, type TransactWriteItem, TransactionCanceledException, TransactWriteItemsCommand } from "@aws-sdk/client-dynamodb";
+import { usageCursor } from "../../gateway/usage/usage-queries.ts";
 import { bucketStart, type UsageRecord, type UsageRollup, type UsageWriteResult } from "../../gateway/usage/usage-record.ts";
 import { roundUsd, utcMonth } from "../../gateway/values.ts";
 import { Expression, type Item, item, num, optNum, optStr, str } from "./attributes.ts";
@@ -95,13 +96,14 @@ function rollupSums(records: readonly UsageRecord[]): RollupSum[] {
   for (const record of records) {
     for (const target of rollupTargets(record)) {
       const id = targetId(target);
-      const sum = sums.get(id) ?? { ...target, requests: 0, input_tokens: 0, output_tokens: 0, cache_read_input_tokens: 0, cache_creation_input_tokens: 0, cost_usd: 0 };
+      const sum = sums.get(id) ?? { ...target, requests: 0, input_tokens: 0, output_tokens: 0, cache_read_input_tokens: 0, cache_creation_input_tokens: 0, cost_usd: 0, errors: 0 };
       sum.requests += 1;
       sum.input_tokens += record.input_tokens;
       sum.output_tokens += record.output_tokens;
       sum.cache_read_input_tokens += record.cache_read_input_tokens;
       sum.cache_creation_input_tokens += record.cache_creation_input_tokens;
       sum.cost_usd = roundUsd(sum.cost_usd + record.cost_usd);
+      if (record.status >= 400) sum.errors += 1;
       sums.set(id, sum);
     }
   }
@@ -177,6 +179,7 @@ function rollupUpdate(table: string, sum: RollupSum) {
       cache_read_input_tokens: num(sum.cache_read_input_tokens),
       cache_creation_input_tokens: num(sum.cache_creation_input_tokens),
       cost_usd: num(sum.cost_usd),
+      errors: num(sum.errors),
     },
   });
   return { TableName: table, Key: rollupKey(sum), UpdateExpression, ...expression.attributes() };
@@ -192,12 +195,16 @@ export function spendUpdate(table: string, keyId: string, month: string, usd: nu
   return { TableName: table, Key: spendKey(keyId, month), UpdateExpression: "ADD spend_usd :usd", ExpressionAttributeValues };
 }
 
-/** The usage item; `key_time` orders a key's records for the by_key index (newest last). */
+/**
+ * The usage item; `key_time` orders a key's records for the by_key index (newest last), and `day`
+ * (`YYYY-MM-DD`) with it every key's records for the by_day index (the request log across keys).
+ */
 export function usageItem(record: UsageRecord): Item {
   return item({
     request_id: str(record.request_id),
     key_id: str(record.key_id),
-    key_time: str(`${record.created_at}#${record.request_id}`),
+    key_time: str(usageCursor(record)),
+    day: str(record.created_at.slice(0, 10)),
     created_at: str(record.created_at),
     requested_model: str(record.requested_model),
     resolved_model: str(record.resolved_model),
