@@ -163,6 +163,8 @@ export const configSchema = z.object({
   ADMIN_AUTH: z.enum(["master-key", "oidc"]).default("master-key"),
   /** An admin session ends this long after sign-in. */
   ADMIN_SESSION_TTL_S: positiveInt.max(7 * 24 * 3600).default(8 * 3600),
+  /** An admin session also ends after this long unused. */
+  ADMIN_SESSION_IDLE_S: positiveInt.max(7 * 24 * 3600).default(3600),
   /** The OpenID provider's issuer URL (https; http only on a loopback address); required with ADMIN_AUTH=oidc. */
   OIDC_ISSUER: oidcUrl.optional(),
   /** The client registered with the provider; required with ADMIN_AUTH=oidc. */

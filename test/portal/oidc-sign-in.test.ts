@@ -18,6 +18,7 @@ const adminGroup = "gateway-admins";
 const users = {
   ada: { id: "ada", password: "ada-password", email: "ada@example.com", name: "Ada Lovelace", groups: [adminGroup, "staff"] },
   bob: { id: "bob", password: "bob-password", email: "bob@example.com", name: "Bob", groups: ["staff"] },
+  carol: { id: "carol", password: "carol-password", name: "Carol" },
 };
 
 let redis: RedisServer;
@@ -65,16 +66,16 @@ async function throughProvider(browser: CookieBrowser, user: { id: string; passw
   return callback.url;
 }
 
-async function signIn(user: { id: string; password: string }): Promise<{ browser: CookieBrowser; landed: Page }> {
+async function signIn(user: { id: string; password: string }, base = proxy): Promise<{ browser: CookieBrowser; landed: Page }> {
   const browser = new CookieBrowser();
-  const callback = await throughProvider(browser, user);
+  const callback = await throughProvider(browser, user, `${base}/admin/auth/login?next=/admin/keys`);
   const landed = await browser.navigate(callback, {}, (url) => url.pathname === "/admin/keys");
   return { browser, landed };
 }
 
-async function session(browser: CookieBrowser, base = proxy): Promise<{ status: number; body: { actor?: unknown; csrf_token?: string } }> {
+async function session(browser: CookieBrowser, base = proxy): Promise<{ status: number; body: { actor?: unknown; csrf_token?: string; expires_at?: string } }> {
   const response = await browser.request(`${base}/admin/auth/session`);
-  return { status: response.status, body: (await response.json()) as { actor?: unknown; csrf_token?: string } };
+  return { status: response.status, body: (await response.json()) as { actor?: unknown; csrf_token?: string; expires_at?: string } };
 }
 
 async function keyNames(): Promise<string[]> {
@@ -139,6 +140,12 @@ describe("OIDC sign-in", () => {
     expect((await session(browser)).status).toBe(401);
   }, 30_000);
 
+  test("a user whose ID token has no groups claim at all is refused too", async () => {
+    const { landed } = await signIn(users.carol);
+    expect(landed.status).toBe(403);
+    expect(landed.text).toContain("Carol");
+  }, 30_000);
+
   test("a callback whose state was changed is refused, and the sign-in cannot be completed after", async () => {
     const browser = new CookieBrowser();
     const callback = new URL(await throughProvider(browser, users.ada));
@@ -200,9 +207,51 @@ describe("OIDC sign-in", () => {
     expect(await keyNames()).toEqual(before);
   }, 30_000);
 
+  test("while Redis is down a session is refused with a 529 to retry, and the master key still works", async () => {
+    const { browser } = await signIn(users.ada);
+    await redis.stop();
+    try {
+      const response = await browser.request(`${proxy}/admin/api/keys`);
+      expect(response.status).toBe(529);
+      expect(response.headers.get("retry-after")).toBe("1");
+      expect(await response.json()).toMatchObject({ type: "error", error: { type: "overloaded_error" } });
+      expect((await fetch(`${proxy}/admin/api/keys`, { headers: { "x-api-key": master } })).status).toBe(200);
+    } finally {
+      await redis.start();
+    }
+  }, 30_000);
+
   test("the admin API still takes the master key, with no session at all", async () => {
     const response = await fetch(`${proxy}/admin/api/keys`, { method: "POST", headers: { authorization: `Bearer ${master}`, "content-type": "application/json" }, body: JSON.stringify({ name: "made by a script" }) });
     expect(response.status).toBe(201);
     expect((await fetch(`${proxy}/admin/api/keys`)).status).toBe(401);
   });
+});
+
+describe("OIDC sign-in without OIDC_ADMIN_GROUP, as a public client", () => {
+  let open: ServiceProcess & { url: string };
+  beforeAll(async () => {
+    open = await startProxyProcess((url) => {
+      provider.addClient({ clientId: "public-portal", redirectUris: [`${url}/admin/auth/callback`] });
+      return {
+        MASTER_API_KEY: master,
+        SQLITE_PATH: ":memory:",
+        ADMIN_AUTH: "oidc",
+        OIDC_ISSUER: provider.issuer,
+        OIDC_CLIENT_ID: "public-portal",
+        OIDC_REDIRECT_URL: `${url}/admin/auth/callback`,
+      };
+    });
+  }, 30_000);
+  afterAll(async () => {
+    await open?.stop();
+  });
+
+  test("any user the provider signs in is an admin, groups or not (PKCE alone, no client secret)", async () => {
+    for (const user of [users.bob, users.carol]) {
+      const { browser, landed } = await signIn(user, open.url);
+      expect(landed.status).toBe(303);
+      expect((await session(browser, open.url)).body.actor).toMatchObject({ via: "oidc", subject: user.id });
+    }
+  }, 30_000);
 });

@@ -16,6 +16,7 @@ const session = (ms = 60_000): AdminSession => ({
   actor: { via: "oidc", subject: "user-1", email: "ada@example.com", name: "Ada ✓" },
   csrfToken: randomUUID(),
   expiresAt: inMs(ms),
+  idleExpiresAt: inMs(ms),
 });
 const signIn = (): PendingSignIn => ({ kind: "sign-in", id: randomUUID(), state: "s", nonce: "n", codeVerifier: "v", returnTo: "/admin/keys", expiresAt: inMs(60_000) });
 
@@ -48,6 +49,19 @@ function sessionStoreContract(name: string, open: () => SessionStore) {
       expect(await store.get(record.id)).toEqual(replaced);
     });
 
+    test("refresh replaces a stored record, and does nothing once it is gone: a sign-out is never undone", async () => {
+      const record = session();
+      await store.refresh(record);
+      expect(await store.get(record.id)).toBeUndefined();
+      await store.put(record);
+      const touched = { ...record, idleExpiresAt: inMs(30_000) };
+      await store.refresh(touched);
+      expect(await store.get(record.id)).toEqual(touched);
+      await store.delete(record.id);
+      await store.refresh(touched);
+      expect(await store.get(record.id)).toBeUndefined();
+    });
+
     test("a record is gone once its expiresAt has passed", async () => {
       const record = session(400);
       await store.put(record);
@@ -63,7 +77,7 @@ function sessionStoreContract(name: string, open: () => SessionStore) {
     });
 
     test("AdminSessions over it: the token finds its session, sign-out ends it, a sign-in record is used once", async () => {
-      const sessions = new AdminSessions(store, { ttlMs: 60_000 });
+      const sessions = new AdminSessions(store, { ttlMs: 60_000, idleMs: 60_000 });
       const { token, session: started } = await sessions.start({ via: "master-key" });
       expect(await sessions.find(token)).toEqual(started);
       // The store keys the token's digest: the token itself opens nothing stored under it.
@@ -96,7 +110,7 @@ sessionStoreContract("Redis", () => new RedisSessionStore({ url: redisServer.url
 
 describe("Redis admin session store", () => {
   test("a session started on one replica is found on another, and signing out on the second ends it on the first", async () => {
-    const [one, two] = [0, 1].map(() => new AdminSessions(new RedisSessionStore({ url: redisServer.url, commandTimeoutMs: 1_000 }), { ttlMs: 60_000 }));
+    const [one, two] = [0, 1].map(() => new AdminSessions(new RedisSessionStore({ url: redisServer.url, commandTimeoutMs: 1_000 }), { ttlMs: 60_000, idleMs: 60_000 }));
     if (!one || !two) throw new Error("two replicas expected");
     try {
       const { token, session: started } = await one.start({ via: "oidc", subject: "abc" });
@@ -113,7 +127,7 @@ describe("Redis admin session store", () => {
     const store = new RedisSessionStore({ url: redisServer.url, commandTimeoutMs: 1_000, keyPrefix: "ttl-test:" });
     const redis = new Redis(redisServer.url);
     try {
-      const { token } = await new AdminSessions(store, { ttlMs: 30_000 }).start({ via: "master-key" });
+      const { token } = await new AdminSessions(store, { ttlMs: 30_000, idleMs: 30_000 }).start({ via: "master-key" });
       const keys = await redis.keys("ttl-test:*");
       expect(keys).toHaveLength(1);
       expect(keys[0]).not.toContain(token);
@@ -128,14 +142,52 @@ describe("Redis admin session store", () => {
 });
 
 describe("AdminSessions", () => {
-  test("a session ends ADMIN_SESSION_TTL_S after sign-in, by the sessions' own clock", async () => {
-    let now = Date.parse("2026-11-27T12:00:00Z");
-    const clock = () => now;
-    const sessions = new AdminSessions(new MemorySessionStore(clock), { ttlMs: 8 * 3_600_000, now: clock });
+  const hour = 3_600_000;
+  const minute = 60_000;
+  function clocked() {
+    const clock = { now: Date.parse("2026-11-27T12:00:00Z") };
+    const store = new MemorySessionStore(() => clock.now);
+    const writes = { count: 0 };
+    const counted: SessionStore = {
+      get: (id) => store.get(id),
+      put: (record) => store.put(record),
+      refresh: (record) => {
+        writes.count++;
+        return store.refresh(record);
+      },
+      delete: (id) => store.delete(id),
+      close: () => store.close(),
+    };
+    return { clock, writes, sessions: new AdminSessions(counted, { ttlMs: 8 * hour, idleMs: hour, now: () => clock.now }) };
+  }
+
+  test("a session used all along still ends ADMIN_SESSION_TTL_S after sign-in", async () => {
+    const { clock, sessions } = clocked();
     const { token } = await sessions.start({ via: "master-key" });
-    now += 8 * 3_600_000 - 1;
+    for (let used = 0; used < 8 * 2 - 1; used++) {
+      clock.now += 30 * minute;
+      expect(await sessions.find(token)).toBeDefined();
+    }
+    clock.now += 30 * minute;
+    expect(await sessions.find(token)).toBeUndefined();
+  });
+
+  test("a session unused for ADMIN_SESSION_IDLE_S ends; its last use is written at most once a minute", async () => {
+    const { clock, writes, sessions } = clocked();
+    const { token } = await sessions.start({ via: "master-key" });
+    clock.now += hour - 1;
     expect(await sessions.find(token)).toBeDefined();
-    now += 1;
+    expect(writes.count).toBe(1);
+    for (let i = 0; i < 10; i++) {
+      clock.now += 1_000;
+      expect(await sessions.find(token)).toBeDefined();
+    }
+    expect(writes.count).toBe(1);
+    // Idle from the last use written (10 s ago): just within the hour.
+    clock.now += hour - 20_000;
+    expect(await sessions.find(token)).toBeDefined();
+    expect(writes.count).toBe(2);
+    clock.now += hour;
     expect(await sessions.find(token)).toBeUndefined();
   });
 });

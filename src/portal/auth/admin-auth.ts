@@ -47,12 +47,15 @@ export function adminAuth(auth: AdminAuth, refusal: "page" | "api") {
   return createMiddleware<{ Variables: AdminAuthVariables }>(async (c, next) => {
     const presented = presentedKey((name) => c.req.header(name));
     if (presented !== undefined || (auth.mode === "master-key" && auth.masterKey === undefined)) {
-      checkMasterKey(presented, auth.masterKey);
+      checkMasterKey(presented, auth);
       c.set("actor", { via: "master-key" });
       c.set("adminSession", undefined);
       return next();
     }
-    const session = await auth.sessions.find(auth.cookies.get(c, sessionCookie));
+    const session = await auth.sessions.find(auth.cookies.get(c, sessionCookie)).catch((error: unknown) => {
+      // The session store (Redis) does not answer: closed, and said so; the master key does not need it.
+      throw new ApiError("overloaded_error", "admin sessions cannot be read at the moment; retry shortly (the master key still works)", { retryAfterSeconds: 1, cause: error });
+    });
     if (session === undefined) return refuse(c, refusal);
     return originCheck(c, async () => {
       await checkSessionToken(c, session);
@@ -63,7 +66,9 @@ export function adminAuth(auth: AdminAuth, refusal: "page" | "api") {
   });
 }
 
-function checkMasterKey(presented: string | undefined, expected: string | undefined): void {
+function checkMasterKey(presented: string | undefined, auth: AdminAuth): void {
+  const expected = auth.masterKey;
+  if (expected === undefined && auth.mode === "oidc") throw new ApiError("authentication_error", "no master key is set on this proxy: sign in at /admin/sign-in");
   // Without a master key and without OIDC the admin side is closed to everyone: anyone could otherwise hand out keys.
   if (expected === undefined) throw new ApiError("permission_error", "the admin API is disabled: set MASTER_API_KEY");
   if (!presented) throw new ApiError("authentication_error", "the admin API needs the master key in x-api-key or Authorization: Bearer, or an admin session");

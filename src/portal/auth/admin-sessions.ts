@@ -5,11 +5,15 @@ import type { AdminSession, PendingSignIn, SessionStore } from "./session-store.
 export interface AdminSessionsOptions {
   /** ADMIN_SESSION_TTL_S: a session ends this long after sign-in, used or not. */
   ttlMs: number;
+  /** ADMIN_SESSION_IDLE_S: and this long after it was last used. */
+  idleMs: number;
   now?: () => number;
 }
 
 /** An OIDC sign-in must come back from the provider within this. */
 const signInTtlMs = 10 * 60_000;
+/** A session's last use is written at most this often: idle expiry costs one store write a minute per operator, not one a request. */
+const touchEveryMs = 60_000;
 
 /**
  * Admin sessions over a SessionStore. The browser holds a random token (256 bits); the store holds
@@ -28,7 +32,8 @@ export class AdminSessions {
   /** Signs an operator in: the token goes into the session cookie. */
   async start(actor: AdminActor): Promise<{ token: string; session: AdminSession }> {
     const token = newToken();
-    const session: AdminSession = { kind: "session", id: digest(token), actor, csrfToken: newToken(), expiresAt: this.#in(this.options.ttlMs) };
+    const expiresAt = this.#in(this.options.ttlMs);
+    const session: AdminSession = { kind: "session", id: digest(token), actor, csrfToken: newToken(), expiresAt, idleExpiresAt: this.#idleDeadline(expiresAt) };
     await this.store.put(session);
     return { token, session };
   }
@@ -37,7 +42,13 @@ export class AdminSessions {
   async find(token: string | undefined): Promise<AdminSession | undefined> {
     if (!token) return undefined;
     const record = await this.store.get(digest(token));
-    return record?.kind === "session" && Date.parse(record.expiresAt) > this.#now() ? record : undefined;
+    const now = this.#now();
+    if (record?.kind !== "session" || Date.parse(record.expiresAt) <= now || Date.parse(record.idleExpiresAt) <= now) return undefined;
+    const idleExpiresAt = this.#idleDeadline(record.expiresAt);
+    if (Date.parse(idleExpiresAt) - Date.parse(record.idleExpiresAt) < touchEveryMs) return record;
+    const touched = { ...record, idleExpiresAt };
+    await this.store.refresh(touched);
+    return touched;
   }
 
   async end(token: string | undefined): Promise<void> {
@@ -63,6 +74,11 @@ export class AdminSessions {
 
   close(): Promise<void> {
     return this.store.close();
+  }
+
+  /** ADMIN_SESSION_IDLE_S from now, never past the session's own end. */
+  #idleDeadline(expiresAt: string): string {
+    return new Date(Math.min(this.#now() + this.options.idleMs, Date.parse(expiresAt))).toISOString();
   }
 
   #in(ms: number): string {

@@ -13,6 +13,7 @@ export type AdminAuthConfig = Pick<
   | "ADMIN_AUTH"
   | "MASTER_API_KEY"
   | "ADMIN_SESSION_TTL_S"
+  | "ADMIN_SESSION_IDLE_S"
   | "OIDC_ISSUER"
   | "OIDC_CLIENT_ID"
   | "OIDC_CLIENT_SECRET"
@@ -32,7 +33,7 @@ export function createAdminAuth(config: AdminAuthConfig, log: Logger, options: {
   const store =
     options.store ??
     (config.REDIS_URL ? new RedisSessionStore({ url: config.REDIS_URL, commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS, log }) : new MemorySessionStore(options.now));
-  const sessions = new AdminSessions(store, { ttlMs: config.ADMIN_SESSION_TTL_S * 1_000, ...(options.now && { now: options.now }) });
+  const sessions = new AdminSessions(store, { ttlMs: config.ADMIN_SESSION_TTL_S * 1_000, idleMs: config.ADMIN_SESSION_IDLE_S * 1_000, ...(options.now && { now: options.now }) });
   const redirectUrl = config.OIDC_REDIRECT_URL === undefined ? undefined : new URL(config.OIDC_REDIRECT_URL);
   return {
     mode: config.ADMIN_AUTH,

@@ -23,6 +23,10 @@ export class MemorySessionStore implements SessionStore {
     this.#records.set(record.id, { record: structuredClone(record), expiresAtMs: Date.parse(record.expiresAt) });
   }
 
+  async refresh(record: SessionRecord): Promise<void> {
+    if (await this.get(record.id)) await this.put(record);
+  }
+
   async delete(id: string): Promise<void> {
     this.#records.delete(id);
   }

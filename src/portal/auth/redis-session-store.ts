@@ -38,6 +38,13 @@ export class RedisSessionStore implements SessionStore {
     await (await this.#connection.client()).set(this.#prefix + record.id, JSON.stringify(record), "PXAT", expiresAtMs);
   }
 
+  async refresh(record: SessionRecord): Promise<void> {
+    const expiresAtMs = Date.parse(record.expiresAt);
+    if (expiresAtMs <= Date.now()) return this.delete(record.id);
+    // XX: only over a record still there, atomically, so a sign-out on another replica is never undone.
+    await (await this.#connection.client()).set(this.#prefix + record.id, JSON.stringify(record), "PXAT", expiresAtMs, "XX");
+  }
+
   async delete(id: string): Promise<void> {
     await (await this.#connection.client()).del(this.#prefix + id);
   }

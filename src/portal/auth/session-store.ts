@@ -25,6 +25,8 @@ export const adminSessionSchema = z.object({
   csrfToken: z.string(),
   /** ISO 8601; the session is gone after it (ADMIN_SESSION_TTL_S after sign-in). */
   expiresAt,
+  /** ISO 8601; the session is gone after it too, unless used before (ADMIN_SESSION_IDLE_S after its last use). */
+  idleExpiresAt: expiresAt,
 });
 export type AdminSession = z.infer<typeof adminSessionSchema>;
 
@@ -49,6 +51,8 @@ export interface SessionStore {
   get(id: string): Promise<SessionRecord | undefined>;
   /** Saves (creates or replaces) the record until its expiresAt. */
   put(record: SessionRecord): Promise<void>;
+  /** Replaces the record only while it is still stored: a session signed out meanwhile stays signed out. */
+  refresh(record: SessionRecord): Promise<void>;
   delete(id: string): Promise<void>;
   close(): Promise<void>;
 }

@@ -1,4 +1,6 @@
 import { type Context, Hono } from "hono";
+import type { HtmlEscapedString } from "hono/utils/html";
+import type { AdminActor } from "../../gateway/audit/audit-entry.ts";
 import { sameSecret } from "../../../lib/credentials.ts";
 import type { Logger } from "../../../lib/log.ts";
 import { type AdminAuth, adminAuth, signInPath } from "./admin-auth.ts";
@@ -18,36 +20,42 @@ export function signInRoutes(auth: AdminAuth) {
   return new Hono<{ Variables: { log: Logger } }>()
     .get("/sign-in", async (c) => {
       const next = returnTo(c.req.query("next"));
-      if (await auth.sessions.find(auth.cookies.get(c, sessionCookie))) return c.redirect(next, 303);
-      return c.html(auth.mode === "oidc" ? oidcStart({ next }) : masterKeyForm({ next, disabled: auth.masterKey === undefined }));
+      // Already signed in: straight on. A session store that does not answer shows the form (signing in then says what is wrong).
+      if (await auth.sessions.find(auth.cookies.get(c, sessionCookie)).catch(() => undefined)) return c.redirect(next, 303);
+      return page(c, auth.mode === "oidc" ? oidcStart({ next }) : masterKeyForm({ next, disabled: auth.masterKey === undefined }));
     })
     .post("/sign-in", sameOrigin(auth.publicOrigin), async (c) => {
       const form = await c.req.parseBody();
       const next = returnTo(stringField(form.next));
-      if (auth.mode !== "master-key" || auth.masterKey === undefined) return c.html(masterKeyForm({ next, disabled: true }), 403);
+      if (auth.mode !== "master-key" || auth.masterKey === undefined) return page(c, masterKeyForm({ next, disabled: true }), 403);
       const presented = stringField(form.master_key);
-      if (!presented || !sameSecret(presented, auth.masterKey)) return c.html(masterKeyForm({ next, error: "That is not the master key.", disabled: false }), 401);
-      return signedIn(c, auth, await auth.sessions.start({ via: "master-key" }), next);
+      if (!presented || !sameSecret(presented, auth.masterKey)) return page(c, masterKeyForm({ next, error: "That is not the master key.", disabled: false }), 401);
+      return signedIn(c, auth, { via: "master-key" }, next);
     })
     .get("/auth/login", async (c) => {
       if (auth.oidc === undefined) return c.redirect(signInPath, 303);
-      const { url, pending } = await auth.oidc.begin(returnTo(c.req.query("next")));
-      auth.cookies.set(c, signInCookie, await auth.sessions.beginSignIn(pending), 600);
-      return c.redirect(url.href, 302);
+      const next = returnTo(c.req.query("next"));
+      const started = await auth.oidc.begin(next).catch((error: unknown) => {
+        c.get("log")?.warn("OIDC discovery failed", { error });
+        return undefined;
+      });
+      if (started === undefined) return page(c, oidcStart({ next, error: "The identity provider cannot be reached. Please try again shortly." }), 502);
+      auth.cookies.set(c, signInCookie, await auth.sessions.beginSignIn(started.pending), 600);
+      return c.redirect(started.url.href, 302);
     })
     .get("/auth/callback", async (c) => {
       if (auth.oidc === undefined) return c.redirect(signInPath, 303);
       const pending = await auth.sessions.takeSignIn(auth.cookies.get(c, signInCookie));
       auth.cookies.clear(c, signInCookie);
-      if (pending === undefined) return c.html(oidcStart({ next: portalHome, error: "This sign-in has expired or was not started here. Please sign in again." }), 400);
+      if (pending === undefined) return page(c, oidcStart({ next: portalHome, error: "This sign-in has expired or was not started here. Please sign in again." }), 400);
       const query = new URL(c.req.url).search;
       const outcome = await auth.oidc.finish(query, pending).catch((error: unknown) => {
         c.get("log")?.warn("OIDC sign-in refused", { error });
         return undefined;
       });
-      if (outcome === undefined) return c.html(oidcStart({ next: pending.returnTo, error: "The identity provider's answer did not pass the checks. Please sign in again." }), 400);
-      if (!outcome.admitted) return c.html(refusedPage(outcome.who, outcome.group), 403);
-      return signedIn(c, auth, await auth.sessions.start(outcome.actor), pending.returnTo);
+      if (outcome === undefined) return page(c, oidcStart({ next: pending.returnTo, error: "The identity provider's answer did not pass the checks. Please sign in again." }), 400);
+      if (!outcome.admitted) return page(c, refusedPage(outcome.who, outcome.group), 403);
+      return signedIn(c, auth, outcome.actor, pending.returnTo);
     })
     .get("/auth/session", adminAuth(auth, "api"), (c) => {
       const session = c.var.adminSession;
@@ -60,9 +68,19 @@ export function signInRoutes(auth: AdminAuth) {
     });
 }
 
-function signedIn(c: Context, auth: AdminAuth, started: { token: string }, next: string): Response {
-  auth.cookies.set(c, sessionCookie, started.token, auth.sessionTtlS);
+/** A new session on every sign-in (never one a cookie planted before it), and the one it replaces ended. */
+async function signedIn(c: Context, auth: AdminAuth, actor: AdminActor, next: string): Promise<Response> {
+  await auth.sessions.end(auth.cookies.get(c, sessionCookie));
+  auth.cookies.set(c, sessionCookie, (await auth.sessions.start(actor)).token, auth.sessionTtlS);
   return c.redirect(next, 303);
+}
+
+/** Sign-in pages are never cached, never framed (no clickjacking of the form), and load nothing. */
+function page(c: Context, body: HtmlEscapedString | Promise<HtmlEscapedString>, status: 200 | 400 | 401 | 403 | 502 = 200): Response | Promise<Response> {
+  c.header("cache-control", "no-store");
+  c.header("content-security-policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'");
+  c.header("x-frame-options", "DENY");
+  return c.html(body, status);
 }
 
 /** Only a path of the portal: anything else (another host, `//evil`, `/\evil`) would make sign-in an open redirect. */
