@@ -260,6 +260,12 @@ describe("the admin portal in Chromium", () => {
     expect(byModel.series.map((s) => s.label)).toContain("anthropic.claude-haiku-4-5-20251001-v1:0");
     await expect(page.getByRole("table", { name: "Keys near or over budget" }).textContent()).resolves.toContain("data-team");
     await expect(page.locator("canvas").count()).resolves.toBe(6);
+    // The keys list shows the month's spend against the budget, marked once over it.
+    await page.goto(url("/admin/keys?q=data-team"));
+    const cells = page.locator("tbody tr").locator("td");
+    await expect(cells.nth(4).textContent()).resolves.toMatch(/^\$0\.8\d+$/);
+    await expect(cells.nth(5).textContent()).resolves.toBe("$1.00");
+    await page.goto(url("/admin"));
     if (process.env.PORTAL_SCREENSHOT === "1") await page.screenshot({ path: "docs/portal-overview.png", fullPage: false });
   }, slow);
 

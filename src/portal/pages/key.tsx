@@ -1,6 +1,6 @@
 import type { ApiKey } from "../../gateway/keys/api-key.ts";
 import type { Store } from "../../gateway/store.ts";
-import { Chart, CsrfField, type FieldErrors, formatCount, formatTime, formatUsd, Layout, Notice, type PageContext } from "../components.tsx";
+import { Chart, CsrfField, type FieldErrors, formatCount, formatTime, formatUsd, Layout, type PageContext } from "../components.tsx";
 import { keyFormValues } from "../key-form.ts";
 import { bucketStarts, seriesBy, windowOf } from "../usage-data.ts";
 import { KeyFields } from "./key-fields.tsx";
@@ -10,7 +10,6 @@ export interface KeyPageState {
   /** The edit form as sent, when it was refused. */
   values?: Record<string, string>;
   errors?: FieldErrors;
-  notice?: string;
 }
 
 /** One key: its settings form, status actions, usage over 30 days, recent requests and spend by month. */
@@ -21,7 +20,6 @@ export async function keyPage(store: Store, key: ApiKey, now: Date, page: PageCo
   const action = `/admin/keys/${encodeURIComponent(key.id)}`;
   return (
     <Layout page={page} title={`Key: ${key.name}`} section="Keys">
-      {state.notice && <Notice>{state.notice}</Notice>}
       <dl class="stats">
         <div><dt>Id</dt><dd><code>{key.id}</code></dd></div>
         <div><dt>Prefix</dt><dd><code>{key.key_prefix}</code></dd></div>

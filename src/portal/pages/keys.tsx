@@ -16,8 +16,8 @@ export async function keysPage(store: Store, query: KeysQuery, now: Date, page: 
   const keys = (await store.listKeys(query.status ? { status: query.status } : {})).filter((k) =>
     [k.id, k.name, k.owner, k.key_prefix].some((field) => field.toLowerCase().includes(needle)),
   );
-  const month = utcMonth(now);
-  const spends = await Promise.all(keys.map((k) => store.getMonthSpend(k.id, month)));
+  // One read for every key's spend, not one per key.
+  const spendOf = new Map((await store.topMonthSpend(utcMonth(now), Number.MAX_SAFE_INTEGER)).map((s) => [s.key_id, s.spend_usd]));
   return (
     <Layout page={page} title="Keys" section="Keys">
       <form method="get" class="inline" role="search">
@@ -37,13 +37,13 @@ export async function keysPage(store: Store, query: KeysQuery, now: Date, page: 
             <tr><th>Name</th><th>Prefix</th><th>Owner</th><th>Status</th><th class="num">Spend this month</th><th class="num">Budget</th><th>Last used</th></tr>
           </thead>
           <tbody>
-            {keys.map((k, i) => (
+            {keys.map((k) => (
               <tr>
                 <td><a href={`/admin/keys/${encodeURIComponent(k.id)}`}>{k.name}</a></td>
                 <td><code>{k.key_prefix}</code></td>
                 <td>{k.owner}</td>
                 <td class={`status-${k.status}`}>{k.status}</td>
-                <td class={`num${k.monthly_budget_usd !== null && (spends[i] ?? 0) >= k.monthly_budget_usd ? " over" : ""}`}>{formatUsd(spends[i] ?? 0)}</td>
+                <td class={`num${k.monthly_budget_usd !== null && (spendOf.get(k.id) ?? 0) >= k.monthly_budget_usd ? " over" : ""}`}>{formatUsd(spendOf.get(k.id) ?? 0)}</td>
                 <td class="num">{k.monthly_budget_usd === null ? "—" : formatUsd(k.monthly_budget_usd)}</td>
                 <td>{formatTime(k.last_used_at)}</td>
               </tr>
