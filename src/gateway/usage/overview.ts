@@ -45,8 +45,8 @@ export interface SeriesPoint {
 
 /** Points ordered by bucket_start, then group; buckets without requests are left out. */
 export async function usageSeries(store: UsageStore, input: SeriesQuery, now = new Date()): Promise<SeriesPoint[]> {
-  const query = seriesQuerySchema.parse(input);
-  return seriesOf(await store.queryRollups({ ...query, ...seriesRange(query, now) }), query.group_by);
+  const { group_by, ...query } = seriesQuerySchema.parse(input);
+  return seriesOf(await store.queryRollups({ ...query, ...seriesRange(query, now) }), group_by);
 }
 
 /** The query's range, by default the last 24 hours (hour buckets) or 30 days (day buckets) before `to` or now. */
