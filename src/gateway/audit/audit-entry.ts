@@ -73,7 +73,18 @@ export interface AuditStore {
 
 /** A new entry, stamped now with a fresh id. */
 export function auditEntry(actor: AdminActor, action: AuditAction, target: string, before: object | null, after: object | null): AuditEntry {
-  return { id: `aud_${randomBytes(12).toString("base64url")}`, at: new Date().toISOString(), actor, action, target, before: state(before), after: state(after) };
+  return { id: newAuditId(), at: new Date().toISOString(), actor, action, target, before: state(before), after: state(after) };
+}
+
+let sequence = 0;
+
+/**
+ * The log sorts by time, then id: ids made by one process within one millisecond grow with a counter,
+ * so its changes list in the order they were made; random bytes keep other processes' ids apart.
+ */
+function newAuditId(): string {
+  sequence = (sequence + 1) % 36 ** 6;
+  return `aud_${sequence.toString(36).padStart(6, "0")}${randomBytes(9).toString("base64url")}`;
 }
 
 function state(value: object | null): Record<string, unknown> | null {

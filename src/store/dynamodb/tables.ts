@@ -15,13 +15,15 @@ import {
  *             Listing scans the `key#` items (keys number in the thousands at most).
  * - usage     request_id → the record; the conditional put on it is what makes usage writes
  *             idempotent. GSI by_key (key_id, key_time = `{created_at}#{request_id}`): latest per key;
- *             GSI by_day (day = `YYYY-MM-DD`, key_time): the request log across keys, one partition a
- *             day (records written before this index existed have no `day` and stay out of it).
+ *             GSI by_month (log_month = `YYYY-MM`, key_time): the request log across keys, one partition
+ *             a month (records written before this index existed have no `log_month` and stay out of it;
+ *             every write of the moment goes to one index partition, which AWS serves up to about 1,000
+ *             records a second).
  * - rollups   pk = `{bucket}#{key_id}`, sk = `{bucket_start}#{model}`: counters bumped with ADD in the
  *             same transaction as the record put. GSI by_period (period = `hour#{YYYY-MM-DD}` or
  *             `day#{YYYY-MM}`, sk): every key's roll-ups over a time range, one partition per day or
  *             month so no partition runs hot.
- * - spend     key_id, month → spend_usd, bumped with ADD (atomic, returns the new total). GSI by_month
+ * - spend     key_id, month → spend_usd, bumped with ADD (atomic, returns the new total). GSI by_spend
  *             (month, spend_usd): the month's spenders, largest first.
  * - prices    model_id → prices.
  * - aliases   alias → model_id.
@@ -46,8 +48,8 @@ export const defaultTablePrefix = "bedrock-proxy-";
 
 export const usageByKeyIndex = "by_key";
 export const rollupsByPeriodIndex = "by_period";
-export const usageByDayIndex = "by_day";
-export const spendByMonthIndex = "by_month";
+export const usageByMonthIndex = "by_month";
+export const spendRankIndex = "by_spend";
 export const auditByTargetIndex = "by_target";
 /** The one partition of the audit table. */
 export const auditPartition = "audit";
@@ -84,9 +86,9 @@ export function tableDefinitions(names: TableNames): Definition[] {
         { AttributeName: "request_id", AttributeType: "S" },
         { AttributeName: "key_id", AttributeType: "S" },
         { AttributeName: "key_time", AttributeType: "S" },
-        { AttributeName: "day", AttributeType: "S" },
+        { AttributeName: "log_month", AttributeType: "S" },
       ],
-      GlobalSecondaryIndexes: [index(usageByKeyIndex, "key_id", "key_time"), index(usageByDayIndex, "day", "key_time")],
+      GlobalSecondaryIndexes: [index(usageByKeyIndex, "key_id", "key_time"), index(usageByMonthIndex, "log_month", "key_time")],
     },
     {
       TableName: names.rollups,
@@ -123,7 +125,7 @@ export function tableDefinitions(names: TableNames): Definition[] {
         { AttributeName: "key_id", KeyType: "HASH" },
         { AttributeName: "month", KeyType: "RANGE" },
       ],
-      GlobalSecondaryIndexes: [index(spendByMonthIndex, "month", "spend_usd")],
+      GlobalSecondaryIndexes: [index(spendRankIndex, "month", "spend_usd")],
     },
     hashKeyTable(names.prices, "model_id"),
     hashKeyTable(names.aliases, "alias"),

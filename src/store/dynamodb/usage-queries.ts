@@ -1,10 +1,10 @@
 import { type DynamoDBClient, type QueryCommandInput } from "@aws-sdk/client-dynamodb";
 import { logRange, usageCursor, usageLogQuerySchema, type UsageQueryStore } from "../../gateway/usage/usage-queries.ts";
 import type { UsageRecord } from "../../gateway/usage/usage-record.ts";
-import { monthSchema } from "../../gateway/values.ts";
+import { monthSchema, utcMonth } from "../../gateway/values.ts";
 import { Expression, num, readNum, readStr, str } from "./attributes.ts";
 import { newestItems } from "./newest.ts";
-import { spendByMonthIndex, type TableNames, usageByDayIndex, usageByKeyIndex } from "./tables.ts";
+import { spendRankIndex, type TableNames, usageByMonthIndex, usageByKeyIndex } from "./tables.ts";
 import { usageFromItem } from "./usage.ts";
 
 type LogQuery = ReturnType<typeof usageLogQuerySchema.parse>;
@@ -12,15 +12,15 @@ type LogQuery = ReturnType<typeof usageLogQuerySchema.parse>;
 export function dynamoUsageQueries(client: DynamoDBClient, tables: TableNames): UsageQueryStore {
   return {
     /**
-     * One key's records from the by_key index; every key's from the by_day index, a day at a time from
-     * the newest. Both ranges run on `key_time` (`{created_at}#{request_id}`, the cursor's own form).
+     * One key's records from the by_key index; every key's from the by_month index, a month at a time
+     * from the newest. Both ranges run on `key_time` (`{created_at}#{request_id}`, the cursor's own form).
      */
     async listUsage(input) {
       const query = usageLogQuerySchema.parse(input);
       const { from, to } = logRange(query);
       // BETWEEN is inclusive: `to` is a bare time no key_time equals; the cursor's own record is dropped below.
       const upper = query.cursor !== undefined && query.cursor < to ? query.cursor : to;
-      const partitions = query.key_id !== undefined ? [{ index: usageByKeyIndex, name: "key_id", value: query.key_id }] : days(from, upper);
+      const partitions = query.key_id !== undefined ? [{ index: usageByKeyIndex, name: "key_id", value: query.key_id }] : months(from, upper);
       const data: UsageRecord[] = [];
       for (const partition of partitions) {
         const wanted = query.limit - data.length + 1;
@@ -36,7 +36,7 @@ export function dynamoUsageQueries(client: DynamoDBClient, tables: TableNames): 
     async topMonthSpend(month, limit) {
       const input: QueryCommandInput = {
         TableName: tables.spend,
-        IndexName: spendByMonthIndex,
+        IndexName: spendRankIndex,
         KeyConditionExpression: "#month = :month",
         ExpressionAttributeNames: { "#month": "month" },
         ExpressionAttributeValues: { ":month": str(monthSchema.parse(month)) },
@@ -53,14 +53,13 @@ interface Partition {
   value: string;
 }
 
-/** The by_day partitions from the day of `upper` back to the day of `from`, newest first. */
-function days(from: string, upper: string): Partition[] {
+/** The by_month partitions from the month of `upper` back to the month of `from`, newest first. */
+function months(from: string, upper: string): Partition[] {
   const partitions: Partition[] = [];
-  const cursor = new Date(`${upper.slice(0, 10)}T00:00:00.000Z`);
-  const first = from.slice(0, 10);
-  while (cursor.toISOString().slice(0, 10) >= first) {
-    partitions.push({ index: usageByDayIndex, name: "day", value: cursor.toISOString().slice(0, 10) });
-    cursor.setUTCDate(cursor.getUTCDate() - 1);
+  const cursor = new Date(`${upper.slice(0, 7)}-01T00:00:00.000Z`);
+  while (utcMonth(cursor) >= utcMonth(from)) {
+    partitions.push({ index: usageByMonthIndex, name: "log_month", value: utcMonth(cursor) });
+    cursor.setUTCMonth(cursor.getUTCMonth() - 1);
   }
   return partitions;
 }

@@ -91,7 +91,7 @@ function transactItems(tables: TableNames, records: readonly UsageRecord[]): Tra
   return [...puts, ...rollups, ...spends];
 }
 
-function rollupSums(records: readonly UsageRecord[]): RollupSum[] {
+export function rollupSums(records: readonly UsageRecord[]): RollupSum[] {
   const sums = new Map<string, RollupSum>();
   for (const record of records) {
     for (const target of rollupTargets(record)) {
@@ -111,7 +111,7 @@ function rollupSums(records: readonly UsageRecord[]): RollupSum[] {
 }
 
 /** One sum per key and month, so a transaction touches each spend item once. */
-function spendSums(records: readonly UsageRecord[]): SpendSum[] {
+export function spendSums(records: readonly UsageRecord[]): SpendSum[] {
   const sums = new Map<string, SpendSum>();
   for (const record of records) {
     const target = spendTarget(record);
@@ -125,7 +125,7 @@ function spendSums(records: readonly UsageRecord[]): SpendSum[] {
 }
 
 /** A roll-up's increments: the same fields as the roll-up itself. */
-type RollupSum = UsageRollup;
+export type RollupSum = UsageRollup;
 
 /** A key's spend in one UTC month: the item `addMonthSpend` and `writeUsage` add to. */
 interface SpendTarget {
@@ -133,7 +133,7 @@ interface SpendTarget {
   month: string;
 }
 
-interface SpendSum extends SpendTarget {
+export interface SpendSum extends SpendTarget {
   cost_usd: number;
 }
 
@@ -162,7 +162,7 @@ function targetId(target: RollupTarget): string {
   return `${target.bucket}\u0000${target.key_id}\u0000${target.bucket_start}\u0000${target.model}`;
 }
 
-function rollupUpdate(table: string, sum: RollupSum) {
+export function rollupUpdate(table: string, sum: RollupSum) {
   const expression = new Expression();
   const UpdateExpression = expression.update({
     set: {
@@ -196,15 +196,15 @@ export function spendUpdate(table: string, keyId: string, month: string, usd: nu
 }
 
 /**
- * The usage item; `key_time` orders a key's records for the by_key index (newest last), and `day`
- * (`YYYY-MM-DD`) with it every key's records for the by_day index (the request log across keys).
+ * The usage item; `key_time` orders a key's records for the by_key index (newest last), and with
+ * `log_month` (`YYYY-MM`) every key's records for the by_month index (the request log across keys).
  */
 export function usageItem(record: UsageRecord): Item {
   return item({
     request_id: str(record.request_id),
     key_id: str(record.key_id),
     key_time: str(usageCursor(record)),
-    day: str(record.created_at.slice(0, 10)),
+    log_month: str(utcMonth(record.created_at)),
     created_at: str(record.created_at),
     requested_model: str(record.requested_model),
     resolved_model: str(record.resolved_model),
