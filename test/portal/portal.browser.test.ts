@@ -75,6 +75,8 @@ async function signIn(target: Page): Promise<void> {
 
 describe("the admin portal in Chromium", () => {
   test("a page without a session redirects to sign-in; a wrong master key is refused; the right one signs in", async () => {
+    await page.goto(url("/admin/"));
+    expect(new URL(page.url()).pathname).toBe("/admin/sign-in");
     await page.goto(url("/admin/keys"));
     expect(new URL(page.url()).pathname).toBe("/admin/sign-in");
     await page.getByLabel("Master key").fill("not-the-master-key");
@@ -260,6 +262,13 @@ describe("the admin portal in Chromium", () => {
     expect(byModel.series.map((s) => s.label)).toContain("anthropic.claude-haiku-4-5-20251001-v1:0");
     await expect(page.getByRole("table", { name: "Keys near or over budget" }).textContent()).resolves.toContain("data-team");
     await expect(page.locator("canvas").count()).resolves.toBe(6);
+    // The usage log filters by status and time through its form.
+    await page.goto(url("/admin/usage"));
+    await page.getByLabel("Status").selectOption("error");
+    await page.getByLabel("From (UTC)").fill(new Date(now - 6 * 3_600_000).toISOString().slice(0, 16));
+    await page.getByLabel("To (UTC)").fill(new Date(now - 4 * 3_600_000).toISOString().slice(0, 16));
+    await page.getByRole("button", { name: "Filter" }).click();
+    await expect(page.locator("tr[data-request-id]").evaluateAll((rows) => rows.map((row) => row.getAttribute("data-request-id")))).resolves.toEqual(["req_past_5_99"]);
     // The keys list shows the month's spend against the budget, marked once over it.
     await page.goto(url("/admin/keys?q=data-team"));
     const cells = page.locator("tbody tr").locator("td");
