@@ -250,6 +250,7 @@ describe("the admin portal in Chromium", () => {
     const records = [3, 5, 8, 12, 17, 21].flatMap((hoursAgo) => Array.from({ length: hoursAgo % 7 + 2 }, (_, i) => past(hoursAgo, i)));
     records.push(past(5, 99, { status: 429, error_type: "rate_limit_error", output_tokens: 0, cost_usd: 0, time_to_first_token_ms: null }));
     records.push(past(1, 100, { key_id: team.key.id, cost_usd: 0.85 }));
+    records.push(...Array.from({ length: 15 }, (_, i) => past(2, 200 + i)));
     await store.writeUsage(records);
 
     await page.goto(url("/admin"));
@@ -262,6 +263,16 @@ describe("the admin portal in Chromium", () => {
     expect(byModel.series.map((s) => s.label)).toContain("anthropic.claude-haiku-4-5-20251001-v1:0");
     await expect(page.getByRole("table", { name: "Keys near or over budget" }).textContent()).resolves.toContain("data-team");
     await expect(page.locator("canvas").count()).resolves.toBe(6);
+    // The usage log comes 50 to a page, the next page holding the older rest.
+    const ids = () => page.locator("tr[data-request-id]").evaluateAll((rows) => rows.map((row) => row.getAttribute("data-request-id")));
+    await page.goto(url("/admin/usage"));
+    const first = await ids();
+    expect(first).toHaveLength(50);
+    await page.getByRole("link", { name: "Next page" }).click();
+    const second = await ids();
+    expect(second.length).toBeGreaterThan(0);
+    expect(second.filter((id) => first.includes(id))).toEqual([]);
+    await expect(page.getByRole("link", { name: "First page" }).count()).resolves.toBe(1);
     // The usage log filters by status and time through its form.
     await page.goto(url("/admin/usage"));
     await page.getByLabel("Status").selectOption("error");
@@ -272,7 +283,7 @@ describe("the admin portal in Chromium", () => {
     // The keys list shows the month's spend against the budget, marked once over it.
     await page.goto(url("/admin/keys?q=data-team"));
     const cells = page.locator("tbody tr").locator("td");
-    await expect(cells.nth(4).textContent()).resolves.toMatch(/^\$0\.8\d+$/);
+    await expect(cells.nth(4).textContent()).resolves.toMatch(/^\$0\.9\d+$/);
     await expect(cells.nth(5).textContent()).resolves.toBe("$1.00");
     await page.goto(url("/admin"));
     if (process.env.PORTAL_SCREENSHOT === "1") await page.screenshot({ path: "docs/portal-overview.png", fullPage: false });
