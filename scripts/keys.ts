@@ -18,6 +18,7 @@ import { createStore } from "../src/store/create-store.ts";
 import { storeOptionsFrom } from "../src/store/options.ts";
 import { type ApiKey, type KeyPatch, StoreConflictError } from "../src/gateway/keys/api-key.ts";
 import type { Store } from "../src/gateway/store.ts";
+import type { AdminActor } from "../src/gateway/audit/audit-entry.ts";
 
 /**
  * `bun run keys -- <command>`: the operator's key tool, straight on the configured store (no proxy
@@ -39,6 +40,9 @@ const usage = `usage: bun run keys -- <command> [options] [--json]
 
 The store is the proxy's: STORE (sqlite|dynamodb), SQLITE_PATH, DYNAMODB_ENDPOINT, DYNAMODB_TABLE_PREFIX,
 DYNAMODB_CREATE_TABLES, AWS_REGION.`;
+
+/** Who the audit log names for this tool's changes. */
+const cli: AdminActor = { via: "cli" };
 
 /** The store's settings, validated as the proxy validates them. */
 const environmentSchema = configSchema.pick({
@@ -77,7 +81,7 @@ const commands: Record<string, Command> = {
     takesId: false,
     options: { name: text, owner: text, rpm: text, tpm: text, budget: text, tier: text, models: text, expires: text },
     async run(store, { values, json }) {
-      printIssued(await new KeyService(store).create(createSettings(values)), "created", json);
+      printIssued(await new KeyService(store).create(createSettings(values), cli), "created", json);
     },
   },
   list: {
@@ -114,14 +118,14 @@ const commands: Record<string, Command> = {
     takesId: true,
     options: { reason: text },
     async run(store, { id, values, json }) {
-      printKey(found(await new KeyService(store).revoke(id, optionalText(values.reason)), id), "revoked", json);
+      printKey(found(await new KeyService(store).revoke(id, cli, optionalText(values.reason)), id), "revoked", json);
     },
   },
   rotate: {
     takesId: true,
     options: {},
     async run(store, { id, json }) {
-      printIssued(found(await new KeyService(store).rotate(id), id), "rotated", json);
+      printIssued(found(await new KeyService(store).rotate(id, cli), id), "rotated", json);
     },
   },
   usage: {
@@ -194,7 +198,7 @@ function validated<T extends z.ZodType>(schema: T, input: unknown): z.infer<T> {
 
 async function changeStatus(store: Store, id: string, patch: KeyPatch, what: string, json: boolean): Promise<void> {
   try {
-    printKey(found(await new KeyService(store).update(id, patch), id), what, json);
+    printKey(found(await new KeyService(store).update(id, patch, cli), id), what, json);
   } catch (error) {
     if (error instanceof StoreConflictError) throw new CliFailure(revokedMessage(id), 1);
     throw error;

@@ -2,6 +2,7 @@
 # Everything `bun test` needs on a fresh Debian machine, as root; idempotent.
 #  - redis-server, and Java for DynamoDB Local: the gateway's store and limiter suites start their own;
 #  - bubblewrap, python3 (+ prlimit/setpriv from util-linux): the sandbox's bwrap runtime;
+#  - chromium: the portal's browser tests (test/portal/) drive it with playwright-core;
 #  - docker.io and debootstrap: the sandbox's docker runtime, with dockerd started here and the
 #    test image (abp-sandbox:test) built offline from a debootstrapped Debian.
 set -euo pipefail
@@ -13,6 +14,7 @@ command -v java >/dev/null 2>&1 || missing+=(openjdk-17-jre-headless)
 command -v bwrap >/dev/null 2>&1 || missing+=(bubblewrap)
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
 command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 command -v debootstrap >/dev/null 2>&1 || [ -x /usr/sbin/debootstrap ] || missing+=(debootstrap)
 if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq

@@ -16,6 +16,7 @@ import { messagesRoutes } from "./http/messages.ts";
 import { signInRoutes } from "./portal/auth/sign-in-routes.ts";
 import { metricsRoutes } from "./http/metrics.ts";
 import { countRequests } from "./http/middleware/count-requests.ts";
+import { portalRoutes } from "./portal/routes.tsx";
 import { modelsRoutes } from "./http/models.ts";
 
 /** The proxy's HTTP surface: the Anthropic API under /v1, the operator's admin API, health checks at the root. */
@@ -38,6 +39,8 @@ export function createApp(deps: ProxyDeps) {
     .use(traceRequest)
     .use(accessLog)
     .use(refuseWhenOverloaded)
+    // The portal's address as people type it; every other path with an empty segment stays refused.
+    .get("/admin/", (c) => c.redirect("/admin", 308))
     .use(plainPathsOnly);
   if (deps.corsOrigins) app.use("/v1/*", browserAccess(deps.corsOrigins));
   if (deps.metrics) app.use(countRequests(deps.metrics.metrics));
@@ -47,6 +50,7 @@ export function createApp(deps: ProxyDeps) {
     .route("/v1", v1)
     .route("/admin/api", adminRoutes(deps))
     .route("/admin", signInRoutes(deps.adminAuth))
+    .route("/admin", portalRoutes(deps))
     .notFound(notFound)
     .onError(renderError);
 }

@@ -110,6 +110,8 @@ export async function createProxy(config: Config, log: Logger, options: ProxyOpt
     pingIntervalMs: config.STREAM_PING_INTERVAL_MS,
     masterKey: config.MASTER_API_KEY,
     adminAuth,
+    containers: ptc?.containers,
+    now,
     maxRequestBytes: config.MAX_REQUEST_BYTES,
     corsOrigins: config.CORS_ORIGINS,
     readiness: { ...readinessChecks(config, clients, store), ...(ptc && { sandbox: () => ptc.sandbox.ready() }) },

@@ -176,8 +176,8 @@ async function startLanes(options: GatewayOptions, dir: string, cleanups: (() =>
   const dynamodb = await openStore(cleanups, () =>
     createStore({ kind: "dynamodb", endpoint: dynamo.endpoint, region: dynamo.region, tablePrefix, createTables: true, credentials: dynamo.credentials }),
   );
-  const sqliteKey = await new KeyService(sqlite).create({ name: "bench (SQLite)", ...keyLimits });
-  const dynamoKey = await new KeyService(dynamodb).create({ name: "bench (DynamoDB)", ...keyLimits });
+  const sqliteKey = await new KeyService(sqlite).create({ name: "bench (SQLite)", ...keyLimits }, { via: "cli" });
+  const dynamoKey = await new KeyService(dynamodb).create({ name: "bench (DynamoDB)", ...keyLimits }, { via: "cli" });
 
   const proxyEnv: Record<LaneName, Record<string, string>> = {
     open: { AUTH_MODE: "open", STORE: "sqlite", SQLITE_PATH: join(dir, "open.db") },

@@ -24,3 +24,8 @@ export function roundUsd(value: number): number {
 export function utcMonth(at: string | Date): string {
   return new Date(at).toISOString().slice(0, 7);
 }
+
+/** Text order by UTF-16 code units (what `<` compares). */
+export function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

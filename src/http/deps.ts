@@ -9,6 +9,7 @@ import type { Logger } from "../../lib/log.ts";
 import type { Dispatch } from "../ptc/dispatch.ts";
 import type { AdminAuth } from "../portal/auth/admin-auth.ts";
 import type { Metrics } from "../observability/metrics.ts";
+import type { ContainerStore } from "../ptc/containers/container-store.ts";
 
 /** What the HTTP layer needs from the rest of the proxy, built once in `createProxy`. */
 export interface ProxyDeps {
@@ -28,6 +29,10 @@ export interface ProxyDeps {
   masterKey: string | undefined;
   /** Admin sign-in: the master key or a session, for the admin API and the portal. */
   adminAuth: AdminAuth;
+  /** The live PTC containers, for the portal; undefined when PTC is off. */
+  containers: ContainerStore | undefined;
+  /** The gateway's clock, for the portal's months and ranges. */
+  now: () => Date;
   maxRequestBytes: number;
   /** CORS_ORIGINS: the origins browsers may call /v1 from; undefined, CORS is off. */
   corsOrigins: "*" | string[] | undefined;

@@ -1,3 +1,4 @@
+import type { AdminActor } from "../gateway/audit/audit-entry.ts";
 import type { Principal } from "../gateway/gateway.ts";
 import type { Logger } from "../../lib/log.ts";
 
@@ -11,6 +12,8 @@ export interface AppEnv {
     principal: Principal;
     /** The resolved model id of a /v1/messages request (set by its handler, for metrics). */
     model: string;
+    /** Who is calling the admin API or portal (set by the admin auth middleware on /admin): audited with every change. */
+    actor: AdminActor;
   };
 }
 

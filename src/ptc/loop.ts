@@ -160,7 +160,7 @@ class PtcLoop {
     }
     try {
       const session = await sandbox.createSession(this.ptc.owner);
-      this.container = { id: newContainerId(), owner: this.ptc.owner, sessionId: session.sessionId, expiresAt: session.expiresAt };
+      this.container = { id: newContainerId(), owner: this.ptc.owner, sessionId: session.sessionId, expiresAt: session.expiresAt, createdAt: new Date().toISOString() };
       await containers.put(this.container);
       return this.container;
     } catch (error) {

@@ -133,6 +133,27 @@ describe("keys CLI", () => {
   );
 
   test(
+    "every change is in the audit log, made by the CLI",
+    async () => {
+      const { id } = await keysJson(["create", "--name", "k"]);
+      const keyId = String(id);
+      await keysJson(["disable", keyId]);
+      await keysJson(["enable", keyId]);
+      await keysJson(["rotate", keyId]);
+      await keysJson(["revoke", keyId]);
+      const log = await withStore((store) => store.listAudit({ target: keyId }));
+      expect(log.data.map((entry) => [entry.action, entry.actor])).toEqual([
+        ["key.revoke", { via: "cli" }],
+        ["key.rotate", { via: "cli" }],
+        ["key.enable", { via: "cli" }],
+        ["key.disable", { via: "cli" }],
+        ["key.create", { via: "cli" }],
+      ]);
+    },
+    timeout,
+  );
+
+  test(
     "rotate prints a new secret for the same key; the old one stops working",
     async () => {
       const old = secretIn((await keys(["create", "--name", "k", "--rpm", "5"])).stdout);

@@ -34,7 +34,7 @@ afterAll(async () => {
 });
 beforeEach(() => stack.reset());
 
-const issue = async (settings: Partial<KeySettings> = {}) => keys.create({ name: "test", ...settings });
+const issue = async (settings: Partial<KeySettings> = {}) => keys.create({ name: "test", ...settings }, { via: "cli" });
 const clientFor = (secret: string, maxRetries = 0) => new Anthropic({ baseURL: stack.proxyUrl, apiKey: secret, maxRetries });
 const hello = { model: "claude-sonnet-4-6", max_tokens: 50, messages: [{ role: "user" as const, content: "hello" }] };
 
@@ -65,9 +65,9 @@ describe("authentication", () => {
 
   test("disabled, revoked and expired keys are 403 with the reason", async () => {
     const disabled = await issue();
-    await keys.update(disabled.key.id, { status: "disabled", status_reason: "left the team" });
+    await keys.update(disabled.key.id, { status: "disabled", status_reason: "left the team" }, { via: "cli" });
     const revoked = await issue();
-    await keys.revoke(revoked.key.id, "leaked in a log");
+    await keys.revoke(revoked.key.id, { via: "cli" }, "leaked in a log");
     const expired = await issue({ expires_at: "2026-11-01T00:00:00Z" });
     for (const [secret, reason] of [
       [disabled.secret, "disabled: left the team"],
@@ -85,7 +85,7 @@ describe("authentication", () => {
     const replica = await startStack({ SQLITE_PATH: path, AUTH_MODE: "keys", KEY_CACHE_TTL_MS: "1000" });
     const otherReplica = await createStore({ kind: "sqlite", path });
     try {
-      const { key, secret } = await new KeyService(otherReplica).create({ name: "shared" });
+      const { key, secret } = await new KeyService(otherReplica).create({ name: "shared" }, { via: "cli" });
       const client = replica.client({ apiKey: secret });
       expect((await client.messages.create(hello)).type).toBe("message");
       await otherReplica.updateKey(key.id, { status: "disabled", status_reason: "disabled elsewhere" });
@@ -178,7 +178,7 @@ describe("names that are also object properties or path segments", () => {
       expect(error.message).toContain(`model: ${name.replace("[1m]", "")} is not a Bedrock model id`);
     }
     expect(await stack.requests()).toEqual([]);
-    const aliased = await keys.create({ name: "dots", model_map: { up: ".." } }).catch((e: unknown) => e);
+    const aliased = await keys.create({ name: "dots", model_map: { up: ".." } }, { via: "cli" }).catch((e: unknown) => e);
     expect(String(aliased)).toContain("model_map");
     // A slash is a character of the id (Bedrock's ARNs hold one), encoded: it cannot climb out of /model/{id}/.
     expect((await send(secret, { ...hello, model: "x/../../converse" })).status).toBe(200);

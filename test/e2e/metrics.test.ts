@@ -36,7 +36,7 @@ beforeAll(async () => {
     ["limited", { rpm: 1 }],
     ["budgeted", { monthly_budget_usd: 0.00001 }],
   ] as const) {
-    const issued = await keys.create({ name, ...settings });
+    const issued = await keys.create({ name, ...settings }, { via: "cli" });
     secrets[name] = issued.secret;
     ids[name] = issued.key.id;
   }

@@ -64,9 +64,9 @@ describe("AUTH_MODE=open", () => {
   });
 
   test("an issued key is checked as in keys mode", async () => {
-    const { key, secret } = await open.keys.create({ name: "in open mode" });
+    const { key, secret } = await open.keys.create({ name: "in open mode" }, { via: "cli" });
     expect((await post(open.stack, hello, { "x-api-key": secret })).status).toBe(200);
-    await open.keys.update(key.id, { status: "disabled", status_reason: "paused" });
+    await open.keys.update(key.id, { status: "disabled", status_reason: "paused" }, { via: "cli" });
     expect((await post(open.stack, hello, { "x-api-key": secret })).status).toBe(403);
   });
 
@@ -94,7 +94,7 @@ describe("DEFAULT_RPM, DEFAULT_TPM and DEFAULT_SERVICE_TIER", () => {
   beforeEach(() => limited.stack.reset());
 
   test("a key without limits of its own gets the defaults: headers on every answer, 429 past them", async () => {
-    const { secret } = await limited.keys.create({ name: "no limits of its own" });
+    const { secret } = await limited.keys.create({ name: "no limits of its own" }, { via: "cli" });
     const first = await post(limited.stack, hello, { "x-api-key": secret });
     expect(first.status).toBe(200);
     expect(first.headers.get("anthropic-ratelimit-requests-limit")).toBe("2");
@@ -106,7 +106,7 @@ describe("DEFAULT_RPM, DEFAULT_TPM and DEFAULT_SERVICE_TIER", () => {
   });
 
   test("a key's own limit wins over the default; the other dimension keeps the default", async () => {
-    const { secret } = await limited.keys.create({ name: "own rpm", rpm: 5 });
+    const { secret } = await limited.keys.create({ name: "own rpm", rpm: 5 }, { via: "cli" });
     const answer = await post(limited.stack, hello, { "x-api-key": secret });
     expect(answer.headers.get("anthropic-ratelimit-requests-limit")).toBe("5");
     expect(answer.headers.get("anthropic-ratelimit-tokens-limit")).toBe("50000");
@@ -115,7 +115,7 @@ describe("DEFAULT_RPM, DEFAULT_TPM and DEFAULT_SERVICE_TIER", () => {
   test("a key without a tier of its own is served on the default tier; its own tier wins", async () => {
     const tiers: unknown[] = [];
     for (const service_tier of [undefined, "default", "priority"] as const) {
-      const { secret } = await limited.keys.create({ name: `tier ${service_tier}`, service_tier });
+      const { secret } = await limited.keys.create({ name: `tier ${service_tier}`, service_tier }, { via: "cli" });
       expect((await post(limited.stack, qwen, { "x-api-key": secret })).status).toBe(200);
       tiers.push((await limited.stack.requests()).at(-1)?.body.serviceTier);
     }
@@ -171,7 +171,7 @@ describe("CORS_ORIGINS", () => {
   });
 
   test("answers name the origin and expose request-id and the rate-limit headers, errors included", async () => {
-    const { secret } = await browser.keys.create({ name: "browser app" });
+    const { secret } = await browser.keys.create({ name: "browser app" }, { via: "cli" });
     const answer = await post(browser.stack, hello, { origin: "https://app.example", "x-api-key": secret });
     expect(answer.status).toBe(200);
     expect(answer.headers.get("access-control-allow-origin")).toBe("https://app.example");

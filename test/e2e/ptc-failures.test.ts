@@ -56,7 +56,7 @@ async function keysStack(sandboxEnv: Record<string, string>, proxyEnv: Record<st
     keys,
     /** A fresh key and the SDK with it. */
     async client(): Promise<{ client: Anthropic; keyId: string }> {
-      const { key, secret } = await keys.create({ name: "ptc" });
+      const { key, secret } = await keys.create({ name: "ptc" }, { via: "cli" });
       return { client: new Anthropic({ baseURL: stack.proxyUrl, apiKey: secret, maxRetries: 0 }), keyId: key.id };
     },
     async stop() {
@@ -159,14 +159,14 @@ describe("with a short execution timeout, a model-call cap of 2 and 2 containers
         const first = user("Weather?");
         const paused = await ask(client, ptcRequest(route.model, first), stream);
         const resume = ptcRequest(route.model, resumeWith(first, paused, ["Paris: 18C"]), { container: expectContainer(paused.container).id });
-        await proxy.keys.update(keyId, { status: "disabled", status_reason: "paused for review" });
+        await proxy.keys.update(keyId, { status: "disabled", status_reason: "paused for review" }, { via: "cli" });
         await expectRefused(ask(client, resume, stream), 403, "permission_error", /disabled: paused for review/);
-        await proxy.keys.update(keyId, { status: "active", status_reason: null });
+        await proxy.keys.update(keyId, { status: "active", status_reason: null }, { via: "cli" });
         const done = await ask(client, resume, stream);
         expect(blocks(done)[0]).toMatchObject({ type: "code_execution_tool_result", content: { stdout: "Paris: 18C\n" } });
         await proxy.stack.script(codeTurn(paris));
         const pausedAgain = await ask(client, ptcRequest(route.model, first), stream);
-        await proxy.keys.revoke(keyId);
+        await proxy.keys.revoke(keyId, { via: "cli" });
         const resumeAgain = ptcRequest(route.model, resumeWith(first, pausedAgain, ["Paris: 18C"]), { container: expectContainer(pausedAgain.container).id });
         await expectRefused(ask(client, resumeAgain, stream), 403, "permission_error", /revoked/);
       }, 20_000);

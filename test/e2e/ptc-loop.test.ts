@@ -394,7 +394,7 @@ describe("with keys: containers bound to their key, the cap, the model-call boun
   }
 
   test("the usage record holds the sum over every model call of the loop", async () => {
-    const key = await keys.create({ name: "sum" });
+    const key = await keys.create({ name: "sum" }, { via: "cli" });
     await keyed.script(codeTurn("print(1)", "One."), textTurn("Done."));
     const message = await keyedAsk(key.secret, { messages: [{ role: "user", content: "go" }] });
     expect(message.usage).toMatchObject({ input_tokens: 250, output_tokens: 27 });
@@ -402,7 +402,7 @@ describe("with keys: containers bound to their key, the cap, the model-call boun
   }, 30_000);
 
   test("another key's container is a 404, as an unknown one", async () => {
-    const [owner, other] = [await keys.create({ name: "owner" }), await keys.create({ name: "other" })];
+    const [owner, other] = [await keys.create({ name: "owner" }, { via: "cli" }), await keys.create({ name: "other" }, { via: "cli" })];
     await keyed.script(codeTurn('print(await get_weather(city="Bern"))', "Asking."));
     const messages: BetaMessageParam[] = [{ role: "user", content: "weather?" }];
     const paused = await keyedAsk(owner.secret, { messages });
@@ -413,7 +413,7 @@ describe("with keys: containers bound to their key, the cap, the model-call boun
   }, 30_000);
 
   test("past PTC_MAX_CONTAINERS_PER_KEY the code tool answers too_many_requests, and the model is told", async () => {
-    const key = await keys.create({ name: "cap" });
+    const key = await keys.create({ name: "cap" }, { via: "cli" });
     await keyed.script(codeTurn("print(1)", "One."), textTurn("First."), codeTurn("print(2)", "Two."), textTurn("Second."));
     await keyedAsk(key.secret, { messages: [{ role: "user", content: "first" }] });
     const second = await keyedAsk(key.secret, { messages: [{ role: "user", content: "second" }] });
@@ -424,7 +424,7 @@ describe("with keys: containers bound to their key, the cap, the model-call boun
   }, 30_000);
 
   test("at PTC_MAX_MODEL_CALLS the answer ends with pause_turn", async () => {
-    const key = await keys.create({ name: "bound" });
+    const key = await keys.create({ name: "bound" }, { via: "cli" });
     await keyed.script(codeTurn("print(1)", "a"), codeTurn("print(2)", "b"), codeTurn("print(3)", "c"), textTurn("never"));
     const message = await keyedAsk(key.secret, { messages: [{ role: "user", content: "loop" }] });
     expect(message.stop_reason).toBe("pause_turn");

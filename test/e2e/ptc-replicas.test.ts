@@ -35,7 +35,7 @@ beforeAll(async () => {
   const path = join(mkdtempSync(join(tmpdir(), "abp-ptc-replicas-")), "proxy.db");
   const store = await createStore({ kind: "sqlite", path });
   const keys = new KeyService(store);
-  secrets = { owner: (await keys.create({ name: "owner" })).secret, other: (await keys.create({ name: "other" })).secret };
+  secrets = { owner: (await keys.create({ name: "owner" }, { via: "cli" })).secret, other: (await keys.create({ name: "other" }, { via: "cli" })).secret };
   await store.close();
   const env = { ...testAwsEnv, ...sandbox.proxyEnv, BEDROCK_ENDPOINT: emulator.url, SQLITE_PATH: path, AUTH_MODE: "keys", REDIS_URL: redis.url, PTC_MAX_CONTAINERS_PER_KEY: "50" };
   replicas = await Promise.all([startProxyProcess(env, { name: "replica 1" }), startProxyProcess(env, { name: "replica 2" })]);

@@ -35,7 +35,7 @@ beforeAll(async () => {
   redis = await startRedisServer();
   const path = join(mkdtempSync(join(tmpdir(), "abp-redis-outage-")), "proxy.db");
   store = await createStore({ kind: "sqlite", path });
-  ({ secret } = await new KeyService(store).create({ name: "limited", rpm }));
+  ({ secret } = await new KeyService(store).create({ name: "limited", rpm }, { via: "cli" }));
   const env = { BEDROCK_ENDPOINT: emulator.url, AWS_BEARER_TOKEN_BEDROCK: "x", SQLITE_PATH: path, REDIS_URL: redis.url, AUTH_MODE: "keys" };
   [closed, open] = await Promise.all([startProxyProcess(env), startProxyProcess({ ...env, RATE_LIMIT_ON_REDIS_ERROR: "open" })]);
 }, 60_000);

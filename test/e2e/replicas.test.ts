@@ -24,7 +24,7 @@ beforeAll(async () => {
   redis = await startRedisServer();
   const path = join(mkdtempSync(join(tmpdir(), "abp-replicas-")), "proxy.db");
   const store = await createStore({ kind: "sqlite", path });
-  secret = (await new KeyService(store).create({ name: "shared", rpm })).secret;
+  secret = (await new KeyService(store).create({ name: "shared", rpm }, { via: "cli" })).secret;
   await store.close();
   const env = { BEDROCK_ENDPOINT: emulator.url, AWS_BEARER_TOKEN_BEDROCK: "x", SQLITE_PATH: path, AUTH_MODE: "keys", REDIS_URL: redis.url };
   replicas = await Promise.all([startProxyProcess(env), startProxyProcess(env)]);

@@ -53,9 +53,9 @@ const logged = (prefix: string) => stack.logEntries().filter((entry) => entry.me
 
 test("a budgeted key is served through a DynamoDB outage, and the outage is logged once", async () => {
   const keys = new KeyService(store);
-  const known = await keys.create({ name: "budgeted", monthly_budget_usd: 10 });
-  const unseen = await keys.create({ name: "never used before the outage", monthly_budget_usd: 10 });
-  const unbudgeted = await keys.create({ name: "no budget" });
+  const known = await keys.create({ name: "budgeted", monthly_budget_usd: 10 }, { via: "cli" });
+  const unseen = await keys.create({ name: "never used before the outage", monthly_budget_usd: 10 }, { via: "cli" });
+  const unbudgeted = await keys.create({ name: "no budget" }, { via: "cli" });
   for (let i = 0; i < 3; i++) expect((await send(known.secret)).status).toBe(200);
   expect((await send(unbudgeted.secret)).status).toBe(200);
 

@@ -24,7 +24,7 @@ async function setup(budget: number) {
     () => clock.ms,
   );
   const budgets = new Budgets({ store: usage, outage, now: () => clock.now, graceMs: 60_000 });
-  const { key } = await new KeyService(store).create({ name: "k", monthly_budget_usd: budget });
+  const { key } = await new KeyService(store).create({ name: "k", monthly_budget_usd: budget }, { via: "cli" });
   return { store, state, clock, lines, budgets, key };
 }
 

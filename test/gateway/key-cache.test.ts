@@ -26,7 +26,7 @@ async function countingStore() {
 describe("the key cache", () => {
   test("concurrent lookups of an expired entry make one store read", async () => {
     const { store, keys, state } = await countingStore();
-    const { secret } = await new KeyService(store).create({ name: "k" });
+    const { secret } = await new KeyService(store).create({ name: "k" }, { via: "cli" });
     const cache = new KeyCache(keys, new StoreOutage(quiet), 1_000);
     const found = await Promise.all(Array.from({ length: 50 }, () => cache.byHash(hashKey(secret))));
     expect(found.every((key) => key?.name === "k")).toBe(true);
@@ -36,7 +36,7 @@ describe("the key cache", () => {
   test("entries live for the TTL at most", async () => {
     let now = 0;
     const { store, keys, state } = await countingStore();
-    const { key, secret } = await new KeyService(store).create({ name: "k" });
+    const { key, secret } = await new KeyService(store).create({ name: "k" }, { via: "cli" });
     const cache = new KeyCache(keys, new StoreOutage(quiet), 1_000, () => now);
     await cache.byHash(hashKey(secret));
     await store.updateKey(key.id, { status: "disabled" });
@@ -50,7 +50,7 @@ describe("the key cache", () => {
   test("a key seen before survives a store outage; an unseen one is a 529 overloaded_error", async () => {
     let now = 0;
     const { store, keys, state } = await countingStore();
-    const { secret } = await new KeyService(store).create({ name: "k" });
+    const { secret } = await new KeyService(store).create({ name: "k" }, { via: "cli" });
     const cache = new KeyCache(keys, new StoreOutage(quiet), 10, () => now);
     await cache.byHash(hashKey(secret));
     await cache.byHash(hashKey("sk-abp-unknown"));
@@ -66,9 +66,9 @@ describe("the key cache", () => {
     const { store, keys } = await countingStore();
     const cache = new KeyCache(keys, new StoreOutage(quiet), 60_000);
     const service = new KeyService(store, () => cache.forget());
-    const { key, secret } = await service.create({ name: "k" });
+    const { key, secret } = await service.create({ name: "k" }, { via: "cli" });
     await cache.byHash(hashKey(secret));
-    await service.revoke(key.id, "test");
+    await service.revoke(key.id, { via: "cli" }, "test");
     expect((await cache.byHash(hashKey(secret)))?.status).toBe("revoked");
   });
 });

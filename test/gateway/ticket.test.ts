@@ -54,7 +54,7 @@ async function setup() {
     await usage.close();
     await store.close();
   });
-  const { key, secret } = await new KeyService(store).create({ name: "k", tpm: 10_000 });
+  const { key, secret } = await new KeyService(store).create({ name: "k", tpm: 10_000 }, { via: "cli" });
   const principal = await gateway.authenticate(secret);
   let requests = 0;
   /** Admits one request and opens its upstream call; `client` stands for the client's connection. */

@@ -289,6 +289,7 @@ describe("usage", () => {
         cache_read_input_tokens: 6,
         cache_creation_input_tokens: 8,
         cost_usd: 0.03,
+        errors: 0,
       },
       expect.objectContaining({ bucket_start: "2026-11-01T00:00:00.000Z", key_id: "k1", model: "model-b", requests: 1 }),
       expect.objectContaining({ bucket_start: "2026-11-02T00:00:00.000Z", key_id: "k2", model: "model-a", requests: 1 }),
@@ -304,10 +305,57 @@ describe("usage", () => {
   test("bad queries are 400s naming the parameter", async () => {
     expectError(await call("GET", "/usage?bucket=week"), 400, "invalid_request_error", /^bucket: /);
     expectError(await call("GET", "/usage?from=yesterday"), 400, "invalid_request_error", /^from: /);
-    expectError(await call("GET", "/usage/requests"), 400, "invalid_request_error", /^key_id: /);
+    expectError(await call("GET", "/usage/requests?cursor=nonsense"), 400, "invalid_request_error", /^cursor: /);
     expectError(await call("GET", "/usage/requests?key_id=k1&limit=0"), 400, "invalid_request_error", /^limit: /);
+    expectError(await call("GET", "/usage/requests?status=teapot"), 400, "invalid_request_error", /^status: /);
+    expectError(await call("GET", "/usage/series?group_by=colour"), 400, "invalid_request_error", /^group_by: /);
+    expectError(await call("GET", "/audit?action=key.explode"), 400, "invalid_request_error", /^action: /);
   });
 
+  test("the request log across keys, filtered and paged by cursor", async () => {
+    await store.writeUsage([keyUsage("a5", "k2", { created_at: "2026-11-02T09:00:00Z", status: 529, error_type: "overloaded_error" })]);
+    const ids = async (query: string) => (await call("GET", `/usage/requests?${query}`)).body.data?.map((record) => record.request_id);
+    expect(await ids("")).toEqual(["a5", "a4", "a3", "a2", "a1"]);
+    expect(await ids("status=error")).toEqual(["a5"]);
+    expect(await ids("model=model-b")).toEqual(["a3"]);
+    expect(await ids("from=2026-11-01T10:00:00Z&to=2026-11-02T09:00:00Z")).toEqual(["a4", "a3"]);
+    const first = await call("GET", "/usage/requests?limit=3");
+    expect(first.body.next_cursor).toEqual(expect.any(String));
+    expect(await ids(`limit=3&cursor=${encodeURIComponent(String(first.body.next_cursor))}`)).toEqual(["a2", "a1"]);
+  });
+
+  test("the request log as CSV: a header row, then every matching record, streamed", async () => {
+    await store.writeUsage([keyUsage("a,\"6", "k3", { created_at: "2026-11-03T00:00:00Z", requested_model: "=cmd()" })]);
+    const response = await app.request("/admin/api/usage/requests.csv?key_id=k3", { headers: { "x-api-key": master } });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toStartWith("text/csv");
+    const lines = (await response.text()).split("\r\n");
+    expect(lines[0]).toStartWith("created_at,request_id,key_id,requested_model,resolved_model,status,");
+    expect(lines[1]).toStartWith('2026-11-03T00:00:00.000Z,"a,""6",k3,\'=cmd(),model-a,200,');
+    expect(lines.slice(2)).toEqual([""]);
+    const all = await app.request("/admin/api/usage/requests.csv", { headers: { "x-api-key": master } });
+    expect((await all.text()).split("\r\n")).toHaveLength(1 + 5 + 1);
+  });
+
+  test("series, latency, top spenders, budgets and the overview", async () => {
+    const range = "from=2026-11-01T00:00:00Z&to=2026-11-03T00:00:00Z";
+    const series = await call("GET", `/usage/series?bucket=day&${range}&group_by=model`);
+    expect(series.body.data?.map((point) => `${String(point.bucket_start).slice(8, 10)} ${point.group} ${point.requests}`)).toEqual([
+      "01 model-a 2",
+      "01 model-b 1",
+      "02 model-a 1",
+    ]);
+    const latency = await call("GET", `/usage/latency?${range}`);
+    expect(latency.body).toMatchObject({ sampled: 4, complete: true, latency_ms: { p50: expect.any(Number), p99: expect.any(Number) } });
+    await store.addMonthSpend("k1", "2026-11", 5);
+    expect((await call("GET", "/usage/top-keys?month=2026-11&limit=1")).body).toEqual({ month: "2026-11", data: [{ key_id: "k1", spend_usd: 5.04 }] });
+    const { id } = await createKey({ name: "capped", monthly_budget_usd: 1 });
+    await store.addMonthSpend(id, "2026-11", 0.9);
+    expect((await call("GET", "/usage/budgets?month=2026-11")).body.data).toEqual([{ key_id: id, name: "capped", monthly_budget_usd: 1, spend_usd: 0.9, used: 0.9 }]);
+    const overview = await call("GET", `/usage/overview?bucket=day&${range}`);
+    expect(overview.status).toBe(200);
+    expect(Object.keys(overview.body)).toEqual(["bucket", "from", "to", "series", "latency", "top_keys", "budgets"]);
+  });
   test("the latest records of a key, newest first, limited", async () => {
     const latest = await call("GET", "/usage/requests?key_id=k1&limit=2");
     expect(latest.body.data?.map((record) => record.request_id)).toEqual(["a3", "a2"]);
@@ -316,6 +364,31 @@ describe("usage", () => {
     expect((await call("GET", "/usage/requests?key_id=k9")).body.data).toEqual([]);
   });
 });
+
+describe("audit log", () => {
+  test("every change through the API is logged with the master key as actor, newest first, filtered and paged", async () => {
+    const { id } = await createKey({ name: "audited" });
+    await call("PATCH", `/keys/${id}`, { body: { status: "disabled", status_reason: "paused" } });
+    await call("POST", `/keys/${id}/rotate`);
+    await call("PUT", "/model-aliases/fast", { body: { model_id: "amazon.nova-micro-v1:0" } });
+    await call("DELETE", "/model-aliases/fast");
+    const price = { input_usd_per_mtok: 1, output_usd_per_mtok: 2, cache_read_usd_per_mtok: 0.1, cache_write_usd_per_mtok: 1.25, tier_multipliers: { default: 1, flex: 0.5, priority: 1.75, reserved: 1 } };
+    await call("PUT", "/pricing/amazon.nova-micro-v1:0", { body: price });
+    expect((await call("DELETE", "/pricing/amazon.nova-micro-v1:0")).body).toEqual({ model_id: "amazon.nova-micro-v1:0", deleted: true });
+    expectError(await call("DELETE", "/pricing/amazon.nova-micro-v1:0"), 404, "not_found_error");
+    const log = await call("GET", "/audit");
+    expect(log.body.data?.map((entry) => entry.action)).toEqual(["price.delete", "price.set", "alias.delete", "alias.set", "key.rotate", "key.disable", "key.create"]);
+    expect(log.body.data?.every((entry) => JSON.stringify(entry.actor) === '{"via":"master-key"}')).toBe(true);
+    expect((await call("GET", `/audit?target=${id}&action=key.disable`)).body.data).toEqual([
+      expect.objectContaining({ target: id, before: expect.objectContaining({ status: "active" }), after: expect.objectContaining({ status: "disabled", status_reason: "paused" }) }),
+    ]);
+    const page = await call("GET", `/audit?target=${id}&limit=2`);
+    expect(page.body.data?.map((entry) => entry.action)).toEqual(["key.rotate", "key.disable"]);
+    const rest = await call("GET", `/audit?target=${id}&limit=2&cursor=${encodeURIComponent(String(page.body.next_cursor))}`);
+    expect(rest.body.data?.map((entry) => entry.action)).toEqual(["key.create"]);
+  });
+});
+
 
 describe("pricing", () => {
   const prices = { input_usd_per_mtok: 0.45, output_usd_per_mtok: 1.8, cache_read_usd_per_mtok: 0, cache_write_usd_per_mtok: 0, tier_multipliers: { default: 1, flex: 0.5, priority: 1.75, reserved: 1 } };

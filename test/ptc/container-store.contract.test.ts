@@ -101,6 +101,19 @@ function containerStoreContract(name: string, open: () => ContainerStore) {
       await store.delete(a.id);
       expect(await store.countLive(owner)).toBe(1);
     });
+
+    test("listLive lists every owner's live containers, soonest expiry first, without expired or deleted ones", async () => {
+      const [owner, other] = [freshOwner(), freshOwner()];
+      const late = { ...fresh(owner, 90_000), createdAt: inMs(0) };
+      const soon = fresh(other, 30_000);
+      const [expiring, deleted] = [fresh(owner, 300), fresh(owner)];
+      for (const record of [late, soon, expiring, deleted]) await store.put(record);
+      await store.delete(deleted.id);
+      await Bun.sleep(600);
+      // Other tests share the store (and Redis): look at this test's owners only.
+      const listed = (await store.listLive()).filter((record) => record.owner === owner || record.owner === other);
+      expect(listed).toEqual([soon, late]);
+    }, 10_000);
   });
 }
 

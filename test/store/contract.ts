@@ -4,6 +4,7 @@ import type { ModelPriceInput } from "../../src/gateway/pricing/model-price.ts";
 import type { RollupQuery, UsageRollup } from "../../src/gateway/usage/usage-record.ts";
 import type { Store } from "../../src/gateway/store.ts";
 import { usageRecord } from "../support/usage-record.ts";
+import { operatorQueriesContract } from "./operator-queries.ts";
 
 /**
  * The one suite both stores answer to. `openStore` gives a fresh, empty store for every test.
@@ -262,7 +263,7 @@ export function storeContract(openStore: () => Promise<Store>): void {
     test("roll-ups sum every count and the cost, per key and resolved model", async () => {
       await store.writeUsage([
         usageRecord("r1", { input_tokens: 1, output_tokens: 2, cache_read_input_tokens: 3, cache_creation_input_tokens: 4, cost_usd: 0.1 }),
-        usageRecord("r2", { input_tokens: 10, output_tokens: 20, cache_read_input_tokens: 30, cache_creation_input_tokens: 40, cost_usd: 0.2 }),
+        usageRecord("r2", { input_tokens: 10, output_tokens: 20, cache_read_input_tokens: 30, cache_creation_input_tokens: 40, cost_usd: 0.2, status: 429, error_type: "rate_limit_error" }),
         usageRecord("r3", { resolved_model: "model-b", requested_model: "b" }),
         usageRecord("r4", { key_id: "k2" }),
       ]);
@@ -278,6 +279,7 @@ export function storeContract(openStore: () => Promise<Store>): void {
         cache_read_input_tokens: 33,
         cache_creation_input_tokens: 44,
         cost_usd: 0.3,
+        errors: 1,
       });
       expect([b?.key_id, b?.model, c?.key_id, c?.model]).toEqual(["k1", "model-b", "k2", "model-a"]);
     });
@@ -483,6 +485,8 @@ export function storeContract(openStore: () => Promise<Store>): void {
   function rollups(bucket: "hour" | "day"): Promise<UsageRollup[]> {
     return store.queryRollups({ bucket });
   }
+
+  operatorQueriesContract(() => store);
 }
 
 export function sha256(secret: string): string {
@@ -506,6 +510,7 @@ function rollup(bucket: "hour" | "day", bucketStart: string, keyId: string, mode
     cache_read_input_tokens: 0,
     cache_creation_input_tokens: 0,
     cost_usd: Math.round(requests * 1e8) / 1e10,
+    errors: 0,
   };
 }
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
+import { DescribeTableCommand, TransactionCanceledException, UpdateTableCommand } from "@aws-sdk/client-dynamodb";
 import { createStore } from "../../src/store/create-store.ts";
 import { createDynamoDbClient } from "../../src/store/dynamodb/client.ts";
 import { tableNames } from "../../src/store/dynamodb/tables.ts";
@@ -40,6 +40,24 @@ describe("DynamoDB tables", () => {
     expect((await second.getAlias("fast"))?.model_id).toBe("amazon.nova-micro-v1:0");
     await Promise.all([first.close(), second.close()]);
   });
+
+  test("tables made by an older release gain the indexes they lack", async () => {
+    const prefix = freshPrefix();
+    const first = await openStore(prefix);
+    await first.close();
+    const client = createDynamoDbClient({ endpoint: local.endpoint, region: local.region, credentials: local.credentials });
+    const usage = tableNames(prefix).usage;
+    const indexes = async () => ((await client.send(new DescribeTableCommand({ TableName: usage }))).Table?.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName).sort();
+    await client.send(new UpdateTableCommand({ TableName: usage, GlobalSecondaryIndexUpdates: [{ Delete: { IndexName: "by_month" } }] }));
+    for (let tries = 0; (await indexes()).includes("by_month") && tries < 100; tries++) await Bun.sleep(50);
+    expect(await indexes()).toEqual(["by_key"]);
+    const upgraded = await openStore(prefix);
+    expect(await indexes()).toEqual(["by_key", "by_month"]);
+    await upgraded.writeUsage([usageRecord("r1")]);
+    expect((await upgraded.listUsage({ from: "2026-11-01T00:00:00Z", to: "2026-12-01T00:00:00Z" })).data.map((record) => record.request_id)).toEqual(["r1"]);
+    client.destroy();
+    await upgraded.close();
+  }, 30_000);
 
   test("without its tables the store opens but is not ready", async () => {
     const store = await openStore(freshPrefix(), false);

@@ -61,6 +61,30 @@ describe("SQLite file", () => {
     await store.close();
   });
 
+  test("a database of schema 2 gains errors in its roll-ups, counted from its records", async () => {
+    const path = join(tempDir(), "proxy.db");
+    const db = new Database(path, { create: true });
+    db.run(migrations[0] ?? "");
+    db.run(migrations[1] ?? "");
+    db.run("PRAGMA user_version = 2");
+    const insert = (id: string, at: string, status: number) =>
+      db.run(`INSERT INTO usage_records VALUES ('${id}', 'k1', '${at}', 'a', 'model-a', 1, 1, 0, 0, 'default', NULL, 10, ${status}, NULL, 0)`);
+    insert("r1", "2026-11-03T10:15:00.000Z", 200);
+    insert("r2", "2026-11-03T10:45:00.000Z", 500);
+    insert("r3", "2026-11-03T11:00:00.000Z", 429);
+    for (const [bucket, start, requests] of [["hour", "2026-11-03T10:00:00.000Z", 2], ["hour", "2026-11-03T11:00:00.000Z", 1], ["day", "2026-11-03T00:00:00.000Z", 3]] as const) {
+      db.run(`INSERT INTO usage_rollups VALUES ('${bucket}', 'k1', 'model-a', '${start}', ${requests}, ${requests}, ${requests}, 0, 0, 0)`);
+    }
+    db.close();
+    const store = await createStore({ kind: "sqlite", path });
+    expect((await store.queryRollups({ bucket: "hour" })).map((row) => [row.bucket_start.slice(11, 13), row.requests, row.errors])).toEqual([
+      ["10", 2, 1],
+      ["11", 1, 1],
+    ]);
+    expect((await store.queryRollups({ bucket: "day" })).map((row) => row.errors)).toEqual([2]);
+    await store.close();
+  });
+
   test("refuses a database whose schema is newer than it knows", async () => {
     const path = join(tempDir(), "proxy.db");
     const db = new Database(path, { create: true });

@@ -60,6 +60,8 @@ export interface UsageRollup {
   cache_read_input_tokens: number;
   cache_creation_input_tokens: number;
   cost_usd: number;
+  /** Requests answered with a status from 400 up. */
+  errors: number;
 }
 
 /** Roll-ups of one granularity whose `bucket_start` lies in [from, to), optionally of one key and one model. */

@@ -27,6 +27,8 @@ export const containerRecord = z.object({
   sessionId: z.string(),
   /** ISO 8601; the record is gone after it. */
   expiresAt: z.iso.datetime({ offset: true }),
+  /** ISO 8601, for the portal's age column; absent on records written before it was kept. */
+  createdAt: z.iso.datetime({ offset: true }).optional(),
   paused: pausedExecution.optional(),
 });
 export type ContainerRecord = z.infer<typeof containerRecord>;
@@ -39,5 +41,7 @@ export interface ContainerStore {
   delete(id: string): Promise<void>;
   /** Live containers of one owner, for PTC_MAX_CONTAINERS_PER_KEY. */
   countLive(owner: string): Promise<number>;
+  /** Every live container of every owner, soonest expiry first: the portal's containers page. */
+  listLive(): Promise<ContainerRecord[]>;
   close(): Promise<void>;
 }

@@ -33,6 +33,12 @@ export class MemoryContainerStore implements ContainerStore {
     return live;
   }
 
+  async listLive(): Promise<ContainerRecord[]> {
+    const now = this.now();
+    const live = [...this.#records.values()].filter(({ expiresAtMs }) => expiresAtMs > now);
+    return live.sort((a, b) => a.expiresAtMs - b.expiresAtMs).map(({ record }) => structuredClone(record));
+  }
+
   async close(): Promise<void> {
     this.#records.clear();
   }

@@ -30,10 +30,7 @@ export class RedisContainerStore implements ContainerStore {
 
   async get(id: string): Promise<ContainerRecord | undefined> {
     const json = await (await this.#connection.client()).get(this.#recordKey(id));
-    if (json === null) return undefined;
-    // Another replica (maybe another version) wrote it: a record we cannot read is as good as gone.
-    const parsed = containerRecord.safeParse(JSON.parse(json));
-    return parsed.success ? parsed.data : undefined;
+    return readRecord(json)[0];
   }
 
   async put(record: ContainerRecord): Promise<void> {
@@ -69,6 +66,19 @@ export class RedisContainerStore implements ContainerStore {
     return Number(count);
   }
 
+  /** SCANs the record keys (an operator's page, not a request path), then reads them in one MGET per batch. */
+  async listLive(): Promise<ContainerRecord[]> {
+    const redis = await this.#connection.client();
+    const records: ContainerRecord[] = [];
+    let cursor = "0";
+    do {
+      const [next, keys] = await redis.scan(cursor, "MATCH", this.#recordKey("*"), "COUNT", 500);
+      cursor = next;
+      if (keys.length > 0) records.push(...(await redis.mget(...keys)).flatMap(readRecord));
+    } while (cursor !== "0");
+    return records.sort((a, b) => Date.parse(a.expiresAt) - Date.parse(b.expiresAt));
+  }
+
   async close(): Promise<void> {
     await this.#connection.close();
   }
@@ -80,6 +90,13 @@ export class RedisContainerStore implements ContainerStore {
   #ownerKey(owner: string): string {
     return `${this.#prefix}owner:${owner}`;
   }
+}
+
+/** A stored record, or none when it expired meanwhile or cannot be read: another replica (maybe another version) wrote it. */
+function readRecord(json: string | null): ContainerRecord[] {
+  if (json === null) return [];
+  const parsed = containerRecord.safeParse(JSON.parse(json));
+  return parsed.success ? [parsed.data] : [];
 }
 
 /** Runs a MULTI and gives its replies, throwing the first command's error (ioredis resolves with them). */

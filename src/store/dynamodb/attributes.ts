@@ -60,10 +60,8 @@ export function readStrMap(from: Item, name: string): Record<string, string> {
   );
 }
 
-/** Text order by UTF-16 code units, as SQLite's BINARY collation orders ASCII: the stores list alike. */
-export function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
+/** Text order as SQLite's BINARY collation orders ASCII: the stores list alike. */
+export { compareText } from "../../gateway/values.ts";
 
 /**
  * Builds expression placeholders: every attribute name goes through `#name` (DynamoDB reserves

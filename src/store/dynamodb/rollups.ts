@@ -1,7 +1,7 @@
 import { type DynamoDBClient, paginateQuery, paginateScan, type QueryCommandInput } from "@aws-sdk/client-dynamodb";
 import type { z } from "zod";
 import { type Bucket, bucketSchema, bucketStart, type rollupQuerySchema, type UsageRollup } from "../../gateway/usage/usage-record.ts";
-import { compareText, Expression, type Item, readNum, readStr, str } from "./attributes.ts";
+import { compareText, Expression, type Item, readNum, readOptNum, readStr, str } from "./attributes.ts";
 import { rollupsByPeriodIndex, type TableNames } from "./tables.ts";
 
 /**
@@ -120,5 +120,7 @@ function rollupFromItem(from: Item): UsageRollup {
     cache_read_input_tokens: readNum(from, "cache_read_input_tokens"),
     cache_creation_input_tokens: readNum(from, "cache_creation_input_tokens"),
     cost_usd: readNum(from, "cost_usd"),
+    // Roll-ups bumped before errors were counted have no such attribute.
+    errors: readOptNum(from, "errors") ?? 0,
   };
 }

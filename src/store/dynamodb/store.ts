@@ -1,10 +1,12 @@
 import { BatchGetItemCommand } from "@aws-sdk/client-dynamodb";
 import type { Store } from "../../gateway/store.ts";
 import { dynamoAliasStore } from "./aliases.ts";
+import { dynamoAuditStore } from "./audit.ts";
 import { createDynamoDbClient, type DynamoDbConnection } from "./client.ts";
 import { dynamoKeyStore } from "./keys.ts";
 import { dynamoPricingStore } from "./pricing.ts";
 import { createTables, tableNames } from "./tables.ts";
+import { dynamoUsageQueries } from "./usage-queries.ts";
 import { dynamoUsageStore } from "./usage.ts";
 
 export interface DynamoDbStoreOptions extends DynamoDbConnection {
@@ -14,7 +16,7 @@ export interface DynamoDbStoreOptions extends DynamoDbConnection {
   createTables: boolean;
 }
 
-/** The DynamoDB store: six tables (see tables.ts), the low-level client, strongly consistent reads. */
+/** The DynamoDB store: seven tables (see tables.ts), the low-level client, strongly consistent reads. */
 export async function openDynamoDbStore(options: DynamoDbStoreOptions): Promise<Store> {
   const client = createDynamoDbClient(options);
   const tables = tableNames(options.tablePrefix);
@@ -30,6 +32,7 @@ export async function openDynamoDbStore(options: DynamoDbStoreOptions): Promise<
       [tables.spend]: { Keys: [{ key_id: probe, month: probe }] },
       [tables.prices]: { Keys: [{ model_id: probe }] },
       [tables.aliases]: { Keys: [{ alias: probe }] },
+      [tables.audit]: { Keys: [{ pk: probe, sk: probe }] },
     },
   });
   return {
@@ -38,6 +41,8 @@ export async function openDynamoDbStore(options: DynamoDbStoreOptions): Promise<
     ...dynamoUsageStore(client, tables),
     ...dynamoPricingStore(client, tables.prices),
     ...dynamoAliasStore(client, tables.aliases),
+    ...dynamoUsageQueries(client, tables),
+    ...dynamoAuditStore(client, tables.audit),
     async ready() {
       await client.send(readiness);
     },

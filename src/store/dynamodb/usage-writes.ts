@@ -1,4 +1,5 @@
 import { type DynamoDBClient, type TransactWriteItem, TransactionCanceledException, TransactWriteItemsCommand } from "@aws-sdk/client-dynamodb";
+import { usageCursor } from "../../gateway/usage/usage-queries.ts";
 import { bucketStart, type UsageRecord, type UsageRollup, type UsageWriteResult } from "../../gateway/usage/usage-record.ts";
 import { roundUsd, utcMonth } from "../../gateway/values.ts";
 import { Expression, type Item, item, num, optNum, optStr, str } from "./attributes.ts";
@@ -90,18 +91,19 @@ function transactItems(tables: TableNames, records: readonly UsageRecord[]): Tra
   return [...puts, ...rollups, ...spends];
 }
 
-function rollupSums(records: readonly UsageRecord[]): RollupSum[] {
+export function rollupSums(records: readonly UsageRecord[]): RollupSum[] {
   const sums = new Map<string, RollupSum>();
   for (const record of records) {
     for (const target of rollupTargets(record)) {
       const id = targetId(target);
-      const sum = sums.get(id) ?? { ...target, requests: 0, input_tokens: 0, output_tokens: 0, cache_read_input_tokens: 0, cache_creation_input_tokens: 0, cost_usd: 0 };
+      const sum = sums.get(id) ?? { ...target, requests: 0, input_tokens: 0, output_tokens: 0, cache_read_input_tokens: 0, cache_creation_input_tokens: 0, cost_usd: 0, errors: 0 };
       sum.requests += 1;
       sum.input_tokens += record.input_tokens;
       sum.output_tokens += record.output_tokens;
       sum.cache_read_input_tokens += record.cache_read_input_tokens;
       sum.cache_creation_input_tokens += record.cache_creation_input_tokens;
       sum.cost_usd = roundUsd(sum.cost_usd + record.cost_usd);
+      if (record.status >= 400) sum.errors += 1;
       sums.set(id, sum);
     }
   }
@@ -109,7 +111,7 @@ function rollupSums(records: readonly UsageRecord[]): RollupSum[] {
 }
 
 /** One sum per key and month, so a transaction touches each spend item once. */
-function spendSums(records: readonly UsageRecord[]): SpendSum[] {
+export function spendSums(records: readonly UsageRecord[]): SpendSum[] {
   const sums = new Map<string, SpendSum>();
   for (const record of records) {
     const target = spendTarget(record);
@@ -123,7 +125,7 @@ function spendSums(records: readonly UsageRecord[]): SpendSum[] {
 }
 
 /** A roll-up's increments: the same fields as the roll-up itself. */
-type RollupSum = UsageRollup;
+export type RollupSum = UsageRollup;
 
 /** A key's spend in one UTC month: the item `addMonthSpend` and `writeUsage` add to. */
 interface SpendTarget {
@@ -131,7 +133,7 @@ interface SpendTarget {
   month: string;
 }
 
-interface SpendSum extends SpendTarget {
+export interface SpendSum extends SpendTarget {
   cost_usd: number;
 }
 
@@ -160,7 +162,7 @@ function targetId(target: RollupTarget): string {
   return `${target.bucket}\u0000${target.key_id}\u0000${target.bucket_start}\u0000${target.model}`;
 }
 
-function rollupUpdate(table: string, sum: RollupSum) {
+export function rollupUpdate(table: string, sum: RollupSum) {
   const expression = new Expression();
   const UpdateExpression = expression.update({
     set: {
@@ -177,6 +179,7 @@ function rollupUpdate(table: string, sum: RollupSum) {
       cache_read_input_tokens: num(sum.cache_read_input_tokens),
       cache_creation_input_tokens: num(sum.cache_creation_input_tokens),
       cost_usd: num(sum.cost_usd),
+      errors: num(sum.errors),
     },
   });
   return { TableName: table, Key: rollupKey(sum), UpdateExpression, ...expression.attributes() };
@@ -192,12 +195,16 @@ export function spendUpdate(table: string, keyId: string, month: string, usd: nu
   return { TableName: table, Key: spendKey(keyId, month), UpdateExpression: "ADD spend_usd :usd", ExpressionAttributeValues };
 }
 
-/** The usage item; `key_time` orders a key's records for the by_key index (newest last). */
+/**
+ * The usage item; `key_time` orders a key's records for the by_key index (newest last), and with
+ * `log_month` (`YYYY-MM`) every key's records for the by_month index (the request log across keys).
+ */
 export function usageItem(record: UsageRecord): Item {
   return item({
     request_id: str(record.request_id),
     key_id: str(record.key_id),
-    key_time: str(`${record.created_at}#${record.request_id}`),
+    key_time: str(usageCursor(record)),
+    log_month: str(utcMonth(record.created_at)),
     created_at: str(record.created_at),
     requested_model: str(record.requested_model),
     resolved_model: str(record.resolved_model),

@@ -69,7 +69,7 @@ export function dynamoUsageStore(client: DynamoDBClient, tables: TableNames): Us
   };
 }
 
-function usageFromItem(from: Item): UsageRecord {
+export function usageFromItem(from: Item): UsageRecord {
   return {
     request_id: readStr(from, "request_id"),
     key_id: readStr(from, "key_id"),

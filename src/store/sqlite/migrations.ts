@@ -114,4 +114,29 @@ export const migrations: readonly string[] = [
   ALTER TABLE api_keys_next RENAME TO api_keys;
   CREATE INDEX api_keys_by_creation ON api_keys (created_at, id);
   `,
+  // The operator's side (portal, audit): errors in the roll-ups (counted again from the records kept so
+  // far), the request log across keys by time, the month's spend largest first, and the audit log.
+  `
+  ALTER TABLE usage_rollups ADD COLUMN errors INTEGER NOT NULL DEFAULT 0;
+  UPDATE usage_rollups SET errors = (
+    SELECT count(*) FROM usage_records r
+    WHERE r.key_id = usage_rollups.key_id AND r.resolved_model = usage_rollups.model AND r.status >= 400
+      AND r.created_at >= usage_rollups.bucket_start
+      AND r.created_at < strftime('%Y-%m-%dT%H:%M:%fZ', usage_rollups.bucket_start, CASE usage_rollups.bucket WHEN 'hour' THEN '+1 hour' ELSE '+1 day' END)
+  );
+  CREATE INDEX usage_records_by_time ON usage_records (created_at, request_id);
+  CREATE INDEX month_spend_by_month ON month_spend (month, spend_usd);
+
+  CREATE TABLE audit_log (
+    id            TEXT PRIMARY KEY,
+    at            TEXT NOT NULL,
+    actor         TEXT NOT NULL, -- JSON object
+    action        TEXT NOT NULL,
+    target        TEXT NOT NULL,
+    before_state  TEXT,          -- JSON object
+    after_state   TEXT           -- JSON object
+  ) STRICT;
+  CREATE INDEX audit_log_by_time ON audit_log (at, id);
+  CREATE INDEX audit_log_by_target ON audit_log (target, at, id);
+  `,
 ];

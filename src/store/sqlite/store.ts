@@ -1,8 +1,10 @@
 import type { Store } from "../../gateway/store.ts";
 import { sqliteAliasStore } from "./aliases.ts";
+import { sqliteAuditStore } from "./audit.ts";
 import { openDatabase } from "./database.ts";
 import { sqliteKeyStore } from "./keys.ts";
 import { sqlitePricingStore } from "./pricing.ts";
+import { sqliteUsageQueries } from "./usage-queries.ts";
 import { sqliteUsageStore } from "./usage.ts";
 
 /**
@@ -20,6 +22,8 @@ export function openSqliteStore(path: string): Store {
     ...sqliteUsageStore(db),
     ...sqlitePricingStore(db),
     ...sqliteAliasStore(db),
+    ...sqliteUsageQueries(db),
+    ...sqliteAuditStore(db),
     async ready() {
       if (closed) throw new Error("the SQLite store is closed");
       probe.get();

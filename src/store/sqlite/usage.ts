@@ -25,11 +25,12 @@ interface RollupParams {
   cache_read_input_tokens: number;
   cache_creation_input_tokens: number;
   cost_usd: number;
+  errors: number;
 }
 
-const recordColumns =
+export const recordColumns =
   "request_id, key_id, created_at, requested_model, resolved_model, input_tokens, output_tokens, cache_read_input_tokens, cache_creation_input_tokens, service_tier, time_to_first_token_ms, latency_ms, status, error_type, cost_usd";
-const rollupColumns = "bucket, bucket_start, key_id, model, requests, input_tokens, output_tokens, cache_read_input_tokens, cache_creation_input_tokens, cost_usd";
+const rollupColumns = "bucket, bucket_start, key_id, model, requests, input_tokens, output_tokens, cache_read_input_tokens, cache_creation_input_tokens, cost_usd, errors";
 
 /**
  * bun:sqlite runs on the event loop: a batch is parsed, then written in transactions, this many records
@@ -59,14 +60,15 @@ export function sqliteUsageStore(db: Database): UsageStore {
   );
   const addToRollup = db.query<null, Bindings<RollupParams>>(
     `INSERT INTO usage_rollups (${rollupColumns})
-     VALUES ($bucket, $bucket_start, $key_id, $model, 1, $input_tokens, $output_tokens, $cache_read_input_tokens, $cache_creation_input_tokens, $cost_usd)
+     VALUES ($bucket, $bucket_start, $key_id, $model, 1, $input_tokens, $output_tokens, $cache_read_input_tokens, $cache_creation_input_tokens, $cost_usd, $errors)
      ON CONFLICT (bucket, key_id, model, bucket_start) DO UPDATE SET
        requests = requests + 1,
        input_tokens = input_tokens + excluded.input_tokens,
        output_tokens = output_tokens + excluded.output_tokens,
        cache_read_input_tokens = cache_read_input_tokens + excluded.cache_read_input_tokens,
        cache_creation_input_tokens = cache_creation_input_tokens + excluded.cache_creation_input_tokens,
-       cost_usd = cost_usd + excluded.cost_usd`,
+       cost_usd = cost_usd + excluded.cost_usd,
+       errors = errors + excluded.errors`,
   );
   const byRequestId = db.query<UsageRecord, { request_id: string }>(`SELECT ${recordColumns} FROM usage_records WHERE request_id = $request_id`);
   const latest = db.query<UsageRecord, { key_id: string; limit: number }>(
@@ -105,6 +107,7 @@ export function sqliteUsageStore(db: Database): UsageStore {
           cache_read_input_tokens: record.cache_read_input_tokens,
           cache_creation_input_tokens: record.cache_creation_input_tokens,
           cost_usd: record.cost_usd,
+          errors: record.status >= 400 ? 1 : 0,
         });
       }
     }
