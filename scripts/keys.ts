@@ -152,6 +152,7 @@ const commands: Record<string, Command> = {
           "CACHE READ": row.cache_read_input_tokens,
           "CACHE WRITE": row.cache_creation_input_tokens,
           "COST USD": row.cost_usd,
+          ERRORS: row.errors,
         })),
       );
     },

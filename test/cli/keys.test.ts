@@ -199,6 +199,7 @@ describe("keys CLI", () => {
           cache_read_input_tokens: 0,
           cache_creation_input_tokens: 0,
           cost_usd: 0.01,
+          errors: 0,
         },
       ]);
       expect((await keys(["usage", "--key", "k9"])).stdout.trim()).toBe("(none)");
