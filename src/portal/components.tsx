@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 import type { Child } from "hono/jsx";
 import type { z } from "zod";
 import type { AdminActor } from "../gateway/audit/audit-entry.ts";

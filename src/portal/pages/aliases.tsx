@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 import type { ModelAlias } from "../../gateway/model-alias.ts";
 import { CsrfField, Field, type FieldErrors, formatTime, Layout, type PageContext } from "../components.tsx";
 

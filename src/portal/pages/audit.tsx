@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 import { type AuditEntry, auditActionSchema, type AuditPage } from "../../gateway/audit/audit-entry.ts";
 import { formatTime, Layout, type PageContext, who } from "../components.tsx";
 

@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 import type { ContainerRecord } from "../../ptc/containers/container-store.ts";
 import { formatTime, Layout, Notice, type PageContext } from "../components.tsx";
 

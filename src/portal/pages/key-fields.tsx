@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 import { serviceTierSchema } from "../../bedrock/service-tier.ts";
 import { Field, type FieldErrors, Select } from "../components.tsx";
 

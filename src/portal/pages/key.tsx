@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 import type { ApiKey } from "../../gateway/keys/api-key.ts";
 import type { Store } from "../../gateway/store.ts";
 import { Chart, CsrfField, type FieldErrors, formatCount, formatTime, formatUsd, Layout, type PageContext } from "../components.tsx";

@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 import type { Store } from "../../gateway/store.ts";
 import type { KeyStatus } from "../../gateway/keys/api-key.ts";
 import { keyStatusSchema } from "../../gateway/keys/api-key.ts";

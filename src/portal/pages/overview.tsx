@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 import type { Store } from "../../gateway/store.ts";
 import { overview, type SeriesPoint } from "../../gateway/usage/overview.ts";
 import type { Bucket } from "../../gateway/usage/usage-record.ts";

@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 import type { ModelPrice } from "../../gateway/pricing/model-price.ts";
 import { CsrfField, Field, type FieldErrors, formatTime, Layout, type PageContext } from "../components.tsx";
 

@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 import type { UsageRecord } from "../../gateway/usage/usage-record.ts";
 import { formatCount, formatTime, formatUsd } from "../components.tsx";
 

@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 import type { KeyWithSecret } from "../../gateway/keys/service.ts";
 import { Layout, Notice, type PageContext } from "../components.tsx";
 

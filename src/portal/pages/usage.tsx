@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 import type { ApiKey } from "../../gateway/keys/api-key.ts";
 import type { UsageLogPage } from "../../gateway/usage/usage-queries.ts";
 import { Layout, type PageContext } from "../components.tsx";
