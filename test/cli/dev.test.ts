@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { processesOwnedBy } from "../../sandbox/src/runtime/host-processes.ts";
@@ -42,7 +42,7 @@ function startDev(env: Record<string, string>) {
       ready: () => answersHttp(`${url}/health`),
       startupTimeoutMs: 30_000,
     });
-    return { ...service, url };
+    return { ...service, url, home };
   });
 }
 
@@ -69,6 +69,20 @@ describe("bun run dev", () => {
       expect(await dev.stop()).toBe(0);
     }
     expect(await sandboxProcesses()).toEqual([]);
+  }, 60_000);
+
+  test("without MASTER_API_KEY it makes one, kept owner-only beside the SQLite file, and signs the portal in with it", async () => {
+    const first = await startDev({ SANDBOX_URL: "http://127.0.0.1:9", SANDBOX_TOKEN: "unused" });
+    const keyFile = join(first.home, "dev-master-key");
+    try {
+      expect(statSync(keyFile).mode & 0o777).toBe(0o600);
+      const key = readFileSync(keyFile, "utf8").trim();
+      expect((await fetch(`${first.url}/admin/api/keys`, { headers: { "x-api-key": key } })).status).toBe(200);
+      expect((await fetch(`${first.url}/admin/api/keys`, { headers: { "x-api-key": "dev-not-the-key" } })).status).toBe(401);
+      expect(first.stderrTail()).toContain(keyFile);
+    } finally {
+      expect(await first.stop()).toBe(0);
+    }
   }, 60_000);
 
   test("without bwrap it falls back to docker when the daemon answers and has the runtime image", async () => {
