@@ -39,6 +39,8 @@ beforeAll(async () => {
   store = await createStore({ kind: "sqlite", path });
   browser = await launchChromium();
   context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 900 } });
+  // Generous on a loaded machine (two cores shared by several test runs); bun's own timeout is `slow`.
+  context.setDefaultTimeout(60_000);
   page = await context.newPage();
   page.on("dialog", (dialog) => {
     throw new Error(`a page opened a dialog: ${dialog.message()}`);
