@@ -1,30 +1,24 @@
+import { ExpiringRecords } from "../../expiring-records.ts";
 import type { SessionRecord, SessionStore } from "./session-store.ts";
-
-/** How often expired records are swept at most (they are invisible as soon as they expire; this frees them). */
-const sweepIntervalMs = 60_000;
 
 /** Sessions of one process: enough for a single replica; replicas share redis-session-store.ts instead. */
 export class MemorySessionStore implements SessionStore {
-  readonly #records = new Map<string, { record: SessionRecord; expiresAtMs: number }>();
-  #lastSweep: number;
+  readonly #records: ExpiringRecords<SessionRecord>;
 
-  constructor(private readonly now: () => number = Date.now) {
-    this.#lastSweep = now();
+  constructor(now: () => number = Date.now) {
+    this.#records = new ExpiringRecords(now);
   }
 
   async get(id: string): Promise<SessionRecord | undefined> {
-    const entry = this.#records.get(id);
-    if (entry === undefined || entry.expiresAtMs <= this.now()) return undefined;
-    return structuredClone(entry.record);
+    return this.#records.get(id);
   }
 
   async put(record: SessionRecord): Promise<void> {
-    this.#sweepNowAndThen();
-    this.#records.set(record.id, { record: structuredClone(record), expiresAtMs: Date.parse(record.expiresAt) });
+    this.#records.put(record);
   }
 
   async refresh(record: SessionRecord): Promise<void> {
-    if (await this.get(record.id)) await this.put(record);
+    if (this.#records.get(record.id)) this.#records.put(record);
   }
 
   async delete(id: string): Promise<void> {
@@ -33,12 +27,5 @@ export class MemorySessionStore implements SessionStore {
 
   async close(): Promise<void> {
     this.#records.clear();
-  }
-
-  #sweepNowAndThen(): void {
-    const now = this.now();
-    if (now - this.#lastSweep < sweepIntervalMs) return;
-    this.#lastSweep = now;
-    for (const [id, { expiresAtMs }] of this.#records) if (expiresAtMs <= now) this.#records.delete(id);
   }
 }
