@@ -30,18 +30,11 @@ export const seriesQuerySchema = z.strictObject({
 });
 export type SeriesQuery = z.input<typeof seriesQuerySchema>;
 
-export interface SeriesPoint {
-  bucket_start: string;
+/** One bucket of one series: the roll-ups' sums, by model, by key, or in total. */
+export type SeriesPoint = Omit<UsageRollup, "bucket" | "key_id" | "model"> & {
   /** The model or key id of the point's series; null for the total. */
   group: string | null;
-  requests: number;
-  input_tokens: number;
-  output_tokens: number;
-  cache_read_input_tokens: number;
-  cache_creation_input_tokens: number;
-  cost_usd: number;
-  errors: number;
-}
+};
 
 /** Points ordered by bucket_start, then group; buckets without requests are left out. */
 export async function usageSeries(store: UsageStore, input: SeriesQuery, now = new Date()): Promise<SeriesPoint[]> {
