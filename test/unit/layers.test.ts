@@ -23,6 +23,7 @@ const rules: Rule[] = [
   { folder: "sandbox", mayNotImport: ["src", "emulator", "scripts", "test"], why: "the sandbox service is its own deployable" },
   { folder: "emulator", mayNotImport: ["src/gateway", "src/store", "src/http", "sandbox"], why: "a double of Bedrock knows only Bedrock's side" },
   { folder: "src", mayNotImport: ["emulator", "scripts", "test"], why: "the emulator is a test double, out of the proxy's image" },
+  { folder: "deploy", mayNotImport: ["src", "sandbox", "emulator", "scripts", "test"], why: "the AWS deployment restates what it needs of the services; tests prove they agree" },
   { folder: "scripts", mayNotImport: ["src/http"], why: "a tool shares the gateway's views and services, never a route file" },
   { folder: "src/aws", mayNotImport: ["src/anthropic", "src/bedrock", "src/gateway", "src/store", "src/http"], why: "the AWS transport serves Bedrock and DynamoDB alike" },
   { folder: "src/anthropic", mayNotImport: ["src/bedrock", "src/gateway", "src/store", "src/http"], why: "the Anthropic API's vocabulary stands alone" },
