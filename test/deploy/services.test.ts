@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import type { Template } from "aws-cdk-lib/assertions";
 import { configSchema } from "../../src/config.ts";
-import { containers, ecsService, environmentOf, render, resources, serviceGroups, synthesize, target, taskDefinition, templateOf } from "./synthesize.ts";
+import { containers, ecsService, type Resource, environmentOf, render, resources, serviceGroups, synthesize, target, taskDefinition, templateOf } from "./synthesize.ts";
 
 /** The services as deploy/ builds them: scaling, load balancing, logs, endpoints, cache, wiring, sign-in. */
 
@@ -11,10 +11,10 @@ function attributes(resource: { Properties?: Record<string, unknown> }, name: st
   return Object.fromEntries(((resource.Properties?.[name] ?? []) as { Key: string; Value: string }[]).map((entry) => [entry.Key, entry.Value]));
 }
 
-function only(template: Template, type: string) {
+function only(template: Template, type: string): Resource {
   const found = resources(template, type);
   expect(found).toHaveLength(1);
-  return found[0]?.[1] ?? {};
+  return found[0]?.[1] ?? { Type: type };
 }
 
 describe("the proxy service", () => {

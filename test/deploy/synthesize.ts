@@ -48,7 +48,7 @@ export const variants = {
 } satisfies Record<string, Record<string, string>>;
 
 type Json = unknown;
-type Resource = { Type: string; Properties?: Record<string, Json> };
+export type Resource = { Type: string; Properties?: Record<string, Json> };
 
 export function resources(template: Template, type: string): [string, Resource][] {
   return Object.entries(template.findResources(type) as Record<string, Resource>);
