@@ -44,6 +44,8 @@ export class ProxyStack extends Stack {
       DEFAULT_SONNET_MODEL: settings.sonnetModel,
       DEFAULT_HAIKU_MODEL: settings.haikuModel,
       LIST_BEDROCK_MODELS: String(settings.listBedrockModels),
+      // GET /metrics on a port of its own, which the load balancer does not forward: not for the internet.
+      METRICS_PORT: "9464",
       ...(Object.keys(settings.modelMap).length > 0 && { MODEL_MAP: JSON.stringify(settings.modelMap) }),
     };
     const proxySecrets: Record<string, ecs.Secret> = { MASTER_API_KEY: ecs.Secret.fromSecretsManager(secrets.masterKey) };

@@ -61,6 +61,9 @@ describe("the proxy service", () => {
     const known = Object.keys(configSchema.shape);
     expect(Object.keys(environment).filter((name) => !known.includes(name))).toEqual([]);
     expect(environment).toMatchObject({ STORE: "dynamodb", DYNAMODB_TABLE_PREFIX: "bedrock-proxy-", LIST_BEDROCK_MODELS: "false" });
+    // /metrics is off the port the load balancer forwards to.
+    expect(environment.METRICS_PORT).toBe("9464");
+    expect(containers(taskDefinition(template, "proxy"))[0]).toMatchObject({ PortMappings: [{ ContainerPort: 8080 }] });
     expect(environment.REDIS_URL).toMatch(/^rediss:\/\/\$\{Cache\w+\.PrimaryEndPoint\.Address\}:\$\{Cache\w+\.PrimaryEndPoint\.Port\}$/);
     const namespace = only(template, "AWS::ServiceDiscovery::PrivateDnsNamespace").Properties?.Name;
     const discovered = only(template, "AWS::ServiceDiscovery::Service").Properties?.Name;
