@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Everything `bun test` needs on a fresh Debian machine, as root; idempotent.
 #  - redis-server, and Java for DynamoDB Local: the gateway's store and limiter suites start their own;
-#  - bubblewrap, python3 (+ prlimit/setpriv from util-linux): the sandbox's bwrap runtime;
+#  - bubblewrap, python3 (+ prlimit/setpriv from util-linux): the sandbox's bwrap runtime (and `cdk synth` offline);
+#  - openssl: the certificate of the Redis that takes TLS only (test/e2e/redis-tls.test.ts);
 #  - chromium: the portal's browser tests (test/portal/) drive it with playwright-core;
 #  - docker.io and debootstrap: the sandbox's docker runtime, with dockerd started here and the
 #    test image (abp-sandbox:test) built offline from a debootstrapped Debian.
@@ -13,6 +14,7 @@ command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v java >/dev/null 2>&1 || missing+=(openjdk-17-jre-headless)
 command -v bwrap >/dev/null 2>&1 || missing+=(bubblewrap)
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 command -v debootstrap >/dev/null 2>&1 || [ -x /usr/sbin/debootstrap ] || missing+=(debootstrap)
