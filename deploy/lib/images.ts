@@ -14,7 +14,7 @@ export const repoRoot = path.resolve(import.meta.dirname, "../..");
  * so everything else left in would cost every synth its size (node_modules alone is hundreds of MB).
  * The repository's .dockerignore is added to these.
  */
-const notInImages = ["**/node_modules", ".git", ".ci", "deploy", "test", "docs", "data", "observability", "scripts", "cdk.out", "*.md"];
+const notInImages = ["**/node_modules", ".git", ".ci", "deploy", "test", "docs", "data", "observability", "scripts", "cdk.out", "*.md", "compose.yaml", ".env*", ".gitignore"];
 
 export interface ImageSource {
   image: ecs.ContainerImage;

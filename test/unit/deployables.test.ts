@@ -62,8 +62,13 @@ describe("deployment boundaries", () => {
   }
 
   test("dockerode is the sandbox service's alone: the proxy's production dependencies do not name it", () => {
-    expect(manifest("package.json").workspaces).toEqual(["sandbox"]);
+    expect(manifest("package.json").workspaces).toEqual(["sandbox", "deploy"]);
     expect(Object.keys(manifest("package.json").dependencies ?? {})).not.toContain("dockerode");
     expect(Object.keys(manifest("sandbox/package.json").dependencies ?? {})).toContain("dockerode");
+  });
+
+  test("the AWS CDK is deploy/'s alone: neither service's production dependencies name it", () => {
+    for (const service of ["package.json", "sandbox/package.json"]) expect(Object.keys(manifest(service).dependencies ?? {})).not.toContain("aws-cdk-lib");
+    expect(Object.keys(manifest("deploy/package.json").dependencies ?? {})).toContain("aws-cdk-lib");
   });
 });
