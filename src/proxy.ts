@@ -19,7 +19,7 @@ import { createRateLimiter } from "./gateway/rate-limit/create.ts";
 import { StoreOutage } from "./gateway/store-outage.ts";
 import { BatchWriter } from "./gateway/usage/batch-writer.ts";
 import { Spool } from "./gateway/usage/spool.ts";
-import type { ProxyDeps } from "./http/deps.ts";
+import type { ProxyDeps, ReadinessChecks } from "./http/deps.ts";
 import { Metrics } from "./observability/metrics.ts";
 import { countRejections } from "./observability/count-rejections.ts";
 import { Dispatch } from "./ptc/dispatch.ts";
@@ -114,7 +114,7 @@ export async function createProxy(config: Config, log: Logger, options: ProxyOpt
     now,
     maxRequestBytes: config.MAX_REQUEST_BYTES,
     corsOrigins: config.CORS_ORIGINS,
-    readiness: { ...readinessChecks(config, clients, store), ...(ptc && { sandbox: () => ptc.sandbox.ready() }) },
+    readiness: { required: readinessChecks(config, clients, store), optional: ptc ? { sandbox: () => ptc.sandbox.ready() } : {} },
     metrics: metrics && { metrics, served: config.METRICS_PORT === undefined, token: config.METRICS_TOKEN },
   };
   return {
@@ -163,7 +163,7 @@ function redisLimiterSettings(config: Config, onConnectionError: ((connection: s
   return { url: config.REDIS_URL, commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS, onRedisError: config.RATE_LIMIT_ON_REDIS_ERROR, onConnectionError };
 }
 
-function readinessChecks(config: Config, clients: ReturnType<typeof createBedrockClients>, store: Store): ProxyDeps["readiness"] {
+function readinessChecks(config: Config, clients: ReturnType<typeof createBedrockClients>, store: Store): ReadinessChecks {
   return {
     store: () => store.ready(),
     bedrock_credentials: async () => {

@@ -12,6 +12,8 @@ import type { Metrics } from "../observability/metrics.ts";
 import type { ContainerStore } from "../ptc/containers/container-store.ts";
 
 /** What the HTTP layer needs from the rest of the proxy, built once in `createProxy`. */
+export type ReadinessChecks = Record<string, () => Promise<void>>;
+
 export interface ProxyDeps {
   log: Logger;
   models: ModelResolver;
@@ -36,8 +38,11 @@ export interface ProxyDeps {
   maxRequestBytes: number;
   /** CORS_ORIGINS: the origins browsers may call /v1 from; undefined, CORS is off. */
   corsOrigins: "*" | string[] | undefined;
-  /** Named checks of what the proxy depends on, for GET /ready. */
-  readiness: Record<string, () => Promise<void>>;
+  /**
+   * Named checks of what the proxy depends on, for GET /ready: `required` (the store, Bedrock) make it
+   * not ready; `optional` (the sandbox service, which only PTC requests need) only degrade it.
+   */
+  readiness: { required: ReadinessChecks; optional: ReadinessChecks };
   /** undefined with METRICS=off; `served` says whether GET /metrics is on this app (not on METRICS_PORT). */
   metrics?: { metrics: Metrics; served: boolean; token: string | undefined } | undefined;
 }
