@@ -4,6 +4,7 @@ import Anthropic from "@anthropic-ai/sdk";
 import type { BetaMessageParam } from "@anthropic-ai/sdk/resources/beta/messages/messages";
 import { z } from "zod";
 import type { Store } from "../../src/gateway/store.ts";
+import type { UsageRecord } from "../../src/gateway/usage/usage-record.ts";
 import { testAwsEnv } from "../support/aws-credentials.ts";
 import { type DynamoDbLocal, startDynamoDbLocal } from "../support/dynamodb-local.ts";
 import { type EmulatorProcess, startEmulatorProcess } from "../support/emulator-process.ts";
@@ -180,7 +181,8 @@ describe("three replicas behind a load balancer", () => {
 
     const failed = outcomes.filter((outcome) => !outcome.ok);
     const drained = outcomes.filter((outcome) => outcome.replica === 2 && outcome.sentAt < sigtermAt && outcome.endedAt > sigtermAt);
-    console.log(`${outcomes.length} requests; ${drained.length} in flight on replica 2 at SIGTERM, ${failed.length} failed; it exited ${(exitedAt - sigtermAt).toFixed(0)} ms after SIGTERM`);
+    const failures = failed.map((outcome) => `${outcome.status} ${((outcome.sentAt - sigtermAt) / 1000).toFixed(2)} s`).join(", ");
+    console.log(`${outcomes.length} requests; ${drained.length} in flight on replica 2 at SIGTERM; ${failed.length} failed (status, sent after SIGTERM: ${failures}); it exited ${(exitedAt - sigtermAt).toFixed(0)} ms after SIGTERM`);
     expect(drained.length).toBeGreaterThan(0);
     for (const outcome of failed) {
       expect(outcome.replica).toBe(2);
@@ -191,7 +193,7 @@ describe("three replicas behind a load balancer", () => {
 
     const answered = outcomes.filter((outcome) => outcome.ok).map((outcome) => outcome.requestId);
     expect(outcomes.some((outcome) => outcome.ok && outcome.replica === 2)).toBe(true);
-    const records = await usageOf(keyId, answered);
+    const records = await usageOf(keyId, (stored) => answered.every((requestId) => stored.some((record) => record.request_id === requestId)));
     // Each answered request has exactly one record, and no record is there twice.
     const recorded = records.map((record) => record.request_id);
     expect(answered.filter((requestId) => recorded.filter((stored) => stored === requestId).length !== 1)).toEqual([]);
@@ -199,6 +201,22 @@ describe("three replicas behind a load balancer", () => {
     // The store took everything at shutdown: nothing waits in the stopped replica's spool.
     expect(existsSync(killedSpool)).toBe(false);
   }, 60_000);
+
+  // After the stop above: the survivors write usage within 50 ms, so the outcome is read back at once.
+  test("a client that gives up before the answer starts is gone for the replica too", async () => {
+    const { id: keyId, key } = await createKey({ name: "abort" });
+    await control().script({ match: { lastUserText: "abort" }, content: [{ text: "too late" }], firstByteDelayMs: 5_000 });
+    const gaveUp = await fetch(`${balancer.url}/v1/messages`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-api-key": key },
+      body: JSON.stringify({ model: sonnet, max_tokens: 10, stream: true, messages: [{ role: "user", content: "abort" }] }),
+      signal: AbortSignal.timeout(500),
+    }).catch((error: unknown) => error);
+    expect(gaveUp).toBeInstanceOf(DOMException);
+    // Not passed on, the replica would wait the 5 s out and record a 200.
+    const [record] = await usageOf(keyId, (stored) => stored.length > 0);
+    expect(record).toMatchObject({ status: 499, error_type: "client_closed" });
+  }, 30_000);
 });
 
 /** Probes `url` with `secret` until it is refused; how long after `since` the last accepted probe was sent (0: none was). */
@@ -219,6 +237,7 @@ interface Outcome {
   /** The replica the load balancer sent it to. */
   replica: number;
   requestId: string;
+  status: number;
   sentAt: number;
   endedAt: number;
   /** A 200 whose stream ran to message_stop. */
@@ -229,7 +248,7 @@ async function streamed(base: string, secret: string): Promise<Outcome> {
   const sentAt = performance.now();
   const answer = await post(base, secret, { stream: true, text: "load" });
   const body = await answer.text().catch(() => "");
-  return { replica: servedBy(answer), requestId: answer.headers.get("request-id") ?? "", sentAt, endedAt: performance.now(), ok: answer.status === 200 && body.includes("event: message_stop") };
+  return { replica: servedBy(answer), requestId: answer.headers.get("request-id") ?? "", status: answer.status, sentAt, endedAt: performance.now(), ok: answer.status === 200 && body.includes("event: message_stop") };
 }
 
 async function until(condition: () => boolean): Promise<void> {
@@ -238,11 +257,10 @@ async function until(condition: () => boolean): Promise<void> {
   }
 }
 
-/** The key's usage records once every one of `requestIds` is among them (the survivors write theirs on a 50 ms timer). */
-async function usageOf(keyId: string, requestIds: string[]) {
+/** The key's usage records once they are `complete` (the survivors write theirs on a 50 ms timer), or as they are after 15 s. */
+async function usageOf(keyId: string, complete: (records: UsageRecord[]) => boolean): Promise<UsageRecord[]> {
   for (const deadline = performance.now() + 15_000; ; await Bun.sleep(50)) {
     const records = await store.latestUsage(keyId, 1_000);
-    const stored = new Set(records.map((record) => record.request_id));
-    if (requestIds.every((requestId) => stored.has(requestId)) || performance.now() > deadline) return records;
+    if (complete(records) || performance.now() > deadline) return records;
   }
 }
