@@ -68,7 +68,8 @@ beforeAll(async () => {
     startProxyProcess({ ...env, USAGE_FLUSH_INTERVAL_MS: "600000", USAGE_SPOOL_PATH: killedSpool }, { name: "replica 2", startupTimeoutMs }),
   ]);
   balancer = startLoadBalancer(replicas.map((replica) => replica.url));
-}, 120_000);
+  // DynamoDB Local and three replicas seeding its price table: most of the file's time, and minutes on a loaded machine.
+}, 240_000);
 
 afterAll(async () => {
   await balancer?.stop();
