@@ -250,21 +250,13 @@ describe("keys CLI on DynamoDB", () => {
     async () => {
       const local = await startDynamoDbLocal();
       try {
-        const env = {
-          STORE: "dynamodb",
-          DYNAMODB_ENDPOINT: local.endpoint,
-          DYNAMODB_TABLE_PREFIX: "cli-",
-          DYNAMODB_CREATE_TABLES: "true",
-          AWS_REGION: local.region,
-          AWS_ACCESS_KEY_ID: local.credentials.accessKeyId,
-          AWS_SECRET_ACCESS_KEY: local.credentials.secretAccessKey,
-        };
+        const env = local.proxyEnv("cli-");
         const created = await keys(["create", "--name", "on dynamo", "--json"], env);
         expect({ code: created.code, stderr: created.code === 0 ? "" : created.stderr }).toEqual({ code: 0, stderr: "" });
         const { id, key } = JSON.parse(created.stdout) as { id: string; key: string };
         const rotated = await keys(["rotate", id, "--json"], env);
         const fresh = (JSON.parse(rotated.stdout) as { key: string }).key;
-        const store = await createStore({ kind: "dynamodb", endpoint: local.endpoint, region: local.region, credentials: local.credentials, tablePrefix: "cli-", createTables: false });
+        const store = await local.openStore("cli-");
         try {
           expect(await store.getKeyByHash(hashKey(key))).toBeUndefined();
           expect(await store.getKeyByHash(hashKey(fresh))).toMatchObject({ id, name: "on dynamo" });

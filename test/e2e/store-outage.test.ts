@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { KeyService } from "../../src/gateway/keys/service.ts";
-import { createStore } from "../../src/store/create-store.ts";
 import type { Store } from "../../src/gateway/store.ts";
 import { type DynamoDbLocal, startDynamoDbLocal } from "../support/dynamodb-local.ts";
 import { type Stack, startStack } from "../support/stack.ts";
@@ -35,7 +34,7 @@ beforeAll(async () => {
     },
     { now: () => clock.now },
   );
-  store = await createStore({ kind: "dynamodb", endpoint: dynamo.endpoint, region: dynamo.region, tablePrefix, createTables: false, credentials: dynamo.credentials });
+  store = await dynamo.openStore(tablePrefix);
 }, 60_000);
 afterAll(async () => {
   await store.close();

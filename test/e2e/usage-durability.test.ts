@@ -81,7 +81,7 @@ describe("a DynamoDB outage during a load", () => {
     fire(10);
     const statuses = await Promise.all(sent.map((r) => r.then((response) => response.status)));
     expect(statuses.every((s) => s === 200)).toBe(true);
-    const store = await createStore({ kind: "dynamodb", endpoint: dynamo.endpoint, region: dynamo.region, tablePrefix: prefix, createTables: false, credentials: dynamo.credentials });
+    const store = await dynamo.openStore(prefix);
     try {
       let records = 0;
       for (let i = 0; i < 200 && records < 60; i++) {
@@ -115,16 +115,10 @@ describe("SIGTERM while DynamoDB is down", () => {
     const spool = join(dir, "usage-spool.jsonl");
     const prefix = `spool-${Date.now()}-`;
     const env = {
+      ...dynamo.proxyEnv(prefix),
       BEDROCK_ENDPOINT: emulator.url,
       AWS_BEARER_TOKEN_BEDROCK: "x",
       AUTH_MODE: "open",
-      STORE: "dynamodb",
-      DYNAMODB_ENDPOINT: dynamo.endpoint,
-      DYNAMODB_TABLE_PREFIX: prefix,
-      DYNAMODB_CREATE_TABLES: "true",
-      AWS_REGION: dynamo.region,
-      AWS_ACCESS_KEY_ID: dynamo.credentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: dynamo.credentials.secretAccessKey,
       USAGE_SPOOL_PATH: spool,
       // Well inside the test harness's 5 s between SIGTERM and SIGKILL.
       USAGE_SHUTDOWN_TIMEOUT_MS: "1000",
@@ -150,7 +144,7 @@ describe("SIGTERM while DynamoDB is down", () => {
 
       await dynamo.start();
       proxy = await startProxyProcess(env);
-      const store = await createStore({ kind: "dynamodb", endpoint: dynamo.endpoint, region: dynamo.region, tablePrefix: prefix, createTables: false, credentials: dynamo.credentials });
+      const store = await dynamo.openStore(prefix);
       try {
         await expectCountedOnce(store, load + 1);
         for (let i = 0; i < 100 && existsSync(spool); i++) await Bun.sleep(50);

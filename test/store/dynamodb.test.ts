@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { DescribeTableCommand, TransactionCanceledException, UpdateTableCommand } from "@aws-sdk/client-dynamodb";
-import { createStore } from "../../src/store/create-store.ts";
 import { createDynamoDbClient } from "../../src/store/dynamodb/client.ts";
 import { tableNames } from "../../src/store/dynamodb/tables.ts";
 import { writeUsageRecords } from "../../src/store/dynamodb/usage-writes.ts";
@@ -24,7 +23,7 @@ let prefixes = 0;
 const freshPrefix = () => `t${prefixes++}-`;
 
 function openStore(tablePrefix = freshPrefix(), createTables = true): Promise<Store> {
-  return createStore({ kind: "dynamodb", endpoint: local.endpoint, region: local.region, credentials: local.credentials, tablePrefix, createTables });
+  return local.openStore(tablePrefix, { createTables });
 }
 
 describe("DynamoDB store", () => {
@@ -141,7 +140,7 @@ describe("DynamoDB usage transactions", () => {
 describe("DynamoDB outage", () => {
   test("a batch written while DynamoDB is down fails; retried after it is back, it lands once", async () => {
     const outage = await startDynamoDbLocal({ persist: true });
-    const store = await createStore({ kind: "dynamodb", endpoint: outage.endpoint, region: outage.region, credentials: outage.credentials, tablePrefix: "", createTables: true });
+    const store = await outage.openStore("", { createTables: true });
     try {
       await store.writeUsage([usageRecord("r1")]);
       await outage.stop();

@@ -1,6 +1,8 @@
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import type { Store } from "../../src/gateway/store.ts";
+import { createStore } from "../../src/store/create-store.ts";
 import { answersHttp, loopback, onFreePort, type ServiceProcess, startServiceProcess } from "./service-process.ts";
 
 /**
@@ -15,6 +17,13 @@ export interface DynamoDbLocal {
   readonly region: string;
   /** DynamoDB Local takes any credentials; these keep the SDK off the machine's AWS configuration. */
   readonly credentials: { accessKeyId: string; secretAccessKey: string };
+  /**
+   * The environment of a process (a proxy, the keys CLI) whose store is here, in tables named with
+   * `tablePrefix` that it creates on start. Its credentials may be overridden: any are accepted.
+   */
+  proxyEnv(tablePrefix: string): Record<string, string>;
+  /** The store in tables named with `tablePrefix`, as a test reads it back or fills it. */
+  openStore(tablePrefix: string, options?: { createTables?: boolean }): Promise<Store>;
   /** Stops the process (an outage); `start()` brings it back on the same port. */
   stop(): Promise<void>;
   start(): Promise<void>;
@@ -61,11 +70,24 @@ export async function startDynamoDbLocal(options: { persist?: boolean } = {}): P
     await child?.stop();
     child = undefined;
   };
+  const endpoint = `http://${loopback}:${port}`;
+  const region = "us-east-1";
+  const credentials = { accessKeyId: "local", secretAccessKey: "local" };
   return {
-    endpoint: `http://${loopback}:${port}`,
+    endpoint,
     port,
-    region: "us-east-1",
-    credentials: { accessKeyId: "local", secretAccessKey: "local" },
+    region,
+    credentials,
+    proxyEnv: (tablePrefix) => ({
+      STORE: "dynamodb",
+      DYNAMODB_ENDPOINT: endpoint,
+      DYNAMODB_TABLE_PREFIX: tablePrefix,
+      DYNAMODB_CREATE_TABLES: "true",
+      AWS_REGION: region,
+      AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+    }),
+    openStore: (tablePrefix, options = {}) => createStore({ kind: "dynamodb", endpoint, region, credentials, tablePrefix, createTables: options.createTables ?? false }),
     stop,
     async start() {
       child ??= await startJvm(command(port), home, port);

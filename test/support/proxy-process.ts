@@ -10,6 +10,8 @@ export interface ProxyProcessOptions {
   bunFlags?: string[];
   /** Names it in errors; "proxy on port N" unless set. */
   name?: string;
+  /** 20 s unless set: several replicas on DynamoDB Local starting at once on a loaded machine take longer. */
+  startupTimeoutMs?: number;
 }
 
 /**
@@ -29,7 +31,7 @@ export function startProxyProcess(
       command: [...(options.launcher ?? []), process.execPath, ...(options.bunFlags ?? []), resolve(import.meta.dir, "../../src/main.ts")],
       env: { PATH: process.env.PATH ?? "", PORT: String(port), HOST: loopback, LOG_LEVEL: "warn", USAGE_SPOOL_PATH: temporarySpoolPath(), ...env },
       ready: () => answersHttp(`${url}/health`),
-      startupTimeoutMs: 20_000,
+      startupTimeoutMs: options.startupTimeoutMs ?? 20_000,
     });
     return { ...service, url };
   });
