@@ -4,8 +4,8 @@ import {
   bucketStart,
   latestLimit,
   rollupQuerySchema,
+  storableUsageRecord,
   type UsageRecord,
-  usageRecordSchema,
   type UsageRollup,
   type UsageStore,
   type UsageWriteResult,
@@ -104,7 +104,7 @@ export function sqliteUsageStore(db: Database): UsageStore {
     async writeUsage(records) {
       // Parsed before any transaction: one bad record fails the batch before anything is written.
       const parsed: UsageRecord[] = [];
-      await inSlices(records, (slice) => parsed.push(...slice.map((record) => usageRecordSchema.parse(record))));
+      await inSlices(records, (slice) => parsed.push(...slice.map(storableUsageRecord)));
       if (records.length > recordsPerTransaction) await loopTurn();
       let written = 0;
       await inSlices(parsed, (slice) => {
