@@ -12,6 +12,7 @@ import { browserAccess } from "./http/middleware/cors.ts";
 import { plainPathsOnly, refuseWhenOverloaded } from "./http/middleware/connection-limits.ts";
 import { requestId } from "./http/middleware/request-id.ts";
 import { traceRequest } from "./http/middleware/trace-request.ts";
+import { tracingOn } from "../lib/tracing.ts";
 import { messagesRoutes } from "./http/messages.ts";
 import { signInRoutes } from "./portal/auth/sign-in-routes.ts";
 import { metricsRoutes } from "./http/metrics.ts";
@@ -34,10 +35,11 @@ export function createApp(deps: ProxyDeps) {
     .route("/messages", messagesRoutes(deps))
     .route("/models", modelsRoutes(deps));
 
-  const app = new Hono<AppEnv>()
-    .use(requestId(deps.log))
-    .use(traceRequest)
-    .use(accessLog)
+  const app = new Hono<AppEnv>().use(requestId(deps.log));
+  // Off, tracing and the access log are not mounted at all: every layer costs each request something.
+  if (tracingOn()) app.use(traceRequest);
+  if (deps.log.enabled("info")) app.use(accessLog);
+  app
     .use(refuseWhenOverloaded)
     // The portal's address as people type it; every other path with an empty segment stays refused.
     .get("/admin/", (c) => c.redirect("/admin", 308))

@@ -9,7 +9,7 @@ import type { PriceBook } from "./pricing/price-book.ts";
 import { type Admission, type RateLimiter, renderRateLimitHeaders } from "./rate-limit/types.ts";
 import type { StoreOutage } from "./store-outage.ts";
 import type { BatchWriter } from "./usage/batch-writer.ts";
-import { type UsageRecordInput, type UsageStore, usageRecordSchema } from "./usage/usage-record.ts";
+import { checkUsageRecord, type UsageRecordInput, type UsageStore } from "./usage/usage-record.ts";
 
 /** Told of each ticket's stream and outcome (metrics). */
 export interface TicketObserver {
@@ -162,15 +162,15 @@ export class Ticket {
     };
     this.parts.observer?.finished(record);
     // One record the store refuses would hold up every batch behind it: check it here, once.
-    const checked = usageRecordSchema.safeParse(record);
+    const checked = checkUsageRecord(record);
     if (!checked.success) {
       this.parts.log.error("usage record not storable; dropped", { request_id: requestId, issues: checked.error.issues });
       return;
     }
     // A budgeted key's (the one that holds) costly record is written at once, for the next budget
     // check; a record without cost adds no spend, so that check does not wait for it.
-    if (hold && cost > 0) await this.writeNow(record);
-    else this.parts.usage.push(record);
+    if (hold && cost > 0) await this.writeNow(checked.data);
+    else this.parts.usage.push(checked.data);
   }
 
   /**

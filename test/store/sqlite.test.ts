@@ -9,6 +9,7 @@ import { createStore } from "../../src/store/create-store.ts";
 import { pricingSeed } from "../../src/store/pricing-seed.ts";
 import { migrations } from "../../src/store/sqlite/migrations.ts";
 import { modelPriceSchema } from "../../src/gateway/pricing/model-price.ts";
+import { checkUsageRecord } from "../../src/gateway/usage/usage-record.ts";
 import { usageRecord } from "../support/usage-record.ts";
 import { storeContract } from "./contract.ts";
 
@@ -133,6 +134,37 @@ describe("SQLite usage writes and the event loop", () => {
     writing = false;
     expect(result).toEqual({ written: 100, duplicates: 0 });
     expect(turns).toBeGreaterThanOrEqual(9);
+    await store.close();
+  });
+
+  test("a transaction takes records for about a millisecond, then frees the loop: a long batch never holds it", async () => {
+    // Records the ticket checked are not parsed again, so only the transactions' own slicing keeps the loop free.
+    const store = await createStore({ kind: "sqlite", path: ":memory:" });
+    const records = Array.from({ length: 10_000 }, (_, i) => {
+      const checked = checkUsageRecord(usageRecord(`slice-${i}`));
+      if (!checked.success) throw checked.error;
+      return checked.data;
+    });
+    let longestGap = 0;
+    let last = performance.now();
+    let writing = true;
+    const turn = () => {
+      if (!writing) return;
+      const now = performance.now();
+      longestGap = Math.max(longestGap, now - last);
+      last = now;
+      setImmediate(turn);
+    };
+    setImmediate(turn);
+    const started = performance.now();
+    const result = await store.writeUsage(records);
+    const took = performance.now() - started;
+    writing = false;
+    longestGap = Math.max(longestGap, performance.now() - last);
+    expect(result).toEqual({ written: 10_000, duplicates: 0 });
+    // Each slice holds the loop about 1 ms; a whole-batch transaction would hold it for all of `took`.
+    expect(longestGap).toBeLessThan(took / 4);
+    expect((await store.queryRollups({ bucket: "hour" }))[0]).toMatchObject({ requests: 10_000 });
     await store.close();
   });
 });

@@ -36,6 +36,28 @@ export const usageRecordSchema = z.strictObject({
 export type UsageRecordInput = z.input<typeof usageRecordSchema>;
 export type UsageRecord = z.infer<typeof usageRecordSchema>;
 
+/**
+ * Records this process has checked against the schema, frozen so they stay as checked: the ticket
+ * checks each record once, and a store takes it from there without parsing it again (a parse costs
+ * several µs, on every request). Anything else (tests, the spool, a script) is parsed by the store.
+ */
+const checkedRecords = new WeakSet<object>();
+
+export function checkUsageRecord(input: UsageRecordInput): z.ZodSafeParseResult<UsageRecord> {
+  const result = usageRecordSchema.safeParse(input);
+  if (result.success) checkedRecords.add(Object.freeze(result.data));
+  return result;
+}
+
+function isChecked(record: object): record is UsageRecord {
+  return checkedRecords.has(record);
+}
+
+/** A record as a store writes it: parsed, unless `checkUsageRecord` has checked this very object. */
+export function storableUsageRecord(record: UsageRecordInput): UsageRecord {
+  return isChecked(record) ? record : usageRecordSchema.parse(record);
+}
+
 export interface UsageWriteResult {
   /** Records that landed now. */
   written: number;

@@ -1,9 +1,8 @@
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../env.ts";
 
-/** One line per request: what was asked, how it was answered, how long the answer took to start. */
+/** One line per request: what was asked, how it was answered, how long the answer took to start. Mounted at level info and below. */
 export const accessLog = createMiddleware<AppEnv>(async (c, next) => {
-  if (!c.var.log.enabled("info")) return next();
   const started = performance.now();
   await next();
   c.var.log.info("request", {

@@ -1,5 +1,5 @@
 import { type DynamoDBClient, GetItemCommand, paginateQuery, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
-import { latestLimit, rollupQuerySchema, type UsageRecord, usageRecordSchema, type UsageStore } from "../../gateway/usage/usage-record.ts";
+import { latestLimit, rollupQuerySchema, storableUsageRecord, type UsageRecord, usageRecordSchema, type UsageStore } from "../../gateway/usage/usage-record.ts";
 import { monthSchema, roundUsd, usdSchema } from "../../gateway/values.ts";
 import { type Item, readNum, readOptNum, readOptStr, readStr, str } from "./attributes.ts";
 import { queryRollupItems } from "./rollups.ts";
@@ -9,7 +9,7 @@ import { spendKey, spendUpdate, writeUsageRecords } from "./usage-writes.ts";
 export function dynamoUsageStore(client: DynamoDBClient, tables: TableNames): UsageStore {
   return {
     async writeUsage(records) {
-      return writeUsageRecords(client, tables, records.map((record) => usageRecordSchema.parse(record)));
+      return writeUsageRecords(client, tables, records.map(storableUsageRecord));
     },
 
     async getUsage(requestId) {
