@@ -18,6 +18,7 @@ import { existsSync } from "node:fs";
 import { copyFile, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { z } from "zod";
 import { BASE_IMAGE as DEBIAN_BASE, ensureDebianBase, ensureSandboxImage, run } from "./sandbox-image.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
@@ -117,9 +118,11 @@ const logCheck: Check = (condition, what, detail) => {
 
 /** The user an image runs as and the command of its health check (`["NONE"]` when declared off). */
 export async function userAndHealthCheck(tag: string): Promise<{ user: string; healthCheck: string[] }> {
-  const [user = "", test = "null"] = (await docker("image", "inspect", "--format", "{{.Config.User}}|{{json .Config.Healthcheck.Test}}", tag)).split("|");
-  return { user, healthCheck: (JSON.parse(test) as string[] | null) ?? [] };
+  const config = imageConfig.parse(JSON.parse(await docker("image", "inspect", "--format", "{{json .Config}}", tag)));
+  return { user: config.User ?? "", healthCheck: config.Healthcheck?.Test ?? [] };
 }
+
+const imageConfig = z.looseObject({ User: z.string().optional(), Healthcheck: z.looseObject({ Test: z.array(z.string()) }).nullish() });
 
 export const isUnprivileged = (user: string) => user !== "" && !/^(root|0)(:|$)/.test(user);
 
