@@ -79,9 +79,13 @@ export async function buildProjectImages(images: ProjectImages, log: (line: stri
   log(`building ${images.sandboxRuntime} (sandbox/runtime.Dockerfile), ${images.bunBase}, then the services' images`);
   await ensureSandboxImage(images.sandboxRuntime);
   await buildBunBase(images.bunBase);
-  await buildImage(images.proxy, images.bunBase, ROOT, ["--target", "proxy"]);
-  await buildImage(images.emulator, images.bunBase, ROOT, ["--target", "emulator"]);
-  await buildImage(images.sandboxService, images.bunBase, ROOT, ["-f", "sandbox/service.Dockerfile"]);
+  // Side by side: the builds wait on the network (npm, Debian's mirror) more than on the CPU. The emulator after
+  // the proxy, whose dependency stage it reuses from the cache.
+  const proxyThenEmulator = async () => {
+    await buildImage(images.proxy, images.bunBase, ROOT, ["--target", "proxy"]);
+    await buildImage(images.emulator, images.bunBase, ROOT, ["--target", "emulator"]);
+  };
+  await Promise.all([proxyThenEmulator(), buildImage(images.sandboxService, images.bunBase, ROOT, ["-f", "sandbox/service.Dockerfile"])]);
 }
 
 export async function imageMb(tag: string): Promise<number> {

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import Anthropic from "@anthropic-ai/sdk";
 import type { BetaMessageParam } from "@anthropic-ai/sdk/resources/beta/messages/messages";
+import { SCOPE_LABEL } from "../../sandbox/src/runtime/docker-container.ts";
 import { dockerSocketGid } from "../../scripts/images.ts";
 import { run } from "../../scripts/sandbox-image.ts";
 import { ask, blocks, calledFromCode, codeResult, codeTurn, expectContainer, ptcRequest, ptcRoutes, resumeWith, serverToolUse, serverToolUseId, text, textTurn } from "../support/ptc.ts";
@@ -141,6 +142,8 @@ test("programmatic tool calling: the code pauses at the client's tool, resumes w
   const toolId = serverToolUseId(paused);
   expect(blocks(paused)).toEqual([serverToolUse(code), calledFromCode(toolId, "get_weather", { city: "Paris" })]);
   const container = expectContainer(paused.container).id;
+  // The paused code lives in a sandbox container the sandbox service started on the host's daemon.
+  expect(await docker("ps", "-q", "--filter", `label=${SCOPE_LABEL}=${sandboxScope}`)).not.toBe("");
   const done = await ask(client, ptcRequest(ptcRoutes[0].model, resumeWith(first, paused, ["Paris: 18C"]), { container }), true);
   expect(blocks(done)).toEqual([codeResult(toolId, "Paris: 18C\n"), text("Sunny.")]);
 }, 60_000);
@@ -173,5 +176,5 @@ test("docker compose down -v stops every service on SIGTERM and leaves no contai
   expect(await docker("ps", "-aq", "--filter", label)).toBe("");
   expect(await docker("network", "ls", "-q", "--filter", label)).toBe("");
   expect(await docker("volume", "ls", "-q", "--filter", label)).toBe("");
-  expect(await docker("ps", "-aq", "--filter", `label=abp.sandbox.scope=${sandboxScope}`)).toBe("");
+  expect(await docker("ps", "-aq", "--filter", `label=${SCOPE_LABEL}=${sandboxScope}`)).toBe("");
 }, 150_000);

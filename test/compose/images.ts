@@ -1,6 +1,7 @@
+import Docker from "dockerode";
 import { join } from "node:path";
 import { buildImage, buildProjectImages, projectImages } from "../../scripts/images.ts";
-import { BASE_IMAGE as DEBIAN_BASE } from "../../scripts/sandbox-image.ts";
+import { BASE_IMAGE as DEBIAN_BASE, ensureDebianBase } from "../../scripts/sandbox-image.ts";
 import { dynamoDbLocalHome } from "../support/dynamodb-local.ts";
 
 /**
@@ -20,11 +21,18 @@ export const composeTestImages = {
 
 async function buildAll(): Promise<void> {
   const log = (line: string) => process.env.TEST_LOG === "1" && console.error(line);
-  await buildProjectImages(composeTestImages, log);
+  await ensureDebianBase(new Docker(), log);
   const dockerfile = (name: string) => ["-f", join(import.meta.dir, `${name}.Dockerfile`)];
-  await buildImage(composeTestImages.redis, DEBIAN_BASE, import.meta.dir, dockerfile("redis"));
-  await buildImage(composeTestImages.prometheus, DEBIAN_BASE, import.meta.dir, dockerfile("prometheus"));
-  await buildImage(composeTestImages.dynamodb, DEBIAN_BASE, dynamoDbLocalHome(), dockerfile("dynamodb"));
+  const standIns = async () => {
+    await buildImage(composeTestImages.redis, DEBIAN_BASE, import.meta.dir, dockerfile("redis"));
+    await buildImage(composeTestImages.prometheus, DEBIAN_BASE, import.meta.dir, dockerfile("prometheus"));
+  };
+  // Side by side (see buildProjectImages): DynamoDB's, the slowest (Java), from the start.
+  await Promise.all([
+    buildProjectImages(composeTestImages, log),
+    standIns(),
+    buildImage(composeTestImages.dynamodb, DEBIAN_BASE, dynamoDbLocalHome(), dockerfile("dynamodb")),
+  ]);
 }
 
 let built: Promise<void> | undefined;
