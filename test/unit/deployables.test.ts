@@ -62,8 +62,22 @@ describe("deployment boundaries", () => {
   }
 
   test("dockerode is the sandbox service's alone: the proxy's production dependencies do not name it", () => {
-    expect(manifest("package.json").workspaces).toEqual(["sandbox"]);
+    expect(manifest("package.json").workspaces).toEqual(["sandbox", "deploy"]);
     expect(Object.keys(manifest("package.json").dependencies ?? {})).not.toContain("dockerode");
     expect(Object.keys(manifest("sandbox/package.json").dependencies ?? {})).toContain("dockerode");
   });
+
+  test("aws-cdk-lib is deploy/'s alone: the proxy's production dependencies do not name it", () => {
+    expect(Object.keys(manifest("package.json").dependencies ?? {})).not.toContain("aws-cdk-lib");
+    expect(Object.keys(manifest("deploy/package.json").dependencies ?? {})).toContain("aws-cdk-lib");
+  });
+
+  // `bun install --frozen-lockfile` refuses a tree whose workspaces differ from the lockfile's.
+  for (const dockerfile of ["Dockerfile", "sandbox/service.Dockerfile"]) {
+    test(`${dockerfile} copies every workspace's package.json before its frozen-lockfile install`, () => {
+      const text = readFileSync(join(root, dockerfile), "utf8");
+      const copied = [...text.matchAll(/^COPY (\S+)\/package\.json \.\/\1\/$/gm)].map((m) => m[1]);
+      expect(new Set(copied)).toEqual(new Set(manifest("package.json").workspaces));
+    });
+  }
 });
