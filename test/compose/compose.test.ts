@@ -92,7 +92,7 @@ beforeAll(async () => {
   if (!existsSync(COMPOSE)) throw new Error(`${COMPOSE} not found: apt-get install docker-compose`);
   await buildComposeTestImages();
   await writeProjectDir();
-  // Services named on the command line start whatever their profile; Grafana is not among them.
+  // Both profiles, and the services named: all but Grafana, which has no offline image.
   await compose("--profile", "emulator", "--profile", "monitoring", "up", "-d", "--no-build", "proxy", "emulator", "prometheus");
   await ready();
   // The emulator is not published: the test scripts it at its address on the stack's network.
