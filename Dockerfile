@@ -4,11 +4,13 @@
 # (sandbox/runtime.Dockerfile). Offline, `bun run images` builds all of them from a local base.
 ARG BASE_IMAGE=oven/bun:1.4-slim
 
-# The root package's production dependencies only: no dockerode (the sandbox workspace's), no dev tools.
+# The root package's production dependencies only: no dockerode (the sandbox workspace's), no aws-cdk-lib
+# (deploy/'s), no dev tools. The lockfile names every workspace, so their package.json files come along.
 FROM ${BASE_IMAGE} AS deps
 WORKDIR /app
 COPY package.json bun.lock bunfig.toml ./
 COPY sandbox/package.json ./sandbox/
+COPY deploy/package.json ./deploy/
 RUN bun install --frozen-lockfile --production --filter anthropic-bedrock-proxy
 
 # The emulator reads the proxy's model and beta tables (src/bedrock/): bundling it keeps exactly what it
@@ -24,6 +26,7 @@ WORKDIR /app
 COPY --from=emulator-bundle /emulator.js ./emulator.js
 USER bun
 EXPOSE 4010
+HEALTHCHECK --interval=15s --timeout=3s CMD bun -e "fetch('http://127.0.0.1:4010/_emulator/requests').then(r=>process.exit(r.ok?0:1)).catch(()=>process.exit(1))"
 CMD ["bun", "emulator.js", "--port", "4010", "--host", "0.0.0.0"]
 
 FROM ${BASE_IMAGE} AS proxy

@@ -27,3 +27,7 @@ function credentialsFrom(env: Record<string, string | undefined>) {
   const { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey } = env;
   return accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey } : undefined;
 }
+
+// In a container it is pid 1, for which the kernel has no default action on SIGTERM: without a handler,
+// `docker stop` (and `docker compose down`) would wait out their whole timeout before killing it.
+for (const signal of ["SIGTERM", "SIGINT"] as const) process.on(signal, () => void emulator.stop().then(() => process.exit(0)));

@@ -13,4 +13,7 @@ RUN chmod 0755 /runner && chmod 0644 /runner/*.py
 ENV LANG=C.UTF-8 PYTHONDONTWRITEBYTECODE=1
 USER 65534:65534
 WORKDIR /work
+# Not a service: each container runs one session's code and nothing else may run inside it (its pids
+# limit and its clock are the code's). The service watches it through its stdio instead.
+HEALTHCHECK NONE
 CMD ["python3", "-I", "/runner/runner.py"]

@@ -41,12 +41,18 @@ async function imageExists(docker: Docker, name: string): Promise<boolean> {
   return docker.getImage(name).inspect().then(() => true, () => false);
 }
 
+const TRIM = `cd "$1" && find var/cache/apt -type f -delete && rm -rf var/lib/apt/lists/* usr/share/locale/* usr/share/man/* usr/share/info/* \\
+  && find usr/share/doc -type f ! -name copyright -delete`;
+
 async function importDebianBase(log: (line: string) => void): Promise<void> {
   if (!existsSync("/usr/sbin/debootstrap")) throw new Error("debootstrap not found: apt-get install debootstrap");
   const root = await mkdtemp(join(tmpdir(), "sandbox-rootfs-"));
   try {
     log(`debootstrap: minimal Debian bookworm with python3 into ${root}`);
     await run(["debootstrap", "--variant=minbase", "--include=python3", "bookworm", root, DEBIAN_MIRROR]);
+    // What debian:bookworm-slim leaves out too (~130 MB of every image built on it): the downloaded packages,
+    // apt's lists (each build that installs runs apt-get update), translations, manuals, docs but their copyright.
+    await run(["sh", "-c", TRIM, "sh", root]);
     log(`docker import → ${BASE_IMAGE}`);
     await run(["sh", "-c", `tar -C "$1" -c . | docker import - "$2"`, "sh", root, BASE_IMAGE]);
   } finally {

@@ -6,6 +6,8 @@
 #  - chromium: the portal's browser tests (test/portal/) drive it with playwright-core;
 #  - docker.io and debootstrap: the sandbox's docker runtime, with dockerd started here and the
 #    test image (abp-sandbox:test) built offline from a debootstrapped Debian.
+#  - docker-compose (Debian's 1.29): the compose test (test/compose/) runs compose.yaml with it, from
+#    images it builds offline on the same Debian.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,6 +20,7 @@ command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 command -v debootstrap >/dev/null 2>&1 || [ -x /usr/sbin/debootstrap ] || missing+=(debootstrap)
+[ -x /usr/bin/docker-compose ] || missing+=(docker-compose)
 if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"

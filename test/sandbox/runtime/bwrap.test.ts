@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
+import { resolve } from "node:path";
 import { DEFAULT_BINARIES } from "../../../sandbox/src/runtime/bwrap-args.ts";
 import { BwrapRuntime } from "../../../sandbox/src/runtime/bwrap.ts";
 import { pidsOwnedBy } from "../../../sandbox/src/runtime/host-processes.ts";
@@ -24,6 +25,13 @@ describe("bwrap prerequisites", () => {
     await expect(failure).rejects.toThrow("Can't find source path /nonexistent/runner");
     await expect(failure).rejects.toThrow("--security-opt seccomp=unconfined --security-opt systempaths=unconfined");
     await new BwrapRuntime().check();
+  });
+
+  test("check() as any user but root says bwrap needs root, or the docker runtime", () => {
+    const module = resolve(import.meta.dir, "../../../sandbox/src/runtime/bwrap.ts");
+    const asNobody = Bun.spawnSync([DEFAULT_BINARIES.setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", process.execPath, "-e", `const { BwrapRuntime } = await import(${JSON.stringify(module)}); await new BwrapRuntime().check();`], { env: { PATH: process.env.PATH ?? "", HOME: "/tmp" } });
+    expect(asNobody.exitCode).not.toBe(0);
+    expect(asNobody.stderr.toString()).toContain("bwrap gives each sandbox a host uid of its own, which needs root: run the service as root (in a container, --user 0), or use SANDBOX_RUNTIME=docker");
   });
 });
 
