@@ -10,6 +10,12 @@ import type { Settings } from "./settings.ts";
 export const sandboxPort = 8090;
 /** The name the proxy finds the service by in the cluster's Cloud Map namespace. */
 const discoveryName = "sandbox";
+/**
+ * The service's image runs as the unprivileged `bun` (uid 1000) and needs only the Docker socket's
+ * group (docs/images.md). ECS cannot add a supplementary group, so the host's `docker` group gets this
+ * fixed gid at boot (the AMI picks one at install) and the container runs with it as its primary group.
+ */
+const hostDockerGid = 1999;
 
 export interface SandboxServiceProps {
   settings: Settings;
@@ -73,6 +79,8 @@ function hosts(scope: Construct, settings: Settings, cluster: ecs.Cluster): ecs.
     // The host takes no connection; the task's own interface does.
     securityGroup: new ec2.SecurityGroup(scope, "HostSecurityGroup", { vpc: cluster.vpc, description: "Sandbox hosts: no inbound" }),
   });
+  // Before the ECS agent starts (it waits for cloud-init), so every task sees the socket with this gid.
+  group.addUserData(`groupmod -g ${hostDockerGid} docker`, "chgrp docker /var/run/docker.sock");
   const provider = new ecs.AsgCapacityProvider(scope, "Capacity", { autoScalingGroup: group, enableManagedTerminationProtection: false });
   cluster.addAsgCapacityProvider(provider);
   return provider;
@@ -88,6 +96,7 @@ function taskDefinition(scope: Construct, props: SandboxServiceProps): ecs.Ec2Ta
   props.runtime.grantPull(executionRole);
   const service = task.addContainer("sandbox", {
     image: props.service.image,
+    user: `1000:${hostDockerGid}`,
     // The sandboxes' memory is the host's, outside this reservation: see sandboxMaxSessions.
     memoryReservationMiB: 512,
     portMappings: [{ containerPort: sandboxPort }],

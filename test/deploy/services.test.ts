@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import type { Template } from "aws-cdk-lib/assertions";
 import { configSchema } from "../../src/config.ts";
-import { containers, ecsService, type Resource, environmentOf, render, resources, serviceGroups, synthesize, target, taskDefinition, templateOf } from "./synthesize.ts";
+import { containers, ecsService, type Json, type Resource, environmentOf, render, resources, serviceGroups, synthesize, target, taskDefinition, templateOf } from "./synthesize.ts";
 
 /** The services as deploy/ builds them: scaling, load balancing, logs, endpoints, cache, wiring, sign-in. */
 
@@ -94,6 +94,10 @@ describe("the sandbox service", () => {
     expect(task.Properties).toMatchObject({ NetworkMode: "awsvpc", RequiresCompatibilities: ["EC2"], Volumes: [{ Host: { SourcePath: "/var/run/docker.sock" } }] });
     const [main, prefetch] = containers(task);
     expect(main?.MountPoints).toEqual([expect.objectContaining({ ContainerPath: "/var/run/docker.sock" })]);
+    // Unprivileged, with the socket's group: the host gives its docker group the gid the task runs with.
+    const [user, gid] = String(main?.User).split(":");
+    expect(user).toBe("1000");
+    expect(render(only(template, "AWS::EC2::LaunchTemplate").Properties?.LaunchTemplateData as Json)).toContain(`groupmod -g ${gid} docker`);
     const environment = environmentOf(template, "sandbox");
     expect(environment).toMatchObject({ SANDBOX_RUNTIME: "docker", SANDBOX_HOST: "0.0.0.0", SANDBOX_PORT: "8090" });
     expect(prefetch?.Essential).toBe(false);

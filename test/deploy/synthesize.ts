@@ -47,7 +47,7 @@ export const variants = {
   },
 } satisfies Record<string, Record<string, string>>;
 
-type Json = unknown;
+export type Json = unknown;
 export type Resource = { Type: string; Properties?: Record<string, Json> };
 
 export function resources(template: Template, type: string): [string, Resource][] {
@@ -103,6 +103,7 @@ export interface ContainerDefinition {
   Secrets?: { Name: string; ValueFrom: Json }[];
   LogConfiguration?: { LogDriver: string; Options: Record<string, Json> };
   MountPoints?: { ContainerPath: string; SourceVolume: string }[];
+  User?: string;
 }
 
 export function containers(task: Resource): ContainerDefinition[] {
