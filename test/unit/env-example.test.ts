@@ -12,6 +12,8 @@ const readme = readFileSync(resolve(root, "README.md"), "utf8");
 
 const proxyVariables = Object.keys(configSchema.shape);
 const sandboxVariables = Object.keys(sandboxConfigSchema.shape);
+/** What compose.yaml interpolates from .env (`${NAME…}`): .env.example names those too. */
+const composeVariables = [...readFileSync(resolve(root, "compose.yaml"), "utf8").matchAll(/\$\{([A-Z][A-Z0-9_]+)/g)].map((m) => m[1] ?? "");
 /** The one sandbox setting without a default; the proxy ignores it. */
 const sandboxRequired = { SANDBOX_TOKEN: "t" };
 
@@ -27,10 +29,10 @@ function tableVariables(heading: string): string[] {
 }
 
 describe("documented configuration", () => {
-  test(".env.example names every variable of both services, and only those", () => {
+  test(".env.example names every variable of both services and of compose.yaml, and only those", () => {
     const named = [...example.matchAll(/^#?\s*([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1] ?? "").sort();
     // SANDBOX_TOKEN is read by both: the service's token, and the proxy's credential for it.
-    expect([...new Set(named)]).toEqual([...new Set([...proxyVariables, ...sandboxVariables])].sort());
+    expect([...new Set(named)]).toEqual([...new Set([...proxyVariables, ...sandboxVariables, ...composeVariables])].sort());
   });
 
   test("the defaults .env.example shows are the code's defaults", () => {
