@@ -269,7 +269,8 @@ async function main(options: Options): Promise<number> {
     console.log(`\n${results.length - missed} of ${results.length} targets met; bench took ${((performance.now() - began) / 1000).toFixed(1)} s`);
     return options.strict && missed > 0 ? 1 : 0;
   } catch (error) {
-    console.error(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    // Some errors reach here with an empty stack: their name and message then.
+    console.error(`bench failed: ${error instanceof Error ? error.stack || String(error) : String(error)}`);
     console.error(`proxy stderr (tail):\n${proxy?.stderrTail() ?? "(not started)"}\nemulator stderr (tail):\n${emulator.stderrTail()}`);
     return 2;
   } finally {
