@@ -23,8 +23,9 @@
  *   8. the portal's overview with 100,000 usage records: on DynamoDB Local against SQLite (the baseline),
  *      the same records in both (`bench/overview.ts`; loading DynamoDB Local takes a minute or more).
  * Phases 1-3 run the proxy in open mode (no key) on a SQLite file of its own; phase 4 starts its own
- * proxies, Redis and DynamoDB Local (and phase 8 a DynamoDB Local of its own); phase 5 builds the sandbox image if needed, and removes every
- * container it made; phase 6 starts its own sandbox service and proxy. Everything listens on loopback and is stopped at the end.
+ * proxies, Redis and DynamoDB Local (phase 8 a DynamoDB Local of its own); phase 5 builds the sandbox image if
+ * needed, and removes every container it made; phase 6 starts its own sandbox service and proxy. Everything
+ * listens on loopback and is stopped at the end.
  * The closing table checks the issue's targets. Exit code 0 even on a MISS, unless --strict.
  *
  * Options: --strict, --requests N (per non-streaming run), --streams N (phase 3),
