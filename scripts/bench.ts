@@ -18,14 +18,18 @@
  *      against a `docker run --rm` of the same image), a tool round trip, memory per idle session;
  *   6. Programmatic Tool Calling through a proxy over a bwrap sandbox service: a code-only request and a
  *      resume at a tool call the code made, against the emulator's and the sandbox's own times;
- *   7. what metrics cost: CPU per request of a proxy as configured by default against one with METRICS=off.
+ *   7. what metrics and tracing cost: CPU per request of a proxy as configured by default (metrics on,
+ *      tracing off) and of one exporting spans to a local OTLP receiver, against one with METRICS=off;
+ *   8. the portal's overview with 100,000 usage records: on DynamoDB Local against SQLite (the baseline),
+ *      the same records in both (`bench/overview.ts`; loading DynamoDB Local takes a minute or more).
  * Phases 1-3 run the proxy in open mode (no key) on a SQLite file of its own; phase 4 starts its own
- * proxies, Redis and DynamoDB Local; phase 5 builds the sandbox image if needed, and removes every
- * container it made; phase 6 starts its own sandbox service and proxy. Everything listens on loopback and is stopped at the end.
+ * proxies, Redis and DynamoDB Local (phase 8 a DynamoDB Local of its own); phase 5 builds the sandbox image if
+ * needed, and removes every container it made; phase 6 starts its own sandbox service and proxy. Everything
+ * listens on loopback and is stopped at the end.
  * The closing table checks the issue's targets. Exit code 0 even on a MISS, unless --strict.
  *
  * Options: --strict, --requests N (per non-streaming run), --streams N (phase 3),
- *          --phases 1,2,3,4,5,6,7 (a subset, for diagnosis), --cpu-prof DIR (profile the proxies into DIR;
+ *          --phases 1,2,3,4,5,6,7,8 (a subset, for diagnosis), --cpu-prof DIR (profile the proxies into DIR;
  *          phase 4's into DIR/gateway-open, -sqlite, -dynamodb),
  *          --proxy-preload FILE (a module Bun preloads into the proxies, to try a change to src/ as an A/B).
  */
@@ -47,6 +51,7 @@ import {
 import { killAll, readMemory, type Service, startEmulator, startForwarder, startProxy } from "./bench/processes.ts";
 import { completionSection, format, gatewaySection, heading, heldStreamsSection, streamSection, targetsSection } from "./bench/report.ts";
 import { measureMetricsCost, type MetricsCostFigures, metricsCostSection, metricsCostTargets } from "./bench/metrics-cost.ts";
+import { measureOverview, type OverviewFigures, overviewSection, overviewTargets } from "./bench/overview.ts";
 import { measurePtc, type PtcFigures } from "./bench/ptc.ts";
 import { ptcSection, ptcTargets } from "./bench/ptc-report.ts";
 import { measureSandbox, type RuntimeFigures } from "./bench/sandbox.ts";
@@ -76,7 +81,7 @@ function readOptions(): Options {
       strict: { type: "boolean", default: false },
       requests: { type: "string", default: "4000" },
       streams: { type: "string", default: "1000" },
-      phases: { type: "string", default: "1,2,3,4,5,6,7" },
+      phases: { type: "string", default: "1,2,3,4,5,6,7,8" },
       "cpu-prof": { type: "string" },
       "proxy-preload": { type: "string" },
     },
@@ -206,9 +211,16 @@ async function phaseSix(emulator: Service): Promise<PtcFigures> {
 }
 
 async function phaseSeven(emulator: Service, requests: number): Promise<MetricsCostFigures> {
-  console.log(heading("7. Metrics: CPU per request, default configuration vs METRICS=off"));
+  console.log(heading("7. Metrics and tracing: CPU per request, default configuration and tracing on vs METRICS=off"));
   const figures = await measureMetricsCost(emulator.url, requests, (line) => console.log(line));
   console.log(metricsCostSection(figures));
+  return figures;
+}
+
+async function phaseEight(): Promise<OverviewFigures> {
+  console.log(heading("8. The portal's overview with 100,000 usage records: DynamoDB Local vs SQLite"));
+  const figures = await measureOverview((line) => console.log(line));
+  console.log(overviewSection(figures));
   return figures;
 }
 
@@ -249,15 +261,17 @@ async function main(options: Options): Promise<number> {
     const sandbox = options.phases.has(5) ? await phaseFive() : [];
     const ptc = options.phases.has(6) ? await phaseSix(emulator) : undefined;
     const metricsCost = options.phases.has(7) ? await phaseSeven(emulator, options.requests) : undefined;
+    const overview = options.phases.has(8) ? await phaseEight() : undefined;
 
-    const results = [...evaluateTargets(completions, held, gateway, streams), ...sandboxTargets(sandbox), ...ptcTargets(ptc), ...metricsCostTargets(metricsCost)];
+    const results = [...evaluateTargets(completions, held, gateway, streams), ...sandboxTargets(sandbox), ...ptcTargets(ptc), ...metricsCostTargets(metricsCost), ...overviewTargets(overview)];
     console.log(heading("Targets"));
     console.log(targetsSection(results));
     const missed = results.filter((r) => !r.pass).length;
     console.log(`\n${results.length - missed} of ${results.length} targets met; bench took ${((performance.now() - began) / 1000).toFixed(1)} s`);
     return options.strict && missed > 0 ? 1 : 0;
   } catch (error) {
-    console.error(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    // Some errors reach here with an empty stack: their name and message then.
+    console.error(`bench failed: ${error instanceof Error ? error.stack || String(error) : String(error)}`);
     console.error(`proxy stderr (tail):\n${proxy?.stderrTail() ?? "(not started)"}\nemulator stderr (tail):\n${emulator.stderrTail()}`);
     return 2;
   } finally {

@@ -37,7 +37,8 @@ const startupTimeoutMs = 30_000;
 const installHint =
   "DynamoDB Local is a Java program and `java` (17 or later) is not on PATH; the DynamoDB tests need it: apt-get install openjdk-17-jre-headless (or brew install openjdk@17)";
 
-export async function startDynamoDbLocal(options: { persist?: boolean } = {}): Promise<DynamoDbLocal> {
+/** `startupTimeoutMs`: for a caller that starts it on a machine already loaded (the bench), longer than the default. */
+export async function startDynamoDbLocal(options: { persist?: boolean; startupTimeoutMs?: number } = {}): Promise<DynamoDbLocal> {
   const java = Bun.which("java");
   if (!java) throw new Error(installHint);
   const home = dynamoDbLocalHome();
@@ -59,7 +60,7 @@ export async function startDynamoDbLocal(options: { persist?: boolean } = {}): P
   try {
     child = await onFreePort((candidate) => {
       port = candidate;
-      return startJvm(command(port), home, port);
+      return startJvm(command(port), home, port, options.startupTimeoutMs);
     });
   } catch (error) {
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
@@ -90,7 +91,7 @@ export async function startDynamoDbLocal(options: { persist?: boolean } = {}): P
     openStore: (tablePrefix, options = {}) => createStore({ kind: "dynamodb", endpoint, region, credentials, tablePrefix, createTables: options.createTables ?? false }),
     stop,
     async start() {
-      child ??= await startJvm(command(port), home, port);
+      child ??= await startJvm(command(port), home, port, options.startupTimeoutMs);
     },
     async dispose() {
       await stop();
@@ -99,9 +100,9 @@ export async function startDynamoDbLocal(options: { persist?: boolean } = {}): P
   };
 }
 
-function startJvm(command: string[], cwd: string, port: number): Promise<ServiceProcess> {
+function startJvm(command: string[], cwd: string, port: number, timeoutMs = startupTimeoutMs): Promise<ServiceProcess> {
   // DynamoDB Local answers a bare GET with 400: any answer means it is up.
-  return startServiceProcess({ name: `DynamoDB Local on port ${port}`, command, cwd, ready: () => answersHttp(`http://${loopback}:${port}/`), startupTimeoutMs });
+  return startServiceProcess({ name: `DynamoDB Local on port ${port}`, command, cwd, ready: () => answersHttp(`http://${loopback}:${port}/`), startupTimeoutMs: timeoutMs });
 }
 
 /** The folder holding DynamoDBLocal.jar inside the package (its name carries the release date). */
