@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { afterAll, beforeAll, expect } from "bun:test";
 import type { Browser, Page } from "playwright-core";
-import { launchChromium } from "../support/chromium.ts";
+import { browserTest, launchChromium } from "../support/chromium.ts";
 import { startOidcProvider, type TestOidcProvider } from "../support/oidc-provider.ts";
 import { startProxyProcess } from "../support/proxy-process.ts";
 import type { ServiceProcess } from "../support/service-process.ts";
@@ -16,7 +16,6 @@ const clientSecret = "client-secret-of-the-portal";
 const adminGroup = "gateway-admins";
 const ada = { id: "ada", password: "ada-password", email: "ada@example.com", name: "Ada Lovelace", groups: [adminGroup] };
 const bob = { id: "bob", password: "bob-password", email: "bob@example.com", name: "Bob", groups: ["staff"] };
-const slow = 90_000;
 
 let provider: TestOidcProvider;
 let proxy: ServiceProcess & { url: string };
@@ -37,7 +36,7 @@ beforeAll(async () => {
       OIDC_ADMIN_GROUP: adminGroup,
     };
   });
-}, 60_000);
+}, 120_000);
 afterAll(async () => {
   await browser?.close();
   await Promise.all([proxy?.stop(), provider?.stop()]);
@@ -56,7 +55,7 @@ async function signInAs(page: Page, user: { id: string; password: string }): Pro
   await page.waitForURL((url) => url.origin === proxy.url);
 }
 
-test("a member of the admin group signs in through the provider and lands on the page she asked for, named in the header", async () => {
+browserTest("a member of the admin group signs in through the provider and lands on the page she asked for, named in the header", async () => {
   const context = await browser.newContext();
   try {
     const page = await context.newPage();
@@ -73,9 +72,9 @@ test("a member of the admin group signs in through the provider and lands on the
   } finally {
     await context.close();
   }
-}, slow);
+});
 
-test("a user outside the admin group is refused, and no portal page opens for her browser", async () => {
+browserTest("a user outside the admin group is refused, and no portal page opens for her browser", async () => {
   const context = await browser.newContext();
   try {
     const page = await context.newPage();
@@ -86,4 +85,4 @@ test("a user outside the admin group is refused, and no portal page opens for he
   } finally {
     await context.close();
   }
-}, slow);
+});

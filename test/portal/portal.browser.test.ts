@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, beforeEach, describe, expect } from "bun:test";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,7 +8,7 @@ import { KeyService } from "../../src/gateway/keys/service.ts";
 import type { Store } from "../../src/gateway/store.ts";
 import type { UsageRecordInput } from "../../src/gateway/usage/usage-record.ts";
 import { createStore } from "../../src/store/create-store.ts";
-import { launchChromium } from "../support/chromium.ts";
+import { browserTest, launchChromium, within } from "../support/chromium.ts";
 import { type Stack, startStack } from "../support/stack.ts";
 
 /**
@@ -21,12 +21,6 @@ import { type Stack, startStack } from "../support/stack.ts";
 const masterKey = "master-key-for-portal-tests";
 const hello = { model: "claude-sonnet-4-6", max_tokens: 50, messages: [{ role: "user" as const, content: "hello" }] };
 const slow = 90_000;
-/**
- * A step's page stalls now and then on a loaded machine (2 in 7 runs of this file, 1 in 10 after Chromium's own
- * lookups were stopped): Chromium holds back the new document's execution context (docs/portal-browser-stall.md).
- * A test that meets one is run once more rather than failing the run.
- */
-const browserTest = { timeout: slow, retry: 1 };
 
 let stack: Stack;
 /** The test's own connection to the proxy's SQLite file, as a second replica would hold: to add past usage. */
@@ -45,8 +39,13 @@ beforeAll(async () => {
   store = await createStore({ kind: "sqlite", path });
   browser = await launchChromium();
   context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 900 } });
-  // Generous on a loaded machine (two cores shared by several test runs); bun's own timeout is `slow`.
+  // Generous on a loaded machine (two cores shared by several test runs), and under a test's own limit (browserTest).
   context.setDefaultTimeout(20_000);
+}, slow);
+// A page of its own for every test (the session is the context's cookie): a renderer that stalled in the last
+// test is not this one's, and closing it ends the calls it still held.
+beforeEach(async () => {
+  await within(10_000, page?.close() ?? Promise.resolve()).catch(() => undefined);
   page = await context.newPage();
   page.on("dialog", (dialog) => {
     throw new Error(`a page opened a dialog: ${dialog.message()}`);
@@ -82,7 +81,7 @@ async function signIn(target: Page): Promise<void> {
 }
 
 describe("the admin portal in Chromium", () => {
-  test("a page without a session redirects to sign-in; a wrong master key is refused; the right one signs in", async () => {
+  browserTest("a page without a session redirects to sign-in; a wrong master key is refused; the right one signs in", async () => {
     await page.goto(url("/admin/"));
     expect(new URL(page.url()).pathname).toBe("/admin/sign-in");
     await page.goto(url("/admin/keys"));
@@ -92,9 +91,9 @@ describe("the admin portal in Chromium", () => {
     await expect(page.getByRole("alert").textContent()).resolves.toContain("not the master key");
     await signIn(page);
     await expect(page.getByRole("heading", { level: 1 }).textContent()).resolves.toBe("Overview");
-  }, browserTest);
+  });
 
-  test("every asset comes from the proxy: nothing is fetched from another origin, nor any name looked up", async () => {
+  browserTest("every asset comes from the proxy: nothing is fetched from another origin, nor any name looked up", async () => {
     const origins = new Set<string>();
     page.on("request", (request) => void origins.add(new URL(request.url()).origin));
     await page.goto(url("/admin"));
@@ -109,9 +108,9 @@ describe("the admin portal in Chromium", () => {
     } finally {
       await probe.close();
     }
-  }, browserTest);
+  });
 
-  test("creating a key shows its secret once, with a copy button; its name holding <script> is shown as text", async () => {
+  browserTest("creating a key shows its secret once, with a copy button; its name holding <script> is shown as text", async () => {
     await page.goto(url("/admin/keys"));
     await page.getByLabel("Name").fill(keyName);
     await page.getByLabel("Owner").fill("portal-test");
@@ -131,18 +130,18 @@ describe("the admin portal in Chromium", () => {
     expect(await page.content()).not.toContain(secret);
     await expect(page.getByRole("link", { name: keyName }).count()).resolves.toBe(1);
     expect(await page.evaluate(() => (window as { pwned?: number }).pwned)).toBeUndefined();
-  }, browserTest);
+  });
 
-  test("a key's settings refused by validation show the error beside the field", async () => {
+  browserTest("a key's settings refused by validation show the error beside the field", async () => {
     await page.goto(url(`/admin/keys/${keyId}`));
     await page.getByLabel("Requests per minute").fill("-3");
     await page.getByRole("button", { name: "Save settings" }).click();
     const field = page.locator(".field.invalid");
     await expect(field.locator("label").textContent()).resolves.toBe("Requests per minute");
     await expect(field.getByRole("alert").textContent()).resolves.toContain("expected number to be >0");
-  }, browserTest);
+  });
 
-  test("a request made with the key shows on the usage page and in the overview's figures and chart", async () => {
+  browserTest("a request made with the key shows on the usage page and in the overview's figures and chart", async () => {
     const answer = await client(secret).messages.create(hello);
     await reloadUntil("/admin/usage", async () => (await page.locator(`tr[data-request-id]`).count()) === 1);
     await expect(page.locator("tbody tr td").nth(1).textContent()).resolves.toBe(keyName);
@@ -154,9 +153,9 @@ describe("the admin portal in Chromium", () => {
     // uPlot drew it: a canvas with its legend naming the key.
     await expect(page.locator("figure", { hasText: "Requests by key" }).locator("canvas").count()).resolves.toBe(1);
     await expect(page.locator("figure", { hasText: "Requests by key" }).locator(".u-legend").textContent()).resolves.toContain(keyName);
-  }, browserTest);
+  });
 
-  test("a limit set on the key's page is enforced on the next requests; cleared, it is gone", async () => {
+  browserTest("a limit set on the key's page is enforced on the next requests; cleared, it is gone", async () => {
     await page.goto(url(`/admin/keys/${keyId}`));
     await page.getByLabel("Requests per minute").fill("1");
     await page.getByRole("button", { name: "Save settings" }).click();
@@ -166,9 +165,9 @@ describe("the admin portal in Chromium", () => {
     await page.getByLabel("Requests per minute").fill("");
     await page.getByRole("button", { name: "Save settings" }).click();
     expect(await refusal(secret)).toBeUndefined();
-  }, browserTest);
+  });
 
-  test("a price edited on the pricing page costs the next request at the new price", async () => {
+  browserTest("a price edited on the pricing page costs the next request at the new price", async () => {
     const before = await client(secret).messages.create(hello);
     const records = async () => ((await (await fetch(url(`/admin/api/usage/requests?key_id=${keyId}`), { headers: { "x-api-key": masterKey } })).json()) as { data: { request_id: string; resolved_model: string; cost_usd: number; input_tokens: number }[] }).data;
     let latest = (await records())[0];
@@ -189,9 +188,9 @@ describe("the admin portal in Chromium", () => {
     const expected = (after.usage.input_tokens * 1000) / 1e6;
     expect(expected).not.toBe(latest.cost_usd);
     await reloadUntil(`/admin/usage?key_id=${keyId}`, async () => (await page.locator("td[data-cost]").first().getAttribute("data-cost")) === String(expected));
-  }, browserTest);
+  });
 
-  test("a price the form refuses shows the error next to its field", async () => {
+  browserTest("a price the form refuses shows the error next to its field", async () => {
     await page.goto(url("/admin/pricing"));
     await page.getByLabel("Bedrock model id").fill("anthropic.claude-test-v1:0");
     await page.getByLabel("Input", { exact: true }).fill("-1");
@@ -199,9 +198,9 @@ describe("the admin portal in Chromium", () => {
     const invalid = page.locator(".field.invalid");
     await expect(invalid.locator("label").allTextContents()).resolves.toContain("Input");
     await expect(page.locator("#field-input_usd_per_mtok-error").textContent()).resolves.toContain(">=0");
-  }, browserTest);
+  });
 
-  test("disable with a reason refuses the key; enable lets it in again", async () => {
+  browserTest("disable with a reason refuses the key; enable lets it in again", async () => {
     await page.goto(url(`/admin/keys/${keyId}`));
     await page.getByLabel("Reason", { exact: true }).fill("paused for the test");
     await page.getByRole("button", { name: "Disable" }).click();
@@ -212,9 +211,9 @@ describe("the admin portal in Chromium", () => {
     await page.getByRole("button", { name: "Enable" }).click();
     await expect(page.locator("[data-key-status]").textContent()).resolves.toBe("active");
     expect(await refusal(secret)).toBeUndefined();
-  }, browserTest);
+  });
 
-  test("rotate shows the new secret once: the old one stops working, the new one works", async () => {
+  browserTest("rotate shows the new secret once: the old one stops working, the new one works", async () => {
     await page.goto(url(`/admin/keys/${keyId}`));
     await page.getByRole("button", { name: "Rotate secret" }).click();
     const rotated = (await page.locator("#secret").textContent()) ?? "";
@@ -223,9 +222,9 @@ describe("the admin portal in Chromium", () => {
     expect(await refusal(secret)).toBeInstanceOf(Anthropic.AuthenticationError);
     expect(await refusal(rotated)).toBeUndefined();
     secret = rotated;
-  }, browserTest);
+  });
 
-  test("the usage log exports as CSV, one row per request", async () => {
+  browserTest("the usage log exports as CSV, one row per request", async () => {
     // Every request so far has landed (usage is written off the request path) before the page is read.
     const landed = async () => ((await (await fetch(url(`/admin/api/usage/requests?key_id=${keyId}`), { headers: { "x-api-key": masterKey } })).json()) as { data: unknown[] }).data.length;
     await reloadUntil(`/admin/usage?key_id=${keyId}`, async () => (await page.locator("tr[data-request-id]").count()) === (await landed()) && (await landed()) >= 6);
@@ -235,9 +234,9 @@ describe("the admin portal in Chromium", () => {
     const rows = await page.locator("tr[data-request-id]").count();
     expect(lines.length - 1).toBe(rows);
     expect(lines.slice(1).every((line) => line.includes(keyId))).toBe(true);
-  }, browserTest);
+  });
 
-  test("the overview puts past usage in its hour, by model and by key, and lists a key near its budget", async () => {
+  browserTest("the overview puts past usage in its hour, by model and by key, and lists a key near its budget", async () => {
     // Renamed through its settings form first (and so named in the README's screenshot).
     await page.goto(url(`/admin/keys/${keyId}`));
     await page.getByLabel("Name").fill("web-app");
@@ -303,18 +302,18 @@ describe("the admin portal in Chromium", () => {
     await expect(cells.nth(5).textContent()).resolves.toBe("$1.00");
     await page.goto(url("/admin"));
     if (process.env.PORTAL_SCREENSHOT === "1") await page.screenshot({ path: "docs/portal-overview.png", fullPage: false });
-  }, browserTest);
+  });
 
-  test("revoke refuses the key for good", async () => {
+  browserTest("revoke refuses the key for good", async () => {
     await page.goto(url(`/admin/keys/${keyId}`));
     await page.getByLabel("Revoke reason").fill("done testing");
     await page.getByRole("button", { name: "Revoke" }).click();
     await expect(page.locator("[data-key-status]").textContent()).resolves.toBe("revoked (done testing)");
     await expect(page.getByRole("button", { name: "Enable" }).count()).resolves.toBe(0);
     expect(await refusal(secret)).toBeInstanceOf(Anthropic.PermissionDeniedError);
-  }, browserTest);
+  });
 
-  test("the audit log shows every change made through the pages, by whom, newest first, and never a secret", async () => {
+  browserTest("the audit log shows every change made through the pages, by whom, newest first, and never a secret", async () => {
     await page.goto(url(`/admin/audit?target=${keyId}`));
     const actions = await page.locator("tbody tr td:nth-child(3)").allTextContents();
     // Runs of one action collapsed: a test run once more after a stalled page (browserTest) repeats its changes.
@@ -326,9 +325,9 @@ describe("the admin portal in Chromium", () => {
     expect(await page.content()).not.toContain(secret);
     await page.goto(url("/admin/audit?action=price.set"));
     await expect(page.locator("tbody tr").first().locator("td.changes").textContent()).resolves.toMatch(/input_usd_per_mtok: [\d.]+ → 1000/);
-  }, browserTest);
+  });
 
-  test("a cross-site form post, carrying the session cookie, is refused and changes nothing", async () => {
+  browserTest("a cross-site form post, carrying the session cookie, is refused and changes nothing", async () => {
     const evil = Bun.serve({
       port: 0,
       hostname: "127.0.0.1",
@@ -344,17 +343,17 @@ describe("the admin portal in Chromium", () => {
     } finally {
       await evil.stop(true);
     }
-  }, browserTest);
+  });
 
-  test("sign out ends the session: the pages redirect to sign-in again", async () => {
+  browserTest("sign out ends the session: the pages redirect to sign-in again", async () => {
     await page.goto(url("/admin"));
     await page.getByRole("button", { name: "Sign out" }).click();
     await page.waitForURL((u) => u.pathname === "/admin/sign-in");
     await page.goto(url("/admin/usage"));
     expect(new URL(page.url()).pathname).toBe("/admin/sign-in");
-  }, browserTest);
+  });
 
-  test("readable on a phone: no page is wider than a 390 px screen", async () => {
+  browserTest("readable on a phone: no page is wider than a 390 px screen", async () => {
     const phone = await browser.newContext({ viewport: { width: 390, height: 844 } });
     try {
       const small = await phone.newPage();
@@ -367,11 +366,11 @@ describe("the admin portal in Chromium", () => {
     } finally {
       await phone.close();
     }
-  }, browserTest);
+  });
 });
 
 describe("an expired session", () => {
-  test("a session past ADMIN_SESSION_TTL_S is refused: the page goes back to sign-in", async () => {
+  browserTest("a session past ADMIN_SESSION_TTL_S is refused: the page goes back to sign-in", async () => {
     const short = await startStack({ AUTH_MODE: "keys", MASTER_API_KEY: masterKey, ADMIN_SESSION_TTL_S: "1" });
     const own = await browser.newContext();
     try {
@@ -387,5 +386,5 @@ describe("an expired session", () => {
       await own.close();
       await short.stop();
     }
-  }, browserTest);
+  });
 });
