@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { CookieBrowser, type Page } from "../support/cookie-browser.ts";
-import { startOidcProvider, type TestOidcProvider } from "../support/oidc-provider.ts";
+import { callbackPath, proxyOidcEnv, startOidcProvider, type TestOidcProvider } from "../support/oidc-provider.ts";
 import { startProxyProcess } from "../support/proxy-process.ts";
 import { type RedisServer, startRedisServer } from "../support/redis-server.ts";
 import type { ServiceProcess } from "../support/service-process.ts";
@@ -31,19 +31,9 @@ beforeAll(async () => {
   const redirectUris: string[] = [];
   const replica = () =>
     startProxyProcess((url) => {
-      redirectUris.push(`${url}/admin/auth/callback`);
+      redirectUris.push(`${url}${callbackPath}`);
       provider.addClient({ clientId, clientSecret, redirectUris });
-      return {
-        MASTER_API_KEY: master,
-        SQLITE_PATH: ":memory:",
-        REDIS_URL: redis.url,
-        ADMIN_AUTH: "oidc",
-        OIDC_ISSUER: provider.issuer,
-        OIDC_CLIENT_ID: clientId,
-        OIDC_CLIENT_SECRET: clientSecret,
-        OIDC_REDIRECT_URL: `${url}/admin/auth/callback`,
-        OIDC_ADMIN_GROUP: adminGroup,
-      };
+      return { MASTER_API_KEY: master, SQLITE_PATH: ":memory:", REDIS_URL: redis.url, ...proxyOidcEnv(provider, { clientId, clientSecret }, url, adminGroup) };
     });
   proxies = [await replica(), await replica()];
   proxy = proxies[0]?.url ?? "";
@@ -53,7 +43,7 @@ afterAll(async () => {
   await Promise.all([...(proxies ?? []).map((p) => p.stop()), provider?.stop(), redis?.stop()]);
 });
 
-const isCallback = (url: URL) => url.pathname === "/admin/auth/callback";
+const isCallback = (url: URL) => url.pathname === callbackPath;
 const isAuthorize = (url: URL) => url.origin === provider.issuer && url.pathname === "/auth";
 
 /** Starts at the proxy's sign-in, goes through the provider's forms, and stops at the callback URL the provider sends the browser to. */

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect } from "bun:test";
 import type { Browser, Page } from "playwright-core";
 import { browserTest, launchChromium } from "../support/chromium.ts";
-import { startOidcProvider, type TestOidcProvider } from "../support/oidc-provider.ts";
+import { callbackPath, proxyOidcEnv, startOidcProvider, type TestOidcProvider } from "../support/oidc-provider.ts";
 import { startProxyProcess } from "../support/proxy-process.ts";
 import type { ServiceProcess } from "../support/service-process.ts";
 
@@ -24,17 +24,8 @@ let browser: Browser;
 beforeAll(async () => {
   [provider, browser] = await Promise.all([startOidcProvider({ users: [ada, bob] }), launchChromium()]);
   proxy = await startProxyProcess((url) => {
-    provider.addClient({ clientId, clientSecret, redirectUris: [`${url}/admin/auth/callback`] });
-    return {
-      MASTER_API_KEY: "master-key-for-the-oidc-portal-tests",
-      SQLITE_PATH: ":memory:",
-      ADMIN_AUTH: "oidc",
-      OIDC_ISSUER: provider.issuer,
-      OIDC_CLIENT_ID: clientId,
-      OIDC_CLIENT_SECRET: clientSecret,
-      OIDC_REDIRECT_URL: `${url}/admin/auth/callback`,
-      OIDC_ADMIN_GROUP: adminGroup,
-    };
+    provider.addClient({ clientId, clientSecret, redirectUris: [`${url}${callbackPath}`] });
+    return { MASTER_API_KEY: "master-key-for-the-oidc-portal-tests", SQLITE_PATH: ":memory:", ...proxyOidcEnv(provider, { clientId, clientSecret }, url, adminGroup) };
   });
 }, 120_000);
 afterAll(async () => {

@@ -37,6 +37,24 @@ export interface TestOidcProvider {
   stop(): Promise<void>;
 }
 
+/** The callback path the proxy's OIDC sign-in answers on (OIDC_REDIRECT_URL's path). */
+export const callbackPath = "/admin/auth/callback";
+
+/**
+ * A proxy's ADMIN_AUTH=oidc settings for signing in through `provider` as `client` (confidential), called
+ * back at `proxyUrl`, admitting the members of `adminGroup`.
+ */
+export function proxyOidcEnv(provider: TestOidcProvider, client: { clientId: string; clientSecret: string }, proxyUrl: string, adminGroup: string): Record<string, string> {
+  return {
+    ADMIN_AUTH: "oidc",
+    OIDC_ISSUER: provider.issuer,
+    OIDC_CLIENT_ID: client.clientId,
+    OIDC_CLIENT_SECRET: client.clientSecret,
+    OIDC_REDIRECT_URL: `${proxyUrl}${callbackPath}`,
+    OIDC_ADMIN_GROUP: adminGroup,
+  };
+}
+
 export interface OidcProviderOptions {
   /** The ID token claim holding the user's groups: OIDC_GROUPS_CLAIM. */
   groupsClaim?: string;
