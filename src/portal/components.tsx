@@ -122,6 +122,20 @@ export function Select(props: { name: string; label: string; value: string; opti
   );
 }
 
+/** A filter form's choice: its label and a select whose empty option, "any", filters nothing. */
+export function FilterSelect(props: { name: string; label: string; value: string | undefined; options: readonly string[] }) {
+  return (
+    <>
+      <label for={props.name}>{props.label}</label>
+      <select id={props.name} name={props.name}>
+        {["", ...props.options].map((option) => (
+          <option value={option} selected={option === (props.value ?? "")}>{option || "any"}</option>
+        ))}
+      </select>
+    </>
+  );
+}
+
 /** A time series for assets/portal.js: x in Unix seconds, one value array per series. */
 export interface ChartData {
   x: number[];

@@ -1,6 +1,6 @@
 /** @jsxImportSource hono/jsx */
 import { type AuditEntry, auditActionSchema, type AuditPage } from "../../gateway/audit/audit-entry.ts";
-import { formatTime, Layout, type PageContext, who } from "../components.tsx";
+import { FilterSelect, formatTime, Layout, type PageContext, who } from "../components.tsx";
 
 export interface AuditFilter {
   target?: string | undefined;
@@ -15,12 +15,7 @@ export function auditPage(log: AuditPage, filter: AuditFilter, paged: boolean, p
       <form method="get" class="inline" aria-label="Filter">
         <label for="target">Target</label>
         <input id="target" name="target" value={filter.target ?? ""} placeholder="key id, model id or alias" />
-        <label for="action">Action</label>
-        <select id="action" name="action">
-          {["", ...auditActionSchema.options].map((a) => (
-            <option value={a} selected={a === (filter.action ?? "")}>{a || "any"}</option>
-          ))}
-        </select>
+        <FilterSelect name="action" label="Action" value={filter.action} options={auditActionSchema.options} />
         <button type="submit">Filter</button>
       </form>
       <div class="table-wrap">

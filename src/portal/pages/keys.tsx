@@ -3,7 +3,7 @@ import type { Store } from "../../gateway/store.ts";
 import type { KeyStatus } from "../../gateway/keys/api-key.ts";
 import { keyStatusSchema } from "../../gateway/keys/api-key.ts";
 import { utcMonth } from "../../gateway/values.ts";
-import { CsrfField, type FieldErrors, formatTime, formatUsd, Layout, type PageContext } from "../components.tsx";
+import { CsrfField, type FieldErrors, FilterSelect, formatTime, formatUsd, Layout, type PageContext } from "../components.tsx";
 import { KeyFields } from "./key-fields.tsx";
 
 export interface KeysQuery {
@@ -24,12 +24,7 @@ export async function keysPage(store: Store, query: KeysQuery, now: Date, page: 
       <form method="get" class="inline" role="search">
         <label for="q">Search</label>
         <input id="q" name="q" type="search" value={query.q} placeholder="name, id, owner, prefix" />
-        <label for="status">Status</label>
-        <select id="status" name="status">
-          {["", ...keyStatusSchema.options].map((s) => (
-            <option value={s} selected={s === (query.status ?? "")}>{s || "any"}</option>
-          ))}
-        </select>
+        <FilterSelect name="status" label="Status" value={query.status} options={keyStatusSchema.options} />
         <button type="submit">Filter</button>
       </form>
       <div class="table-wrap">

@@ -1,7 +1,7 @@
 /** @jsxImportSource hono/jsx */
 import type { ApiKey } from "../../gateway/keys/api-key.ts";
 import type { UsageLogPage } from "../../gateway/usage/usage-queries.ts";
-import { Layout, type PageContext } from "../components.tsx";
+import { FilterSelect, Layout, type PageContext } from "../components.tsx";
 import { RequestsTable } from "./requests-table.tsx";
 
 /** The log's filters as the page's form and links carry them (times as the form's UTC minutes). */
@@ -13,7 +13,7 @@ export interface UsageFilter {
   to?: string | undefined;
 }
 
-const statuses = ["", "error", "200", "400", "401", "403", "404", "413", "429", "500", "529"];
+const statuses = ["error", "200", "400", "401", "403", "404", "413", "429", "500", "529"];
 
 /**
  * The request log, filterable by key, model, status and time, a page at a time (newest first, by
@@ -37,12 +37,7 @@ export function usagePage(log: UsageLogPage, keys: readonly ApiKey[], filter: Us
         </div>
         <div class="field"><label for="model">Model (Bedrock id)</label><input id="model" name="model" value={filter.model ?? ""} /></div>
         <div class="field">
-          <label for="status">Status</label>
-          <select id="status" name="status">
-            {statuses.map((s) => (
-              <option value={s} selected={s === (filter.status ?? "")}>{s || "any"}</option>
-            ))}
-          </select>
+          <FilterSelect name="status" label="Status" value={filter.status} options={statuses} />
         </div>
         <div class="field"><label for="from">From (UTC)</label><input id="from" name="from" type="datetime-local" value={filter.from ?? ""} /></div>
         <div class="field"><label for="to">To (UTC)</label><input id="to" name="to" type="datetime-local" value={filter.to ?? ""} /></div>
