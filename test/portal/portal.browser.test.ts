@@ -71,6 +71,22 @@ async function reloadUntil(path: string, check: () => Promise<boolean>): Promise
   throw new Error(`${path} never showed what was expected`);
 }
 
+/**
+ * The list with every immediate repeat of a run of entries dropped (a b a b c → a b c): a test run once more
+ * after a stalled page (browserTest) repeats its changes, all of them or the first few.
+ */
+function withoutRepeats(list: readonly string[]): string[] {
+  const out = [...list];
+  for (let length = 1; length <= out.length / 2; length++) {
+    for (let i = 0; i + 2 * length <= out.length; ) {
+      const repeated = out.slice(i, i + length).every((entry, j) => entry === out[i + length + j]);
+      if (repeated) out.splice(i + length, length);
+      else i++;
+    }
+  }
+  return out;
+}
+
 async function signIn(target: Page): Promise<void> {
   await target.goto(url("/admin"));
   expect(new URL(target.url()).pathname).toBe("/admin/sign-in");
@@ -316,9 +332,7 @@ describe("the admin portal in Chromium", () => {
   browserTest("the audit log shows every change made through the pages, by whom, newest first, and never a secret", async () => {
     await page.goto(url(`/admin/audit?target=${keyId}`));
     const actions = await page.locator("tbody tr td:nth-child(3)").allTextContents();
-    // Runs of one action collapsed: a test run once more after a stalled page (browserTest) repeats its changes.
-    const runs = actions.filter((action, i) => action !== actions[i - 1]);
-    expect(runs).toEqual(["key.revoke", "key.update", "key.rotate", "key.enable", "key.disable", "key.update", "key.create"]);
+    expect(withoutRepeats(actions)).toEqual(["key.revoke", "key.update", "key.rotate", "key.enable", "key.disable", "key.update", "key.create"]);
     expect(new Set(await page.locator("tbody tr td:nth-child(2)").allTextContents())).toEqual(new Set(["master key"]));
     await expect(page.locator("tbody tr").first().locator("td.changes").textContent()).resolves.toContain('status: "active" → "revoked"');
     await expect(page.locator("tbody tr").last().locator("td.changes").textContent()).resolves.toContain(`name: ${JSON.stringify(keyName)}`);
