@@ -217,6 +217,10 @@ describe("the admin portal in Chromium", () => {
   });
 
   browserTest("disable with a reason refuses the key; enable lets it in again", async () => {
+    // A first attempt whose page stalled after Disable left the key disabled: its retry starts from an active key.
+    const admin = { "x-api-key": masterKey, "content-type": "application/json" };
+    const key = (await (await fetch(url(`/admin/api/keys/${keyId}`), { headers: admin })).json()) as { status: string };
+    if (key.status !== "active") await fetch(url(`/admin/api/keys/${keyId}`), { method: "PATCH", headers: admin, body: JSON.stringify({ status: "active" }) });
     await page.goto(url(`/admin/keys/${keyId}`));
     await page.getByLabel("Reason", { exact: true }).fill("paused for the test");
     await page.getByRole("button", { name: "Disable" }).click();
