@@ -7,8 +7,10 @@ import {
   type ServiceInputTypes,
   type ServiceOutputTypes,
 } from "@aws-sdk/client-bedrock-runtime";
-import type { HttpHandler, HttpRequest } from "@smithy/core/protocols";
-import { HttpResponse } from "@smithy/core/protocols";
+import { Sha256 } from "@smithy/core/checksum";
+import type { HttpHandler } from "@smithy/core/protocols";
+import { HttpRequest, HttpResponse } from "@smithy/core/protocols";
+import { SignatureV4 } from "@smithy/signature-v4";
 import type { AwsCredentialIdentity, FinalizeRequestMiddleware } from "@smithy/types";
 import { BunFetchHandler } from "../../src/aws/fetch-handler.ts";
 import { converseBody } from "../../src/bedrock/converse/wire.ts";
@@ -78,6 +80,31 @@ describe("SigV4: the proxy signs as the SDK does", () => {
       const { "user-agent": _ours, ...ourHeaders } = signed.headers;
       expect(ourHeaders).toEqual(sdk.headers);
       expect(ourHeaders.authorization).toStartWith("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/");
+    });
+  }
+});
+
+describe("SigV4: the native-hash signer gives the SDK signer's signature", () => {
+  // Every shape the request path may send: with and without a session token, a body beyond ASCII,
+  // header values with runs of spaces, model ids the path escapes twice, an endpoint with a path.
+  const withoutToken: AwsCredentialIdentity = { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY" };
+  const cases: { credentials: AwsCredentialIdentity; endpoint: string; modelId: string; body: string; headers: Record<string, string> }[] = [
+    { credentials, endpoint: "https://bedrock-runtime.eu-west-3.amazonaws.com", modelId: "global.anthropic.claude-sonnet-4-6", body: '{"a":"é ✓ 中文 🙂"}', headers: {} },
+    { credentials: withoutToken, endpoint: "https://bedrock-runtime.eu-west-3.amazonaws.com", modelId: "qwen.qwen3-coder-480b-a35b-v1:0", body: "{}", headers: { "x-amzn-bedrock-service-tier": "  flex   tier " } },
+    { credentials, endpoint: "http://127.0.0.1:8080/prefix", modelId: "arn:aws:bedrock:eu-west-3:123456789012:application-inference-profile/a b(c)*'!", body: "", headers: {} },
+  ];
+  for (const [index, { credentials: identity, endpoint, modelId, body, headers }] of cases.entries()) {
+    test(`case ${index + 1}: ${modelId}`, async () => {
+      const date = new Date(Date.UTC(2026, 10, 27, 23, 59, 59, 999));
+      const ours = new BedrockRuntimeHttp(new URL(endpoint), sigV4(async () => identity, region), "ua");
+      const request = { operation: "converse" as const, modelId, body, headers: { "content-type": "application/json", ...headers } };
+      const signed = await ours.signed(request, date);
+      const url = new URL(signed.url);
+      const unsigned = new HttpRequest({ method: "POST", hostname: url.hostname, path: url.pathname, headers: { ...signed.headers }, body });
+      for (const name of ["authorization", "x-amz-date", "x-amz-security-token", "x-amz-content-sha256"]) delete unsigned.headers[name];
+      const sdkSigner = new SignatureV4({ credentials: identity, region, service: "bedrock", sha256: Sha256, uriEscapePath: true });
+      const sdk = await sdkSigner.sign(unsigned, { signingDate: date });
+      expect(signed.headers).toEqual(sdk.headers);
     });
   }
 });

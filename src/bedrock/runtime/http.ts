@@ -7,7 +7,7 @@ import { errorFromResponse } from "./wire-errors.ts";
 
 /**
  * Bedrock Runtime's four generation calls (InvokeModel, InvokeModelWithResponseStream, Converse,
- * ConverseStream) on Bun's `fetch`, signed by the SDK's own SigV4 signer: the request the SDK's
+ * ConverseStream) on Bun's `fetch`, signed with SigV4 as the SDK signs (`signer.ts`): the request the SDK's
  * client would send, without its middleware stack and schema serde, which cost more CPU per request
  * than the rest of the proxy together. The SDK's clients keep the control plane (CountTokens, model
  * listing). Failures throw as the SDK's would (see `wire-errors.ts`); timeouts and retries are the
