@@ -17,19 +17,45 @@ export interface Logger {
 }
 
 export function createLogger(minimum: LogLevel, base: LogFields = {}, write: (line: string) => void = (line) => process.stderr.write(line)): Logger {
-  const threshold = levels[minimum];
-  const emit = (level: LogLevel) => (message: string, fields?: LogFields) => {
-    if (levels[level] < threshold) return;
-    write(`${JSON.stringify({ time: new Date().toISOString(), level, message, ...base, ...fields }, errorReplacer)}\n`);
-  };
-  return {
-    debug: emit("debug"),
-    info: emit("info"),
-    warn: emit("warn"),
-    error: emit("error"),
-    child: (fields) => createLogger(minimum, { ...base, ...fields }, write),
-    enabled: (level) => levels[level] >= threshold,
-  };
+  return new JsonLogger(levels[minimum], base, write);
+}
+
+/** Methods on the prototype: a request makes a child or three, and each is then one small object. */
+class JsonLogger implements Logger {
+  constructor(
+    private readonly threshold: number,
+    private readonly base: LogFields,
+    private readonly write: (line: string) => void,
+  ) {}
+
+  debug(message: string, fields?: LogFields): void {
+    this.emit("debug", message, fields);
+  }
+
+  info(message: string, fields?: LogFields): void {
+    this.emit("info", message, fields);
+  }
+
+  warn(message: string, fields?: LogFields): void {
+    this.emit("warn", message, fields);
+  }
+
+  error(message: string, fields?: LogFields): void {
+    this.emit("error", message, fields);
+  }
+
+  child(fields: LogFields): Logger {
+    return new JsonLogger(this.threshold, { ...this.base, ...fields }, this.write);
+  }
+
+  enabled(level: LogLevel): boolean {
+    return levels[level] >= this.threshold;
+  }
+
+  private emit(level: LogLevel, message: string, fields: LogFields | undefined): void {
+    if (levels[level] < this.threshold) return;
+    this.write(`${JSON.stringify({ time: new Date().toISOString(), level, message, ...this.base, ...fields }, errorReplacer)}\n`);
+  }
 }
 
 function errorReplacer(_key: string, value: unknown): unknown {
