@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { modelIdSchema } from "../../bedrock/model-id.ts";
 import { serviceTierSchema } from "../../bedrock/service-tier.ts";
-import { roundUsd, timestampSchema, usdSchema } from "../values.ts";
+import { isoTime, roundUsd, timestampSchema, usdSchema } from "../values.ts";
 
 /** The record of one finished request, its hourly and daily roll-ups, a key's monthly spend, and what a store of them must do. */
 
@@ -129,7 +129,7 @@ export interface UsageStore {
 
 /** The start of the UTC hour or day a time falls in. */
 export function bucketStart(at: string | Date, bucket: Bucket): string {
-  const iso = new Date(at).toISOString();
+  const iso = isoTime(at);
   return bucket === "hour" ? `${iso.slice(0, 13)}:00:00.000Z` : `${iso.slice(0, 10)}T00:00:00.000Z`;
 }
 
