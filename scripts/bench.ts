@@ -37,7 +37,7 @@
 import { cpus } from "node:os";
 import { parseArgs } from "node:util";
 import { type GatewayComparison, measureGateway } from "./bench/gateway.ts";
-import { jitWarmUp, type LoadPlan } from "./bench/load.ts";
+import type { LoadPlan, WarmUp } from "./bench/load.ts";
 import {
   type CompletionComparison,
   compareCompletions,
@@ -132,10 +132,10 @@ function stopChildrenOnExit(): void {
 const nonStreamingConcurrency = 64;
 const streamingConcurrency = 32;
 
-function completionPlans(requests: number, concurrency: number): { warmUp: LoadPlan; plan: LoadPlan } {
+function completionPlans(requests: number, concurrency: number): { warmUp: WarmUp; plan: LoadPlan } {
   return {
     // One at a time follows the concurrent runs, which have warmed every process already.
-    warmUp: concurrency > 1 ? { concurrency, ...jitWarmUp } : { concurrency, maxRequests: Math.min(1000, requests), maxDurationMs: 3_000 },
+    warmUp: concurrency > 1 ? { concurrency, untilSettled: true } : { concurrency, maxRequests: Math.min(1000, requests), maxDurationMs: 3_000 },
     plan: { concurrency, maxRequests: requests, maxDurationMs: 15_000 },
   };
 }
@@ -159,7 +159,7 @@ async function phaseOne(endpoints: Endpoints, pids: Pids, requests: number): Pro
 async function phaseTwo(endpoints: Endpoints): Promise<StreamComparison[]> {
   console.log(heading("2. Streaming: time to first token"));
   const turn = pacedTurn(10, 20, 5);
-  // Phase 1 has compiled the request path already (see `jitWarmUp`); this warms the stream's own.
+  // Phase 1 has compiled the request path already (see `jitSettling`); this warms the stream's own.
   const warmUp: LoadPlan = { concurrency: streamingConcurrency, maxRequests: 1000, maxDurationMs: 5_000 };
   const plan: LoadPlan = { concurrency: streamingConcurrency, maxRequests: 2000, maxDurationMs: 10_000 };
   const results: StreamComparison[] = [];

@@ -6,7 +6,7 @@ import type { Store } from "../../src/gateway/store.ts";
 import { startDynamoDbLocal } from "../../test/support/dynamodb-local.ts";
 import { startRedisServer } from "../../test/support/redis-server.ts";
 import { resetEmulator } from "./emulator-control.ts";
-import { jitWarmUp, type LoadOutcome, type LoadPlan, type Percentiles, percentiles, runClosedLoop } from "./load.ts";
+import { type LoadOutcome, type LoadPlan, type Percentiles, percentiles, runClosedLoop, type WarmedUp, type WarmUp, warmUp as warm } from "./load.ts";
 import type { CpuPerRequest, RunCounts } from "./phases.ts";
 import { readCpuSeconds, removeScratchDir, type Service, scratchDir, startForwarder, startProxy } from "./processes.ts";
 import { type PreparedRequest, prepareRequest, proxyRequest, timeCompletion } from "./workload.ts";
@@ -342,11 +342,12 @@ async function measureConcurrency(lanes: Lane[], options: GatewayOptions, rig: R
   await resetEmulator(options.emulator.url);
   // The 64-concurrent run has warmed every proxy already; the serial one only refills the pools.
   const total = concurrency > 1 ? options.requests : Math.min(1000, options.requests);
-  // Until the JITs settle: the proxies' (see `jitWarmUp`) and DynamoDB Local's, a JVM started moments ago.
-  const warmUp: LoadPlan = concurrency > 1 ? { concurrency, ...jitWarmUp } : { concurrency, maxRequests: Math.min(200, total), maxDurationMs: 3_000 };
+  // Until the JITs settle (see `jitSettling`): the proxies', and DynamoDB Local's, a JVM started moments ago.
+  const warmUp: WarmUp = concurrency > 1 ? { concurrency, untilSettled: true } : { concurrency, maxRequests: Math.min(200, total), maxDurationMs: 3_000 };
   const chunk: LoadPlan = { concurrency, maxRequests: wholeBatches(Math.ceil(total / chunksPerLane)), maxDurationMs: 15_000 / chunksPerLane };
 
   const tallies = new Map<LaneName, Tally>();
+  const warmedUp: string[] = [];
   for (const lane of lanes) {
     const tally: Tally = {
       sentBefore: lane.sent,
@@ -361,10 +362,15 @@ async function measureConcurrency(lanes: Lane[], options: GatewayOptions, rig: R
       maxLagMs: 0,
     };
     tallies.set(lane.name, tally);
-    await load(lane, warmUp, tally, rig, false);
+    const warmed = await warm(warmUp, async (window) => (await load(lane, window, tally, rig, false)).samples.length, () => readCpuSeconds(lane.proxy.pid));
+    warmedUp.push(describeWarmUp(lane.name, warmed));
   }
   const floorTally: FloorRun & { cpuSeconds: number } = { completed: 0, failures: 0, cpu: { proxyUs: 0 }, cpuSeconds: 0 };
-  if (floor) await runClosedLoop(warmUp, () => timeCompletion(floor.request));
+  if (floor) {
+    const warmed = await warm(warmUp, async (window) => (await runClosedLoop(window, () => timeCompletion(floor.request))).samples.length, () => readCpuSeconds(floor.service.pid));
+    warmedUp.push(describeWarmUp("forwarder", warmed));
+  }
+  options.log(`gateway @${concurrency}: warmed up with ${warmedUp.join(", ")}`);
   for (const lane of measuringOrder(lanes)) {
     await load(lane, chunk, tallyOf(tallies, lane.name), rig, true);
     // Right after each chunk of (b), so the ratio of the two is taken under the same machine load.
@@ -378,6 +384,10 @@ async function measureConcurrency(lanes: Lane[], options: GatewayOptions, rig: R
   const windowSeconds = all.reduce((sum, tally) => sum + tally.windowMs, 0) / 1000;
   const floorRun = floor ? { ...floorTally, cpu: { proxyUs: (floorTally.cpuSeconds * 1e6) / Math.max(1, floorTally.completed) } } : undefined;
   return { concurrency, runs, floor: floorRun, otherCores: othersSeconds / Math.max(windowSeconds, 1e-9) };
+}
+
+function describeWarmUp(name: string, warmed: WarmedUp): string {
+  return `${name} ${warmed.requests.toLocaleString("en-US")} requests${warmed.settled ? "" : " (CPU per request still moving after a minute)"}`;
 }
 
 async function loadFloor(floor: Floor, plan: LoadPlan, tally: FloorRun & { cpuSeconds: number }): Promise<void> {
@@ -409,7 +419,7 @@ function tallyOf(tallies: Map<LaneName, Tally>, name: LaneName): Tally {
 }
 
 /** One load on one lane; then waits for its usage to land, inside the CPU window when measured. */
-async function load(lane: Lane, plan: LoadPlan, tally: Tally, rig: Rig, measured: boolean): Promise<void> {
+async function load(lane: Lane, plan: LoadPlan, tally: Tally, rig: Rig, measured: boolean): Promise<LoadOutcome<Answer>> {
   const windowStarted = performance.now();
   const before = await readCpu(lane, rig);
   const outcome: LoadOutcome<Answer> = await runClosedLoop(plan, () => timeAnswer(lane.request));
@@ -419,12 +429,13 @@ async function load(lane: Lane, plan: LoadPlan, tally: Tally, rig: Rig, measured
   tally.maxLagMs = Math.max(tally.maxLagMs, lagMs);
   for (const answer of outcome.samples) tally.requestIds.push(answer.requestId);
   tally.firstFailure ??= outcome.firstFailure;
-  if (!measured) return;
+  if (!measured) return outcome;
   for (const answer of outcome.samples) tally.latencies.push(answer.latencyMs);
   tally.failures += outcome.failures;
   tally.elapsedMs += outcome.elapsedMs;
   tally.windowMs += performance.now() - windowStarted;
   for (const part of ["bench", "emulator", "proxy", "store", "others"] as const) tally.cpu[part] += after[part] - before[part];
+  return outcome;
 }
 
 /**

@@ -19,12 +19,50 @@ export interface LoadOutcome<Sample> {
 }
 
 /**
- * The warm-up of a concurrent run: long enough for Bun's JIT to finish compiling the request path.
- * After a warm-up of 1,000 requests the proxy's JIT threads still spent 160-185 µs per request, and
- * 100, 80, then 0-15 µs over the next three runs of 4,000 (measured per thread, /proc/<pid>/task):
- * a quarter of the proxy's CPU per request was compiling, which a long-running proxy pays once.
+ * The warm-up of a concurrent run: until Bun's JIT has finished compiling the request path, read from
+ * the CPU per request of the process under test. After at least `minRequests`, windows of
+ * `windowRequests` run until one costs within `tolerance` of the one before, for at most
+ * `maxDurationMs`. A fixed warm-up was not enough: after 1,000 requests the proxy's JIT threads still
+ * spent 160-185 µs of each request, and after 20,000 its next 8,000 still cost 348-405 µs a request
+ * where it settled at 315 (docs/performance.md#warm-up). A long-running proxy pays that once.
  */
-export const jitWarmUp = { maxRequests: 20_000, maxDurationMs: 10_000 } as const;
+export const jitSettling = { minRequests: 20_000, windowRequests: 4_000, tolerance: 0.05, maxDurationMs: 60_000 } as const;
+
+/** A concurrent run's warm-up: until the process's CPU per request settles (see `jitSettling`). */
+export interface SettlingWarmUp {
+  concurrency: number;
+  untilSettled: true;
+}
+
+export type WarmUp = LoadPlan | SettlingWarmUp;
+
+export interface WarmedUp {
+  requests: number;
+  /** False when `maxDurationMs` ran out first. */
+  settled: boolean;
+}
+
+/**
+ * Runs a warm-up. `runWindow` sends a plan's requests and resolves to how many completed;
+ * `cpuSeconds` reads the CPU the process under test has used so far.
+ */
+export async function warmUp(plan: WarmUp, runWindow: (plan: LoadPlan) => Promise<number>, cpuSeconds: () => Promise<number>): Promise<WarmedUp> {
+  if (!("untilSettled" in plan)) return { requests: await runWindow(plan), settled: true };
+  const window: LoadPlan = { concurrency: plan.concurrency, maxRequests: jitSettling.windowRequests, maxDurationMs: jitSettling.maxDurationMs };
+  const deadline = performance.now() + jitSettling.maxDurationMs;
+  let requests = 0;
+  let previousUs: number | undefined;
+  for (;;) {
+    const before = await cpuSeconds();
+    const completed = await runWindow(window);
+    const perRequestUs = (((await cpuSeconds()) - before) * 1e6) / Math.max(1, completed);
+    requests += completed;
+    const steady = previousUs !== undefined && Math.abs(perRequestUs - previousUs) <= jitSettling.tolerance * previousUs;
+    if (requests >= jitSettling.minRequests && steady) return { requests, settled: true };
+    if (performance.now() > deadline) return { requests, settled: false };
+    previousUs = perRequestUs;
+  }
+}
 
 export async function runClosedLoop<Sample>(plan: LoadPlan, send: () => Promise<Sample>): Promise<LoadOutcome<Sample>> {
   const samples: Sample[] = [];

@@ -1,5 +1,5 @@
 import { queueTurns, resetEmulator, type ScriptedTurn, textOfDeltas } from "./emulator-control.ts";
-import { type LoadOutcome, type LoadPlan, type Percentiles, percentiles, runClosedLoop, throughput } from "./load.ts";
+import { type LoadOutcome, type LoadPlan, type Percentiles, percentiles, runClosedLoop, throughput, type WarmUp, warmUp as warm } from "./load.ts";
 import { type MemoryReading, readCpuSeconds, readMemory, resetPeakRss } from "./processes.ts";
 import { type Endpoints, type PreparedRequest, prepareRequest, type Route, timeCompletion, timeStream, type Via } from "./workload.ts";
 
@@ -76,18 +76,20 @@ export interface CompletionComparison extends Pair<CompletionRun> {
   floor: CompletionRun;
 }
 
-/** Warm-up first (the JIT and the keep-alive pools), then the measured run. */
-async function measureCompletions(pids: Pids, request: PreparedRequest, warmUp: LoadPlan, plan: LoadPlan): Promise<CompletionRun> {
-  await runClosedLoop(warmUp, () => timeCompletion(request));
+/** Warm-up first (the JIT and the keep-alive pools, until `underTest`'s CPU per request settles), then the measured run. */
+async function measureCompletions(pids: Pids, underTest: number, request: PreparedRequest, warmUp: WarmUp, plan: LoadPlan): Promise<CompletionRun> {
+  await warm(warmUp, async (window) => (await runClosedLoop(window, () => timeCompletion(request))).samples.length, () => readCpuSeconds(underTest));
   return withCpuAccounting(pids, async () => {
     const outcome = await runClosedLoop(plan, () => timeCompletion(request));
     return { ...counts(outcome), latency: percentiles(outcome.samples) };
   });
 }
 
-export async function compareCompletions(endpoints: Endpoints, pids: Pids, route: Route, warmUp: LoadPlan, plan: LoadPlan): Promise<CompletionComparison> {
+export async function compareCompletions(endpoints: Endpoints, pids: Pids, route: Route, warmUp: WarmUp, plan: LoadPlan): Promise<CompletionComparison> {
   await resetEmulator(endpoints.emulator);
-  const run = async (via: Via) => measureCompletions(via === "forwarder" ? { ...pids, proxy: pids.forwarder } : pids, await prepareRequest(endpoints, via, route, false), warmUp, plan);
+  const underTest: Record<Via, number> = { direct: pids.emulator, forwarder: pids.forwarder, proxy: pids.proxy };
+  const run = async (via: Via) =>
+    measureCompletions(via === "forwarder" ? { ...pids, proxy: pids.forwarder } : pids, underTest[via], await prepareRequest(endpoints, via, route, false), warmUp, plan);
   const direct = await run("direct");
   const floor = await run("forwarder");
   const proxy = await run("proxy");
