@@ -25,7 +25,8 @@ import { type PreparedRequest, prepareRequest, proxyRequest, timeCompletion } fr
  * mirrored order a b c c b a, twice (each chunk a quarter of the requests, rounded up to whole usage
  * batches), so a drift of the machine over the run (a JIT still warming, a neighbour's load) weighs
  * on every lane alike. Every lane is warmed up first, until the JITs settle (the proxies', and
- * DynamoDB Local's JVM, which starts cold). The CPU the rest of the machine used during the measured windows is reported too: on a
+ * DynamoDB Local's JVM, which starts cold), and every chunk follows an unmeasured re-warm of its process
+ * (see `rewarmRequests`). The CPU the rest of the machine used during the measured windows is reported too: on a
  * shared 2-core machine it is the first suspect of a bad run.
  *
  * After every load the bench waits until the proxy's batching writer has landed a usage record for
@@ -371,10 +372,15 @@ async function measureConcurrency(lanes: Lane[], options: GatewayOptions, rig: R
     warmedUp.push(describeWarmUp("forwarder", warmed));
   }
   options.log(`gateway @${concurrency}: warmed up with ${warmedUp.join(", ")}`);
+  const rewarm: LoadPlan = { concurrency, maxRequests: wholeBatches(rewarmRequests(concurrency)), maxDurationMs: 15_000 / chunksPerLane };
   for (const lane of measuringOrder(lanes)) {
+    await load(lane, rewarm, tallyOf(tallies, lane.name), rig, false);
     await load(lane, chunk, tallyOf(tallies, lane.name), rig, true);
     // Right after each chunk of (b), so the ratio of the two is taken under the same machine load.
-    if (floor && lane.name === "sqlite") await loadFloor(floor, chunk, floorTally);
+    if (floor && lane.name === "sqlite") {
+      await runClosedLoop(rewarm, () => timeCompletion(floor.request));
+      await loadFloor(floor, chunk, floorTally);
+    }
   }
 
   const runs = {} as Record<LaneName, GatewayRun>;
@@ -404,6 +410,17 @@ async function loadFloor(floor: Floor, plan: LoadPlan, tally: FloorRun & { cpuSe
  */
 function wholeBatches(requests: number): number {
   return requests < usageBatchSize ? requests : Math.ceil(requests / usageBatchSize) * usageBatchSize;
+}
+
+/**
+ * Before each measured chunk, its process is loaded again unmeasured: one that has sat idle while the
+ * other lanes ran pays for its first requests again (heap pages faulted back in, the collector's
+ * helper threads refilled), up to twice its steady cost per request over a first chunk of 1,000
+ * (docs/performance.md#warm-up). A proxy under steady load pays that once; the interleaving, there
+ * to spread a machine's drift over every lane, would charge it to every chunk, more to a larger process.
+ */
+function rewarmRequests(concurrency: number): number {
+  return concurrency > 1 ? 1_000 : 100;
 }
 
 /** a b c c b a, `mirroredRounds` times: every lane's chunks sit, on average, at the same point of the run. */
