@@ -57,6 +57,13 @@ const mirroredRounds = 2;
 const chunksPerLane = 2 * mirroredRounds;
 /** The proxy's default USAGE_BATCH_SIZE: a full batch is written at once, a partial one on a timer. */
 const usageBatchSize = 100;
+/**
+ * The partial batch a load leaves waits this long for the writer's timer (a second by default). Each
+ * chunk's CPU window lasts until its records land, and a second of idleness in it was charged its
+ * collector's work: 470-480 µs a request against 290-310 with 50 ms (docs/performance.md#warm-up).
+ * At 64 in flight a batch fills in well under 50 ms, so the batching barely changes; the idle tails go.
+ */
+const usageFlushIntervalMs = "50";
 
 export interface GatewayCpu extends CpuPerRequest {
   /** DynamoDB Local and Redis together; undefined where the store lives in the proxy (SQLite, memory). */
@@ -181,9 +188,10 @@ async function startLanes(options: GatewayOptions, dir: string, cleanups: (() =>
   const dynamoKey = await new KeyService(dynamodb).create({ name: "bench (DynamoDB)", ...keyLimits }, { via: "cli" });
 
   const proxyEnv: Record<LaneName, Record<string, string>> = {
-    open: { AUTH_MODE: "open", STORE: "sqlite", SQLITE_PATH: join(dir, "open.db") },
-    sqlite: { AUTH_MODE: "keys", STORE: "sqlite", SQLITE_PATH: join(dir, "keys.db") },
+    open: { AUTH_MODE: "open", STORE: "sqlite", SQLITE_PATH: join(dir, "open.db"), USAGE_FLUSH_INTERVAL_MS: usageFlushIntervalMs },
+    sqlite: { AUTH_MODE: "keys", STORE: "sqlite", SQLITE_PATH: join(dir, "keys.db"), USAGE_FLUSH_INTERVAL_MS: usageFlushIntervalMs },
     dynamodb: {
+      USAGE_FLUSH_INTERVAL_MS: usageFlushIntervalMs,
       AUTH_MODE: "keys",
       STORE: "dynamodb",
       DYNAMODB_ENDPOINT: dynamo.endpoint,
