@@ -50,15 +50,18 @@ export function sigV4(credentials: AwsCredentialIdentityProvider, region: string
     const longDate = signingDate.toISOString().replace(/\.\d{3}Z$/, "Z").replace(/[-:]/g, "");
     const shortDate = longDate.slice(0, 8);
     const scope = createScope(shortDate, region, service);
-    const payloadHash = sha256Hex(typeof unsigned.body === "string" ? unsigned.body : "");
+    // The body as it goes on the wire (JSON text here; bytes hash as bytes), none as the empty payload.
+    const body: string | Uint8Array = unsigned.body ?? "";
+    const payloadHash = sha256Hex(body);
     const headers: HeaderBag = {
       ...unsigned.headers,
       [AMZ_DATE_HEADER]: longDate,
       ...(identity.sessionToken ? { [TOKEN_HEADER]: identity.sessionToken } : {}),
       [SHA256_HEADER]: payloadHash,
     };
-    const canonicalHeaders = getCanonicalHeaders({ ...unsigned, headers });
-    const canonicalRequest = canonical.of({ ...unsigned, headers }, canonicalHeaders, payloadHash);
+    const request = { ...unsigned, headers };
+    const canonicalHeaders = getCanonicalHeaders(request);
+    const canonicalRequest = canonical.of(request, canonicalHeaders, payloadHash);
     const stringToSign = `${ALGORITHM_IDENTIFIER}\n${longDate}\n${scope}\n${sha256Hex(canonicalRequest)}`;
     const signature = createHmac("sha256", signingKey(identity, shortDate)).update(stringToSign).digest("hex");
     const signedHeaders = Object.keys(canonicalHeaders).sort().join(";");
@@ -67,8 +70,8 @@ export function sigV4(credentials: AwsCredentialIdentityProvider, region: string
   };
 }
 
-function sha256Hex(text: string): string {
-  return createHash("sha256").update(text).digest("hex");
+function sha256Hex(data: string | Uint8Array): string {
+  return createHash("sha256").update(data).digest("hex");
 }
 
 /** The SigV4 signing key of one day, derived again when the day or the credentials change. */
