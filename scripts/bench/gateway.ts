@@ -376,7 +376,7 @@ async function measureConcurrency(lanes: Lane[], options: GatewayOptions, rig: R
   }
   const floorTally: FloorRun & { cpuSeconds: number } = { completed: 0, failures: 0, cpu: { proxyUs: 0 }, cpuSeconds: 0 };
   if (floor) {
-    const warmed = await warm(warmUp, async (window) => (await runClosedLoop(window, () => timeCompletion(floor.request))).samples.length, () => readCpuSeconds(floor.service.pid));
+    const warmed = await warm(warmUp, async (window) => (await sendToFloor(floor, window)).samples.length, () => readCpuSeconds(floor.service.pid));
     warmedUp.push(describeWarmUp("forwarder", warmed));
   }
   options.log(`gateway @${concurrency}: warmed up with ${warmedUp.join(", ")}`);
@@ -386,7 +386,7 @@ async function measureConcurrency(lanes: Lane[], options: GatewayOptions, rig: R
     await load(lane, chunk, tallyOf(tallies, lane.name), rig, true);
     // Right after each chunk of (b), so the ratio of the two is taken under the same machine load.
     if (floor && lane.name === "sqlite") {
-      await runClosedLoop(rewarm, () => timeCompletion(floor.request));
+      await sendToFloor(floor, rewarm);
       await loadFloor(floor, chunk, floorTally);
     }
   }
@@ -404,9 +404,14 @@ function describeWarmUp(name: string, warmed: WarmedUp): string {
   return `${name} ${warmed.requests.toLocaleString("en-US")} requests${warmed.settled ? "" : " (CPU per request still moving after a minute)"}`;
 }
 
+/** The forwarder's requests under `plan`: its warm-up, its re-warms and, in `loadFloor`, its measured chunks. */
+function sendToFloor(floor: Floor, plan: LoadPlan): Promise<LoadOutcome<number>> {
+  return runClosedLoop(plan, () => timeCompletion(floor.request));
+}
+
 async function loadFloor(floor: Floor, plan: LoadPlan, tally: FloorRun & { cpuSeconds: number }): Promise<void> {
   const before = await readCpuSeconds(floor.service.pid);
-  const outcome = await runClosedLoop(plan, () => timeCompletion(floor.request));
+  const outcome = await sendToFloor(floor, plan);
   tally.cpuSeconds += (await readCpuSeconds(floor.service.pid)) - before;
   tally.completed += outcome.samples.length;
   tally.failures += outcome.failures;
