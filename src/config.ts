@@ -113,6 +113,11 @@ export const configSchema = z.object({
   UPSTREAM_RETRY_BASE_MS: positiveInt.default(250),
   /** Concurrent upstream requests (Bun's fetch queues past this; its own default is 256). Bun takes at most 65535. */
   UPSTREAM_MAX_CONNECTIONS: positiveInt.max(65_535).default(2_048),
+  /**
+   * Read by Bun's allocator (mimalloc) at process start: how long memory it frees waits before it is
+   * handed back to the OS, in ms; -1 keeps it for reuse (docs/performance.md#allocator).
+   */
+  MIMALLOC_PURGE_DELAY: z.coerce.number().int().min(-1).default(-1),
 
   /** Where keys, usage, pricing and aliases live: the embedded SQLite file, or DynamoDB. */
   STORE: z.enum(["sqlite", "dynamodb"]).default("sqlite"),

@@ -1,12 +1,12 @@
 import { ConfigError, loadConfig } from "./config.ts";
 import { createLogger } from "../lib/log.ts";
 import { startServer, stopOnSignals } from "./server.ts";
-import { sizeUpstreamPool } from "./upstream-pool.ts";
+import { applyRuntimeSettings } from "./runtime-settings.ts";
 
 try {
   const config = loadConfig(process.env);
   const log = createLogger(config.LOG_LEVEL);
-  sizeUpstreamPool(config, process.env, log);
+  applyRuntimeSettings(config, process.env, log);
   stopOnSignals(await startServer(config, log), log);
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;

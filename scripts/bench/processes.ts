@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startEmulatorProcess } from "../../test/support/emulator-process.ts";
 import { startProxyProcess } from "../../test/support/proxy-process.ts";
+import { configSchema } from "../../src/config.ts";
 import { testAwsCredentials, testAwsEnv } from "../../test/support/aws-credentials.ts";
 import { answersHttp, killAll as killServices, loopback, onFreePort, type ServiceProcess, startServiceProcess } from "../../test/support/service-process.ts";
 
@@ -53,6 +54,12 @@ export async function startEmulator(): Promise<Service> {
   return { ...(await startEmulatorProcess(["--max-recorded", "0"])), name: "emulator" };
 }
 
+/**
+ * The allocator setting the proxy starts with by default (src/runtime-settings.ts), given to the
+ * forwarder too: the floor runs on the same Bun, tuned alike (docs/performance.md#allocator).
+ */
+const allocatorEnv = { MIMALLOC_PURGE_DELAY: String(configSchema.shape.MIMALLOC_PURGE_DELAY.parse(undefined)) };
+
 /** The bare SigV4 forwarder (`forwarder.ts`) in front of the emulator: the floor the proxy is measured against. */
 export function startForwarder(emulatorUrl: string): Promise<Service> {
   return onFreePort(async (port) => {
@@ -60,7 +67,7 @@ export function startForwarder(emulatorUrl: string): Promise<Service> {
     const service = await startServiceProcess({
       name: "forwarder",
       command: [process.execPath, "scripts/bench/forwarder.ts"],
-      env: { PATH: process.env.PATH ?? "", ...testAwsEnv, BEDROCK_ENDPOINT: emulatorUrl, HOST: loopback, PORT: String(port) },
+      env: { PATH: process.env.PATH ?? "", ...testAwsEnv, ...allocatorEnv, BEDROCK_ENDPOINT: emulatorUrl, HOST: loopback, PORT: String(port) },
       ready: () => answersHttp(`${url}/health`),
       startupTimeoutMs: 20_000,
     });

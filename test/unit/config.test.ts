@@ -20,6 +20,12 @@ describe("configuration", () => {
     expect(() => loadConfig({ BEDROCK_ENDPOINT: "not a url" })).toThrow(/BEDROCK_ENDPOINT/);
     expect(() => loadConfig({ MASTER_API_KEY: "short" })).toThrow(/MASTER_API_KEY/);
     expect(() => loadConfig({ UPSTREAM_MAX_RETRIES: "-1" })).toThrow(/UPSTREAM_MAX_RETRIES/);
+    expect(() => loadConfig({ MIMALLOC_PURGE_DELAY: "-2" })).toThrow(/MIMALLOC_PURGE_DELAY/);
+  });
+
+  test("MIMALLOC_PURGE_DELAY keeps freed memory (-1) unless a delay in ms is given", () => {
+    expect(loadConfig({}).MIMALLOC_PURGE_DELAY).toBe(-1);
+    expect(loadConfig({ MIMALLOC_PURGE_DELAY: "250" }).MIMALLOC_PURGE_DELAY).toBe(250);
   });
 
   test("CORS_ORIGINS takes * or origins; anything else stops start-up naming the entry", () => {
