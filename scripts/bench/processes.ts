@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startEmulatorProcess } from "../../test/support/emulator-process.ts";
 import { startProxyProcess } from "../../test/support/proxy-process.ts";
-import { configSchema } from "../../src/config.ts";
+import { loadConfig } from "../../src/config.ts";
+import { runtimeSettings } from "../../src/runtime-settings.ts";
 import { testAwsCredentials, testAwsEnv } from "../../test/support/aws-credentials.ts";
 import { answersHttp, killAll as killServices, loopback, onFreePort, type ServiceProcess, startServiceProcess } from "../../test/support/service-process.ts";
 
@@ -55,10 +56,11 @@ export async function startEmulator(): Promise<Service> {
 }
 
 /**
- * The allocator setting the proxy starts with by default (src/runtime-settings.ts), given to the
- * forwarder too: the floor runs on the same Bun, tuned alike (docs/performance.md#allocator).
+ * The settings Bun starts the proxy with by default (src/runtime-settings.ts: its fetch cap, its
+ * allocator's), given to the forwarder too: the floor runs on the same Bun, tuned alike
+ * (docs/performance.md#allocator).
  */
-const allocatorEnv = { MIMALLOC_PURGE_DELAY: String(configSchema.shape.MIMALLOC_PURGE_DELAY.parse(undefined)) };
+const runtimeEnv = runtimeSettings(loadConfig({}));
 
 /** The bare SigV4 forwarder (`forwarder.ts`) in front of the emulator: the floor the proxy is measured against. */
 export function startForwarder(emulatorUrl: string): Promise<Service> {
@@ -67,7 +69,7 @@ export function startForwarder(emulatorUrl: string): Promise<Service> {
     const service = await startServiceProcess({
       name: "forwarder",
       command: [process.execPath, "scripts/bench/forwarder.ts"],
-      env: { PATH: process.env.PATH ?? "", ...testAwsEnv, ...allocatorEnv, BEDROCK_ENDPOINT: emulatorUrl, HOST: loopback, PORT: String(port) },
+      env: { PATH: process.env.PATH ?? "", ...testAwsEnv, ...runtimeEnv, BEDROCK_ENDPOINT: emulatorUrl, HOST: loopback, PORT: String(port) },
       ready: () => answersHttp(`${url}/health`),
       startupTimeoutMs: 20_000,
     });
