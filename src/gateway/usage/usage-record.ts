@@ -49,13 +49,13 @@ export function checkUsageRecord(input: UsageRecordInput): z.ZodSafeParseResult<
   return result;
 }
 
-export function isCheckedUsageRecord(record: object): record is UsageRecord {
+function isChecked(record: object): record is UsageRecord {
   return checkedRecords.has(record);
 }
 
 /** A record as a store writes it: parsed, unless `checkUsageRecord` has checked this very object. */
 export function storableUsageRecord(record: UsageRecordInput): UsageRecord {
-  return isCheckedUsageRecord(record) ? record : usageRecordSchema.parse(record);
+  return isChecked(record) ? record : usageRecordSchema.parse(record);
 }
 
 export interface UsageWriteResult {
