@@ -7,7 +7,7 @@ import { z } from "zod";
  */
 
 /** Any ISO 8601 date-time (offsets allowed), normalised to UTC `YYYY-MM-DDTHH:mm:ss.sssZ`. */
-export const timestampSchema = z.iso.datetime({ offset: true }).transform((value) => new Date(value).toISOString());
+export const timestampSchema = z.iso.datetime({ offset: true }).transform(isoTime);
 
 /** A UTC calendar month, `YYYY-MM`: the period of a key's budget. */
 export const monthSchema = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, "must be a UTC month, YYYY-MM");
