@@ -53,7 +53,7 @@ class JsonLogger implements Logger {
   }
 
   private emit(level: LogLevel, message: string, fields: LogFields | undefined): void {
-    if (levels[level] < this.threshold) return;
+    if (!this.enabled(level)) return;
     this.write(`${JSON.stringify({ time: new Date().toISOString(), level, message, ...this.base, ...fields }, errorReplacer)}\n`);
   }
 }
