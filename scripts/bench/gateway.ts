@@ -188,10 +188,9 @@ async function startLanes(options: GatewayOptions, dir: string, cleanups: (() =>
   const dynamoKey = await new KeyService(dynamodb).create({ name: "bench (DynamoDB)", ...keyLimits }, { via: "cli" });
 
   const proxyEnv: Record<LaneName, Record<string, string>> = {
-    open: { AUTH_MODE: "open", STORE: "sqlite", SQLITE_PATH: join(dir, "open.db"), USAGE_FLUSH_INTERVAL_MS: usageFlushIntervalMs },
-    sqlite: { AUTH_MODE: "keys", STORE: "sqlite", SQLITE_PATH: join(dir, "keys.db"), USAGE_FLUSH_INTERVAL_MS: usageFlushIntervalMs },
+    open: { AUTH_MODE: "open", STORE: "sqlite", SQLITE_PATH: join(dir, "open.db") },
+    sqlite: { AUTH_MODE: "keys", STORE: "sqlite", SQLITE_PATH: join(dir, "keys.db") },
     dynamodb: {
-      USAGE_FLUSH_INTERVAL_MS: usageFlushIntervalMs,
       AUTH_MODE: "keys",
       STORE: "dynamodb",
       DYNAMODB_ENDPOINT: dynamo.endpoint,
@@ -207,7 +206,7 @@ async function startLanes(options: GatewayOptions, dir: string, cleanups: (() =>
       startProxy({
         emulatorUrl: options.emulator.url,
         name: `proxy (${name})`,
-        env: proxyEnv[name],
+        env: { ...proxyEnv[name], USAGE_FLUSH_INTERVAL_MS: usageFlushIntervalMs },
         ...(options.cpuProfileDir ? { cpuProfileDir: join(options.cpuProfileDir, `gateway-${name}`) } : {}),
         ...(options.preload ? { preload: options.preload } : {}),
       }),
