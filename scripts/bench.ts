@@ -7,7 +7,8 @@
  * emulator verifies SigV4, and the proxies sign with the bench's credentials, as with IAM in production.
  *   1. non-streaming, 64 concurrent and 1 at a time: throughput, p50/p99 latency, the latency the proxy
  *      adds; also through a bare SigV4 forwarder (`bench/forwarder.ts`), the floor of the proxy's CPU;
- *   2. streaming, 32 concurrent: time to first token and to the end of the stream;
+ *   2. streaming, 32 concurrent: time to first token and to the end of the stream, and CPU per stream;
+ *      also through the bare forwarder, which relays the event stream as it comes: what relaying adds here;
  *   3. 1,000 streams held open at once: the proxy's peak RSS against its idle RSS;
  *   4. the gateway: the non-streaming workload at 64 and at 1 concurrent through a proxy in open mode
  *      (the baseline), through one with an issued key on SQLite + in-memory limits, and through one
@@ -156,7 +157,7 @@ async function phaseOne(endpoints: Endpoints, pids: Pids, requests: number): Pro
   return [...results, serialComparison];
 }
 
-async function phaseTwo(endpoints: Endpoints): Promise<StreamComparison[]> {
+async function phaseTwo(endpoints: Endpoints, pids: Pids): Promise<StreamComparison[]> {
   console.log(heading("2. Streaming: time to first token"));
   const turn = pacedTurn(10, 20, 5);
   // Phase 1 has compiled the request path already (see `jitSettling`); this warms the stream's own.
@@ -164,7 +165,7 @@ async function phaseTwo(endpoints: Endpoints): Promise<StreamComparison[]> {
   const plan: LoadPlan = { concurrency: streamingConcurrency, maxRequests: 2000, maxDurationMs: 10_000 };
   const results: StreamComparison[] = [];
   for (const route of routes) {
-    const comparison = await compareStreams(endpoints, route, turn, warmUp, plan);
+    const comparison = await compareStreams(endpoints, pids, route, turn, warmUp, plan);
     console.log(streamSection(comparison));
     results.push(comparison);
   }
@@ -238,7 +239,7 @@ async function main(options: Options): Promise<number> {
   let proxy: Service | undefined;
   let forwarder: Service | undefined;
   try {
-    forwarder = options.phases.has(1) ? await startForwarder(emulator.url) : undefined;
+    forwarder = [1, 2].some((phase) => options.phases.has(phase)) ? await startForwarder(emulator.url) : undefined;
     proxy = needsProxy
       ? await startProxy({
           emulatorUrl: emulator.url,
@@ -254,7 +255,7 @@ async function main(options: Options): Promise<number> {
     console.log(`bench: Bun ${Bun.version}, ${cpus().length} cores; emulator ${emulator.url} (pid ${emulator.pid})${proxyInfo}`);
 
     const completions = options.phases.has(1) ? await phaseOne(endpoints, pids, options.requests) : [];
-    const streams = options.phases.has(2) ? await phaseTwo(endpoints) : [];
+    const streams = options.phases.has(2) ? await phaseTwo(endpoints, pids) : [];
     const held = options.phases.has(3) ? await phaseThree(endpoints, pids, proxyIdleRss, options.streams) : undefined;
     const gateway = options.phases.has(4) ? await phaseFour(emulator, options) : [];
 

@@ -101,12 +101,16 @@ export async function compareCompletions(endpoints: Endpoints, pids: Pids, route
 export interface StreamRun extends RunCounts {
   firstToken: Percentiles;
   total: Percentiles;
+  /** CPU per stream; the forwarder's own is in `proxyUs`, as in phase 1. */
+  cpu: CpuPerRequest;
 }
 
 export interface StreamComparison extends Pair<StreamRun> {
   route: Route;
   concurrency: number;
   turn: ScriptedTurn;
+  /** The same streams relayed by the bare SigV4 forwarder: what any SigV4 proxy adds to the first token here. */
+  floor: StreamRun;
 }
 
 /** A multi-chunk answer paced by the emulator, so the first token comes well before the end. */
@@ -114,25 +118,30 @@ export function pacedTurn(deltas: number, chunkChars: number, chunkDelayMs: numb
   return { content: [{ text: textOfDeltas(deltas, chunkChars) }], chunkChars, chunkDelayMs };
 }
 
-async function measureStreams(endpoints: Endpoints, request: PreparedRequest, turn: ScriptedTurn, warmUp: LoadPlan, plan: LoadPlan): Promise<StreamRun> {
+async function measureStreams(endpoints: Endpoints, pids: Pids, request: PreparedRequest, turn: ScriptedTurn, warmUp: LoadPlan, plan: LoadPlan): Promise<StreamRun> {
   // One scripted turn per request, so that every stream of the run has the same shape.
   await resetEmulator(endpoints.emulator);
   await queueTurns(endpoints.emulator, turn, warmUp.maxRequests + plan.maxRequests);
   await runClosedLoop(warmUp, () => timeStream(request));
-  const outcome = await runClosedLoop(plan, () => timeStream(request));
+  const run = await withCpuAccounting(pids, async () => {
+    const outcome = await runClosedLoop(plan, () => timeStream(request));
+    return {
+      ...counts(outcome),
+      firstToken: percentiles(outcome.samples.map((timing) => timing.firstTokenMs)),
+      total: percentiles(outcome.samples.map((timing) => timing.totalMs)),
+    };
+  });
   await resetEmulator(endpoints.emulator);
-  return {
-    ...counts(outcome),
-    firstToken: percentiles(outcome.samples.map((timing) => timing.firstTokenMs)),
-    total: percentiles(outcome.samples.map((timing) => timing.totalMs)),
-  };
+  return run;
 }
 
-export async function compareStreams(endpoints: Endpoints, route: Route, turn: ScriptedTurn, warmUp: LoadPlan, plan: LoadPlan): Promise<StreamComparison> {
-  const run = async (via: Via) => measureStreams(endpoints, await prepareRequest(endpoints, via, route, true), turn, warmUp, plan);
+export async function compareStreams(endpoints: Endpoints, pids: Pids, route: Route, turn: ScriptedTurn, warmUp: LoadPlan, plan: LoadPlan): Promise<StreamComparison> {
+  const run = async (via: Via) =>
+    measureStreams(endpoints, via === "forwarder" ? { ...pids, proxy: pids.forwarder } : pids, await prepareRequest(endpoints, via, route, true), turn, warmUp, plan);
   const direct = await run("direct");
+  const floor = await run("forwarder");
   const proxy = await run("proxy");
-  return { route, concurrency: plan.concurrency, turn, direct, proxy };
+  return { route, concurrency: plan.concurrency, turn, direct, floor, proxy };
 }
 
 // ——— Phase 3: many streams held open at once ———

@@ -1,7 +1,7 @@
 import { cpus } from "node:os";
 import type { ScriptedTurn } from "./emulator-control.ts";
 import { type GatewayComparison, type GatewayRun, type LaneName, laneNames, spendAgrees } from "./gateway.ts";
-import type { CompletionComparison, CompletionRun, HeldStreamsComparison, RunCounts, StreamComparison } from "./phases.ts";
+import type { CompletionComparison, CompletionRun, HeldStreamsComparison, RunCounts, StreamComparison, StreamRun } from "./phases.ts";
 
 /**
  * The printed report. Every proxy figure sits next to its direct baseline and the ratio between
@@ -94,11 +94,24 @@ export function completionSection(c: CompletionComparison): string {
   ].join("\n");
 }
 
+/** One stream run's cells: counts, throughput, first token, whole stream, CPU per stream of the relaying process. */
+function streamCells(label: string, run: StreamRun, relayCpu: string): string[] {
+  return [label, String(run.completed), String(run.failures), perSecond(run.perSecond), ms(run.firstToken.p50), ms(run.firstToken.p99), ms(run.total.p50), ms(run.total.p99), relayCpu];
+}
+
+/** What `via` added to the direct run's times. */
+function addedCells(label: string, via: StreamRun, direct: StreamRun, relayCpu: string): string[] {
+  const added = (pick: (run: StreamRun) => number) => signedMs(pick(via) - pick(direct));
+  return [label, "", "", "", added((r) => r.firstToken.p50), added((r) => r.firstToken.p99), added((r) => r.total.p50), added((r) => r.total.p99), relayCpu];
+}
+
 export function streamSection(c: StreamComparison): string {
   const deltas = deltasOf(c.turn);
   const rows = [
-    ["direct (emulator)", String(c.direct.completed), String(c.direct.failures), perSecond(c.direct.perSecond), ms(c.direct.firstToken.p50), ms(c.direct.firstToken.p99), ms(c.direct.total.p50), ms(c.direct.total.p99)],
-    ["through proxy", String(c.proxy.completed), String(c.proxy.failures), perSecond(c.proxy.perSecond), ms(c.proxy.firstToken.p50), ms(c.proxy.firstToken.p99), ms(c.proxy.total.p50), ms(c.proxy.total.p99)],
+    streamCells("direct (emulator)", c.direct, ""),
+    // The forwarder's own CPU is in the last column, where the proxy's is for the proxy.
+    streamCells("bare SigV4 forwarder", c.floor, us(c.floor.cpu.proxyUs)),
+    streamCells("through proxy", c.proxy, us(c.proxy.cpu.proxyUs)),
     [
       "proxy / direct",
       "",
@@ -108,22 +121,16 @@ export function streamSection(c: StreamComparison): string {
       ratio(c.proxy.firstToken.p99 / c.direct.firstToken.p99),
       ratio(c.proxy.total.p50 / c.direct.total.p50),
       ratio(c.proxy.total.p99 / c.direct.total.p99),
+      "",
     ],
-    [
-      "added by proxy",
-      "",
-      "",
-      "",
-      signedMs(c.proxy.firstToken.p50 - c.direct.firstToken.p50),
-      signedMs(c.proxy.firstToken.p99 - c.direct.firstToken.p99),
-      signedMs(c.proxy.total.p50 - c.direct.total.p50),
-      signedMs(c.proxy.total.p99 - c.direct.total.p99),
-    ],
+    addedCells("added by proxy", c.proxy, c.direct, ""),
+    addedCells("added by forwarder", c.floor, c.direct, `proxy ${ratio(c.proxy.cpu.proxyUs / c.floor.cpu.proxyUs)}`),
   ];
   return [
-    `\n${routeName(c.route)}, ${c.concurrency} concurrent streams of ${deltas} deltas, ${c.turn.chunkDelayMs ?? 0} ms apart`,
-    table(["", "streams", "failed", "throughput", "TTFT p50", "TTFT p99", "total p50", "total p99"], rows),
+    `\n${routeName(c.route)}, ${c.concurrency} concurrent streams of ${deltas} deltas, ${c.turn.chunkDelayMs ?? 0} ms apart (CPU: µs per stream of the process relaying it)`,
+    table(["", "streams", "failed", "throughput", "TTFT p50", "TTFT p99", "total p50", "total p99", "relay CPU"], rows),
     ...failuresNote("direct", c.direct),
+    ...failuresNote("forwarder", c.floor),
     ...failuresNote("proxy", c.proxy),
   ].join("\n");
 }
