@@ -40,6 +40,11 @@ export interface CpuPerRequest {
   proxyUs: number;
 }
 
+/** The pids as `via`'s run is charged: through the forwarder, its CPU goes in the proxy's place (`proxyUs`). */
+function chargedPids(pids: Pids, via: Via): Pids {
+  return via === "forwarder" ? { ...pids, proxy: pids.forwarder } : pids;
+}
+
 function ownCpuSeconds(): number {
   const { user, system } = process.cpuUsage();
   return (user + system) / 1e6;
@@ -89,7 +94,7 @@ export async function compareCompletions(endpoints: Endpoints, pids: Pids, route
   await resetEmulator(endpoints.emulator);
   const underTest: Record<Via, number> = { direct: pids.emulator, forwarder: pids.forwarder, proxy: pids.proxy };
   const run = async (via: Via) =>
-    measureCompletions(via === "forwarder" ? { ...pids, proxy: pids.forwarder } : pids, underTest[via], await prepareRequest(endpoints, via, route, false), warmUp, plan);
+    measureCompletions(chargedPids(pids, via), underTest[via], await prepareRequest(endpoints, via, route, false), warmUp, plan);
   const direct = await run("direct");
   const floor = await run("forwarder");
   const proxy = await run("proxy");
@@ -101,7 +106,7 @@ export async function compareCompletions(endpoints: Endpoints, pids: Pids, route
 export interface StreamRun extends RunCounts {
   firstToken: Percentiles;
   total: Percentiles;
-  /** CPU per stream; the forwarder's own is in `proxyUs`, as in phase 1. */
+  /** CPU per stream; the forwarder's own is in `proxyUs` (see `chargedPids`). */
   cpu: CpuPerRequest;
 }
 
@@ -136,8 +141,7 @@ async function measureStreams(endpoints: Endpoints, pids: Pids, request: Prepare
 }
 
 export async function compareStreams(endpoints: Endpoints, pids: Pids, route: Route, turn: ScriptedTurn, warmUp: LoadPlan, plan: LoadPlan): Promise<StreamComparison> {
-  const run = async (via: Via) =>
-    measureStreams(endpoints, via === "forwarder" ? { ...pids, proxy: pids.forwarder } : pids, await prepareRequest(endpoints, via, route, true), turn, warmUp, plan);
+  const run = async (via: Via) => measureStreams(endpoints, chargedPids(pids, via), await prepareRequest(endpoints, via, route, true), turn, warmUp, plan);
   const direct = await run("direct");
   const floor = await run("forwarder");
   const proxy = await run("proxy");
