@@ -49,7 +49,8 @@ import {
   type Pids,
   type StreamComparison,
 } from "./bench/phases.ts";
-import { killAll, readMemory, type Service, startEmulator, startForwarder, startProxy } from "./bench/processes.ts";
+import { readMemory } from "./bench/proc.ts";
+import { killAll, type Service, startEmulator, startForwarder, startProxy } from "./bench/processes.ts";
 import { completionSection, format, gatewaySection, heading, heldStreamsSection, streamSection, targetsSection } from "./bench/report.ts";
 import { measureMetricsCost, type MetricsCostFigures, metricsCostSection, metricsCostTargets } from "./bench/metrics-cost.ts";
 import { measureOverview, type OverviewFigures, overviewSection, overviewTargets } from "./bench/overview.ts";

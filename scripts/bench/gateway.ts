@@ -1,4 +1,3 @@
-import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { KeyService } from "../../src/gateway/keys/service.ts";
 import { createStore } from "../../src/store/create-store.ts";
@@ -8,7 +7,9 @@ import { startRedisServer } from "../../test/support/redis-server.ts";
 import { resetEmulator } from "./emulator-control.ts";
 import { type LoadOutcome, type LoadPlan, type Percentiles, percentiles, runClosedLoop, type WarmedUp, type WarmUp, warmUp as warm } from "./load.ts";
 import type { CpuPerRequest, RunCounts } from "./phases.ts";
-import { readCpuSeconds, removeScratchDir, type Service, scratchDir, startForwarder, startProxy } from "./processes.ts";
+import { childPid, machineBusySeconds, readCpuSeconds } from "./proc.ts";
+import { removeScratchDir, type Service, scratchDir, startForwarder, startProxy } from "./processes.ts";
+import { anonymous, checkUsage, countRecords, type RecordingLane, untilUsageLands, type UsageCheck } from "./usage-check.ts";
 import { type PreparedRequest, prepareRequest, proxyRequest, timeCompletion } from "./workload.ts";
 
 /**
@@ -29,11 +30,9 @@ import { type PreparedRequest, prepareRequest, proxyRequest, timeCompletion } fr
  * (see `rewarmRequests`). The CPU the rest of the machine used during the measured windows is reported too: on a
  * shared 2-core machine it is the first suspect of a bad run.
  *
- * After every load the bench waits until the proxy's batching writer has landed a usage record for
- * every request sent (counted through the store the proxy writes to), and at the end of each run reads
- * back by its request-id the record of every request answered; for a key, it also checks that the
- * month spend adds up to the records' cost. The CPU of a run includes the writes of its own records,
- * DynamoDB Local's and Redis's too (store CPU).
+ * After every load the bench waits until the proxy has landed a usage record for every request sent,
+ * and each run ends with the usage checks of `usage-check.ts`. The CPU of a run includes the writes of
+ * its own records, DynamoDB Local's and Redis's too (store CPU).
  */
 
 export type LaneName = "open" | "sqlite" | "dynamodb";
@@ -41,15 +40,6 @@ export const laneNames: readonly LaneName[] = ["open", "sqlite", "dynamodb"];
 
 /** Limits no run comes near: the limiter's common path (admit, settle) is what is measured. */
 const keyLimits = { rpm: 10_000_000, tpm: 10_000_000_000 };
-/** The key_id open mode records its usage under. */
-const anonymous = "anonymous";
-/** How long a load's records may take to land before the check gives up and reports the shortfall. */
-const usageLandTimeoutMs = 20_000;
-const usagePollMs = 20;
-/** How long the month spend may take to catch up with the records' cost before the check reports the gap. */
-const spendSettleTimeoutMs = 5_000;
-/** Store reads in flight while reading records back. */
-const readBackConcurrency = 16;
 /** No single request may hang the bench. */
 const requestTimeoutMs = 60_000;
 /** Measured loads are cut in chunks and interleaved over the lanes (see `measuringOrder`). */
@@ -68,23 +58,6 @@ const usageFlushIntervalMs = "50";
 export interface GatewayCpu extends CpuPerRequest {
   /** DynamoDB Local and Redis together; undefined where the store lives in the proxy (SQLite, memory). */
   storeUs: number | undefined;
-}
-
-export interface UsageCheck {
-  /** Requests this run sent to the lane's proxy, warm-up and failures included. */
-  requests: number;
-  /** Usage records the store gained for the lane's key over the run (its roll-ups' request counts). */
-  records: number;
-  /** Of this run's answered requests, how many had their own record found by request id. */
-  readBack: number;
-  answered: number;
-  /** The longest wait, after one of the run's loads ended, for its last record to land. */
-  maxLagMs: number;
-  /**
-   * For an issued key: its month spend, and the cost its usage roll-ups add up to, in USD, since the
-   * key was made. The store writes both in one transaction, so they must agree exactly.
-   */
-  spend?: { spendUsd: number; costUsd: number };
 }
 
 export interface GatewayRun extends RunCounts {
@@ -121,18 +94,12 @@ export interface GatewayOptions {
   log: (line: string) => void;
 }
 
-interface Lane {
+interface Lane extends RecordingLane {
   name: LaneName;
   proxy: Service;
-  /** The bench's own handle on the store the proxy writes: to issue the key and to read usage back. */
-  store: Store;
-  /** Whose usage the proxy records. */
-  keyId: string;
   request: PreparedRequest;
   /** Processes serving this lane's store and limiter, whose CPU is charged to it. */
   storePids: number[];
-  /** Every request sent to this proxy so far: the records its store should hold. */
-  sent: number;
 }
 
 /** Runs section 4: starts Redis, DynamoDB Local and three proxies, measures, and stops them all. */
@@ -254,22 +221,6 @@ async function openStore(cleanups: (() => Promise<void>)[], open: () => Promise<
   return store;
 }
 
-/** A child of this process whose command line passes `match` (the test helpers do not expose their pids). */
-function childPid(match: (args: string[]) => boolean): number | undefined {
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const parent = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      if (parent !== process.pid) continue;
-      if (match(readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0"))) return Number(entry);
-    } catch {
-      // The process ended while /proc was read.
-    }
-  }
-  return undefined;
-}
-
 // ——— Measurement ———
 
 interface Answer {
@@ -303,16 +254,6 @@ interface Rig {
   emulatorPid: number;
   /** The emulator, every proxy, DynamoDB Local and Redis. */
   childPids: number[];
-}
-
-/** Linux's USER_HZ, the unit of /proc/stat. */
-const clockTicksPerSecond = 100;
-
-/** Busy CPU seconds of the whole machine since boot: /proc/stat's first line, idle and iowait left out. */
-async function machineBusySeconds(): Promise<number> {
-  const line = (await Bun.file("/proc/stat").text()).split("\n", 1)[0] ?? "";
-  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = line.trim().split(/\s+/).slice(1).map(Number);
-  return (user + nice + system + irq + softirq + steal) / clockTicksPerSecond;
 }
 
 async function readCpu(lane: Lane, rig: Rig): Promise<CpuSeconds> {
@@ -467,45 +408,6 @@ async function load(lane: Lane, plan: LoadPlan, tally: Tally, rig: Rig, measured
   return outcome;
 }
 
-/**
- * Usage records the store holds for the lane's key, read through the store's roll-ups: a record and
- * its roll-up counts land in one transaction, and a record already written is never counted again.
- */
-async function countRecords(lane: Lane): Promise<number> {
-  const rollups = await lane.store.queryRollups({ bucket: "day", key_id: lane.keyId });
-  return rollups.reduce((sum, rollup) => sum + rollup.requests, 0);
-}
-
-/** The key's spend against its records' cost, once the spend writes (not awaited by requests) have caught up. */
-async function compareSpend(lane: Lane): Promise<{ spendUsd: number; costUsd: number }> {
-  const read = async () => {
-    const rollups = await lane.store.queryRollups({ bucket: "day", key_id: lane.keyId });
-    const months = await lane.store.listMonthSpend(lane.keyId);
-    return {
-      spendUsd: months.reduce((sum, month) => sum + month.spend_usd, 0),
-      costUsd: rollups.reduce((sum, rollup) => sum + rollup.cost_usd, 0),
-    };
-  };
-  const started = performance.now();
-  for (;;) {
-    const figures = await read();
-    if (spendAgrees(figures) || performance.now() - started > spendSettleTimeoutMs) return figures;
-    await Bun.sleep(usagePollMs);
-  }
-}
-
-/** Equal but for the rounding of sums of 10-decimal amounts. */
-export function spendAgrees({ spendUsd, costUsd }: { spendUsd: number; costUsd: number }): boolean {
-  return Math.abs(spendUsd - costUsd) <= 1e-6 * Math.max(1, costUsd);
-}
-
-/** Waits until the store holds a record for every request sent; returns how long that took, in ms. */
-async function untilUsageLands(lane: Lane): Promise<number> {
-  const started = performance.now();
-  while ((await countRecords(lane)) < lane.sent && performance.now() - started < usageLandTimeoutMs) await Bun.sleep(usagePollMs);
-  return performance.now() - started;
-}
-
 async function summarise(lane: Lane, tally: Tally): Promise<GatewayRun> {
   const completed = tally.latencies.length;
   const perRequestUs = (seconds: number) => (seconds * 1e6) / Math.max(1, completed);
@@ -521,28 +423,6 @@ async function summarise(lane: Lane, tally: Tally): Promise<GatewayRun> {
       proxyUs: perRequestUs(tally.cpu.proxy),
       storeUs: lane.storePids.length > 0 ? perRequestUs(tally.cpu.store) : undefined,
     },
-    usage: {
-      requests: lane.sent - tally.sentBefore,
-      records: (await countRecords(lane)) - tally.recordsBefore,
-      readBack: await readBack(lane, tally.requestIds),
-      answered: tally.requestIds.length,
-      maxLagMs: tally.maxLagMs,
-      ...(lane.keyId === anonymous ? {} : { spend: await compareSpend(lane) }),
-    },
+    usage: await checkUsage(lane, tally),
   };
-}
-
-/** How many of these requests have their own usage record in the store: this key's, status 200. */
-async function readBack(lane: Lane, requestIds: readonly string[]): Promise<number> {
-  let found = 0;
-  let next = 0;
-  const worker = async () => {
-    while (next < requestIds.length) {
-      const requestId = requestIds[next++] as string;
-      const record = await lane.store.getUsage(requestId);
-      if (record && record.key_id === lane.keyId && record.status === 200) found++;
-    }
-  };
-  await Promise.all(Array.from({ length: readBackConcurrency }, worker));
-  return found;
 }

@@ -1,6 +1,7 @@
 import { startOtlpReceiver } from "../../test/support/otlp-receiver.ts";
 import { type LoadPlan, runClosedLoop } from "./load.ts";
-import { readCpuSeconds, type Service, startProxy } from "./processes.ts";
+import { readCpuSeconds } from "./proc.ts";
+import { type Service, startProxy } from "./processes.ts";
 import { format, type TargetResult, table } from "./report.ts";
 import { proxyRequest, timeCompletion, timeStream } from "./workload.ts";
 

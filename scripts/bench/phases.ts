@@ -1,6 +1,6 @@
 import { queueTurns, resetEmulator, type ScriptedTurn, textOfDeltas } from "./emulator-control.ts";
 import { type LoadOutcome, type LoadPlan, type Percentiles, percentiles, runClosedLoop, throughput, type WarmUp, warmUp as warm } from "./load.ts";
-import { type MemoryReading, readCpuSeconds, readMemory, resetPeakRss } from "./processes.ts";
+import { type MemoryReading, readCpuSeconds, readMemory, resetPeakRss } from "./proc.ts";
 import { type Endpoints, type PreparedRequest, prepareRequest, type Route, timeCompletion, timeStream, type Via } from "./workload.ts";
 
 /**

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startEmulatorProcess } from "../../test/support/emulator-process.ts";
@@ -9,7 +9,7 @@ import { testAwsCredentials, testAwsEnv } from "../../test/support/aws-credentia
 import { answersHttp, killAll as killServices, loopback, onFreePort, type ServiceProcess, startServiceProcess } from "../../test/support/service-process.ts";
 
 /**
- * The bench's processes and what it reads of them. The emulator and the proxy run as separate
+ * The bench's processes (what it reads of them is in `proc.ts`). The emulator and the proxy run as separate
  * processes, so the proxy's own memory can be read from /proc and neither shares an event loop with
  * the load generator. They are started by the tests' supervisor (test/support/service-process.ts),
  * the one module that spawns, readies, stops and reaps the services of both: an error, Ctrl-C or a
@@ -123,47 +123,5 @@ export async function startProxy(options: ProxyOptions): Promise<Service> {
   } catch (error) {
     if (scratch) removeScratchDir(scratch);
     throw error;
-  }
-}
-
-export interface MemoryReading {
-  /** Resident set size now, in bytes. */
-  rss: number;
-  /** Peak resident set size since start or since the last `resetPeakRss`, in bytes. */
-  peakRss: number;
-}
-
-export async function readMemory(pid: number): Promise<MemoryReading> {
-  const status = await Bun.file(`/proc/${pid}/status`).text();
-  return { rss: statusKb(status, "VmRSS") * 1024, peakRss: statusKb(status, "VmHWM") * 1024 };
-}
-
-function statusKb(status: string, field: string): number {
-  const match = new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status);
-  if (!match?.[1]) throw new Error(`no ${field} in /proc status`);
-  return Number(match[1]);
-}
-
-/** Linux's USER_HZ, the unit of /proc/<pid>/stat times: 100 on every mainstream architecture. */
-const clockTicksPerSecond = 100;
-
-/** CPU time (user + system, all threads) the process has used so far, in seconds. */
-export async function readCpuSeconds(pid: number): Promise<number> {
-  const stat = await Bun.file(`/proc/${pid}/stat`).text();
-  // Fields after the parenthesised command name, which may itself contain spaces: utime and stime are the 12th and 13th.
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / clockTicksPerSecond;
-}
-
-/**
- * Writing 5 to clear_refs resets VmHWM to the current RSS (Linux ≥ 4.0), so a phase's peak is its
- * own and not left over from an earlier phase. Returns false where the kernel does not allow it.
- */
-export function resetPeakRss(pid: number): boolean {
-  try {
-    writeFileSync(`/proc/${pid}/clear_refs`, "5");
-    return true;
-  } catch {
-    return false;
   }
 }

@@ -1,6 +1,7 @@
 import { cpus } from "node:os";
 import type { ScriptedTurn } from "./emulator-control.ts";
-import { type GatewayComparison, type GatewayRun, type LaneName, laneNames, spendAgrees } from "./gateway.ts";
+import { type GatewayComparison, type GatewayRun, type LaneName, laneNames } from "./gateway.ts";
+import { spendAgrees } from "./usage-check.ts";
 import type { CompletionComparison, CompletionRun, HeldStreamsComparison, RunCounts, StreamComparison, StreamRun } from "./phases.ts";
 
 /**

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { freePort, loopback, startServiceProcess } from "../../test/support/service-process.ts";
-import { readMemory, type Service } from "./processes.ts";
+import { readMemory } from "./proc.ts";
+import type { Service } from "./processes.ts";
 import { type Baseline, bwrapUnderTest, dockerUnderTest, type RuntimeDescription, type RuntimeUnderTest } from "./sandbox-runtimes.ts";
 
 /**
