@@ -7,7 +7,7 @@ import { startRedisServer } from "../../test/support/redis-server.ts";
 import { resetEmulator } from "./emulator-control.ts";
 import { type LoadOutcome, type LoadPlan, type Percentiles, percentiles, runClosedLoop, type WarmedUp, type WarmUp, warmUp as warm } from "./load.ts";
 import type { CpuPerRequest, RunCounts } from "./phases.ts";
-import { childPid, machineBusySeconds, readCpuSeconds } from "./proc.ts";
+import { childPid, machineBusySeconds, ownCpuSeconds, readCpuSeconds } from "./proc.ts";
 import { removeScratchDir, type Service, scratchDir, startForwarder, startProxy } from "./processes.ts";
 import { anonymous, checkUsage, countRecords, type RecordingLane, untilUsageLands, type UsageCheck } from "./usage-check.ts";
 import { type PreparedRequest, prepareRequest, proxyRequest, timeCompletion } from "./workload.ts";
@@ -141,8 +141,8 @@ async function startLanes(options: GatewayOptions, dir: string, cleanups: (() =>
   if (dynamoStart.status === "rejected") throw dynamoStart.reason;
   const redis = redisStart.value;
   const dynamo = dynamoStart.value;
-  const dynamoPid = childPid((args) => args.some((a) => a.includes("DynamoDBLocal.jar")) && args.includes(String(dynamo.port)));
-  const redisPid = childPid((args) => args.some((a) => a.includes("redis-server")) && args.some((a) => a.includes(String(redis.port))));
+  const dynamoPid = await childPid((args) => args.some((a) => a.includes("DynamoDBLocal.jar")) && args.includes(String(dynamo.port)));
+  const redisPid = await childPid((args) => args.some((a) => a.includes("redis-server")) && args.some((a) => a.includes(String(redis.port))));
   const storePids = [dynamoPid, redisPid].filter((pid) => pid !== undefined);
 
   const open = await openStore(cleanups, () => createStore({ kind: "sqlite", path: join(dir, "open.db") }));
@@ -257,8 +257,7 @@ interface Rig {
 }
 
 async function readCpu(lane: Lane, rig: Rig): Promise<CpuSeconds> {
-  const { user, system } = process.cpuUsage();
-  const bench = (user + system) / 1e6;
+  const bench = ownCpuSeconds();
   const byPid = new Map<number, number>();
   for (const pid of rig.childPids) byPid.set(pid, await readCpuSeconds(pid).catch(() => 0));
   const ours = bench + [...byPid.values()].reduce((sum, seconds) => sum + seconds, 0);

@@ -1,6 +1,6 @@
 import { queueTurns, resetEmulator, type ScriptedTurn, textOfDeltas } from "./emulator-control.ts";
 import { type LoadOutcome, type LoadPlan, type Percentiles, percentiles, runClosedLoop, throughput, type WarmUp, warmUp as warm } from "./load.ts";
-import { type MemoryReading, readCpuSeconds, readMemory, resetPeakRss } from "./proc.ts";
+import { type MemoryReading, ownCpuSeconds, readCpuSeconds, readMemory, resetPeakRss } from "./proc.ts";
 import { type Endpoints, type PreparedRequest, prepareRequest, type Route, timeCompletion, timeStream, type Via } from "./workload.ts";
 
 /**
@@ -43,11 +43,6 @@ export interface CpuPerRequest {
 /** The pids as `via`'s run is charged: through the forwarder, its CPU goes in the proxy's place (`proxyUs`). */
 function chargedPids(pids: Pids, via: Via): Pids {
   return via === "forwarder" ? { ...pids, proxy: pids.forwarder } : pids;
-}
-
-function ownCpuSeconds(): number {
-  const { user, system } = process.cpuUsage();
-  return (user + system) / 1e6;
 }
 
 /** Runs `work` and charges the CPU each process used meanwhile to its `completed` requests. */

@@ -1,8 +1,11 @@
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { processTable } from "../../sandbox/src/runtime/host-processes.ts";
 
 /**
- * What the bench reads of Linux's /proc: a process's CPU time and memory, the whole machine's busy
- * time, a child's pid. Every figure of a run comes from here, so every reading uses the same units.
+ * What the bench reads of Linux's /proc: a process's CPU time, memory and command line, the whole
+ * machine's busy time, a child's pid. Every figure of a run comes from here, so every reading uses
+ * the same units. The process table itself is the sandbox service's (`processTable`).
  */
 
 /** Linux's USER_HZ, the unit of /proc/stat and /proc/<pid>/stat times: 100 on every mainstream architecture. */
@@ -14,6 +17,12 @@ export async function readCpuSeconds(pid: number): Promise<number> {
   // Fields after the parenthesised command name, which may itself contain spaces: utime and stime are the 12th and 13th.
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   return (Number(fields[11]) + Number(fields[12])) / clockTicksPerSecond;
+}
+
+/** CPU time (user + system, all threads) this process has used so far, in seconds. */
+export function ownCpuSeconds(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
 }
 
 /** Busy CPU seconds of the whole machine since boot: /proc/stat's first line, idle and iowait left out. */
@@ -54,18 +63,29 @@ export function resetPeakRss(pid: number): boolean {
   }
 }
 
+/** Proportional set size (shared pages split among their users), in bytes; 0 once the process is gone. */
+export async function pss(pid: number): Promise<number> {
+  try {
+    const rollup = await readFile(`/proc/${pid}/smaps_rollup`, "utf8");
+    return Number(/^Pss:\s+(\d+) kB/m.exec(rollup)?.[1] ?? 0) * 1024;
+  } catch {
+    return 0;
+  }
+}
+
+/** The process's arguments, its program first; none once the process is gone. */
+export async function commandLine(pid: number): Promise<string[]> {
+  try {
+    return (await readFile(`/proc/${pid}/cmdline`, "utf8")).split("\0");
+  } catch {
+    return [];
+  }
+}
+
 /** A child of this process whose command line passes `match` (the test helpers do not expose their pids). */
-export function childPid(match: (args: string[]) => boolean): number | undefined {
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const parent = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      if (parent !== process.pid) continue;
-      if (match(readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0"))) return Number(entry);
-    } catch {
-      // The process ended while /proc was read.
-    }
+export async function childPid(match: (args: string[]) => boolean): Promise<number | undefined> {
+  for (const child of (await processTable()).filter((p) => p.ppid === process.pid)) {
+    if (match(await commandLine(child.pid))) return child.pid;
   }
   return undefined;
 }

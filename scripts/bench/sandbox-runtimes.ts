@@ -5,6 +5,7 @@ import Docker from "dockerode";
 import { SCOPE_LABEL } from "../../sandbox/src/runtime/docker-container.ts";
 import { type HostProcess, processTable } from "../../sandbox/src/runtime/host-processes.ts";
 import { ensureSandboxImage } from "../sandbox-image.ts";
+import { commandLine, pss } from "./proc.ts";
 
 /**
  * What the sandbox section needs to know about each runtime it measures: how the service is
@@ -71,23 +72,6 @@ export interface RuntimeUnderTest {
   leftovers(): Promise<number>;
   /** Removes whatever a run (even a failed or interrupted one) left; safe to call more than once. */
   cleanUp(): Promise<void>;
-}
-
-async function pss(pid: number): Promise<number> {
-  try {
-    const rollup = await readFile(`/proc/${pid}/smaps_rollup`, "utf8");
-    return Number(/^Pss:\s+(\d+) kB/m.exec(rollup)?.[1] ?? 0) * 1024;
-  } catch {
-    return 0;
-  }
-}
-
-async function commandLine(pid: number): Promise<string[]> {
-  try {
-    return (await readFile(`/proc/${pid}/cmdline`, "utf8")).split("\0");
-  } catch {
-    return [];
-  }
 }
 
 const sum = (values: readonly number[]) => values.reduce((total, value) => total + value, 0);
