@@ -42,6 +42,9 @@ from supervisor import ExecutionPipes, Outcome, Supervisor  # noqa: E402
 def main() -> None:
     guard_runner()
     frames_in, frames_out = _take_framing_fds()
+    # The service counts the sandbox as started only now: a session's first
+    # execution does not wait for this interpreter to come up.
+    _send(frames_out, {"type": "ready"})
     while True:
         try:
             message = read_frame(frames_in)

@@ -9,7 +9,7 @@
 import { encodeFrame, FrameError, FrameReader } from "./protocol/frames.ts";
 import type { RunnerLimits } from "./protocol/limits.ts";
 import type { ToolDeclaration } from "../../lib/sandbox-api.ts";
-import { type RunnerMessage, runnerMessage, type ServiceMessage } from "./protocol/messages.ts";
+import { readyMessage, type RunnerMessage, runnerMessage, type ServiceMessage } from "./protocol/messages.ts";
 import { type RuntimeExit, type RuntimeLimits, type RuntimeProcess, SANDBOX_RUNNER_DIR, type SandboxRuntime } from "./runtime/types.ts";
 
 export type Incoming =
@@ -25,6 +25,11 @@ export interface InstanceOptions {
 }
 
 const STDERR_TAIL_CHARS = 4096;
+/**
+ * How long a runner may take to announce itself (`readyMessage`): an interpreter starting in a new
+ * sandbox on a loaded host, or a container's first start, takes well under this.
+ */
+const READY_TIMEOUT_MS = 30_000;
 
 export class RunnerInstance {
   private readonly queue: Incoming[] = [];
@@ -37,6 +42,9 @@ export class RunnerInstance {
   private answerOwed = false;
   /** Bytes read since the last `execute`. */
   private executionBytes = 0;
+  /** Settled by the runner's first frame, which must be its ready announcement, or by the channel's end. */
+  private readonly announcement = Promise.withResolvers<void>();
+  private announced = false;
   readonly exited: Promise<RuntimeExit>;
 
   private constructor(
@@ -52,6 +60,7 @@ export class RunnerInstance {
     void this.drainStderr();
   }
 
+  /** A runtime whose runner is up and has announced itself; one that cannot get there is destroyed, and the start fails. */
   static async start(options: InstanceOptions): Promise<RunnerInstance> {
     const id = `rt_${crypto.randomUUID()}`;
     const proc = await options.runtime.start({
@@ -59,7 +68,14 @@ export class RunnerInstance {
       command: ["python3", "-I", `${SANDBOX_RUNNER_DIR}/runner.py`],
       limits: options.limits,
     });
-    return new RunnerInstance(id, proc, options.protocol);
+    const instance = new RunnerInstance(id, proc, options.protocol);
+    try {
+      await instance.untilReady();
+    } catch (error) {
+      await instance.destroy();
+      throw error;
+    }
+    return instance;
   }
 
   get alive(): boolean {
@@ -122,6 +138,18 @@ export class RunnerInstance {
     return this.killing;
   }
 
+  private async untilReady(): Promise<void> {
+    let timer: Timer | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`the runner did not announce itself within ${READY_TIMEOUT_MS} ms`)), READY_TIMEOUT_MS);
+    });
+    try {
+      await Promise.race([this.announcement.promise, late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   private deliver(item: Incoming): void {
     if (this.waiter) this.waiter(item);
     else this.queue.push(item);
@@ -130,12 +158,19 @@ export class RunnerInstance {
   private close(reason: string): void {
     if (this.closedReason !== undefined) return;
     this.closedReason = reason;
+    if (!this.announced) this.announcement.reject(new Error(`the runner did not start: ${reason}${this.stderrTail ? `\n${this.stderrTail}` : ""}`));
     this.deliver({ kind: "closed", reason });
   }
 
   private async readFrames(): Promise<void> {
     try {
       for await (const raw of new FrameReader(this.limits.maxFrameBytes).messages(this.counted(this.proc.stdout))) {
+        if (!this.announced) {
+          if (!readyMessage.safeParse(raw).success) return this.refuse("the runner's first frame was not its ready announcement");
+          this.announced = true;
+          this.announcement.resolve();
+          continue;
+        }
         const parsed = runnerMessage.safeParse(raw);
         if (!parsed.success) return this.refuse("the runner sent an invalid message");
         const refusal = this.refusal(parsed.data);

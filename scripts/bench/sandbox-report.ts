@@ -30,7 +30,7 @@ export function sandboxRuntimeSection(s: RuntimeFigures): string {
   const baselineLines = s.baselines.map((b) => `  ${b.label}: ${b.description} (${b.stats.count} samples)`);
   return [
     `\n── ${name} ──`,
-    `\n${name}: session start (POST /v1/sessions; warm: each once the pool of ${sandboxPoolSize} is full again, +${s.settleMs} ms for its Python to come up; cold: a second service with SANDBOX_POOL_SIZE=0)`,
+    `\n${name}: session start (POST /v1/sessions; warm: each once the pool of ${sandboxPoolSize} is full again; cold: a second service with SANDBOX_POOL_SIZE=0)`,
     table(["", "samples", "p50", "p99"], [
       statsRow("warm: POST /v1/sessions", s.warmStart),
       statsRow("cold: POST /v1/sessions", s.coldStart),
@@ -39,7 +39,7 @@ export function sandboxRuntimeSection(s: RuntimeFigures): string {
       statsRow("cold: POST + first print(1)", s.coldReady),
       ratioRow("warm / cold", s.warmReady, s.coldReady),
     ]),
-    `  (the service answers POST /v1/sessions once ${s.about.startedWhen}, before Python is up: a cold start's cost shows in its first execution)`,
+    `  (the service answers POST /v1/sessions once the sandbox's runner has announced itself: a cold start's cost is in the POST)`,
     `\n${name}: trivial execution print(1), one session, interleaved with the baselines:`,
     ...baselineLines,
     table(["", "samples", "p50", "p99"], [statsRow("sandbox execution (HTTP)", s.execution), ...baselineRows]),

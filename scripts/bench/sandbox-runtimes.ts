@@ -22,8 +22,6 @@ export const benchImage = "abp-sandbox:test";
 /** Words the report needs to describe a runtime's figures. */
 export interface RuntimeDescription {
   name: SandboxRuntimeName;
-  /** The moment POST /v1/sessions returns at, on a cold start. */
-  startedWhen: string;
   /** What a leftover is, plural-tolerant: "sandbox-uid process(es)". */
   leftoverNoun: string;
   memoryNotes: string[];
@@ -57,11 +55,6 @@ export interface RuntimeUnderTest {
   describe: RuntimeDescription;
   /** The service's environment for this runtime, over the settings every run shares. */
   serviceEnv: Record<string, string>;
-  /**
-   * /health counts a runner idle once its sandbox is started, before its Python is up: a warm
-   * sample waits this long after the pool is full so it really takes a ready runner.
-   */
-  settleMs: number;
   /** Before its first service starts. */
   prepare(log: (line: string) => void): Promise<void>;
   /** Baselines besides the direct python3 spawn every runtime is held against. */
@@ -94,13 +87,10 @@ export function bwrapUnderTest(): RuntimeUnderTest {
   return {
     describe: {
       name: "bwrap",
-      startedWhen: "bwrap is spawned",
       leftoverNoun: "sandbox-uid process(es)",
       memoryNotes: ["(RSS sums count shared pages once per process; PSS splits them, so it is the better per-session figure)"],
     },
     serviceEnv: {},
-    // Well above a cold start (~55 ms on the 2-core machine).
-    settleMs: 150,
     prepare: async () => {},
     baselines: [],
     async memory(servicePid) {
@@ -184,7 +174,6 @@ export function dockerUnderTest(scope: string): RuntimeUnderTest {
   return {
     describe: {
       name: "docker",
-      startedWhen: "its container is started",
       leftoverNoun: `container(s) labelled ${labels.join(" or ")}`,
       memoryNotes: [
         `(per session: Δ ${measures.find((m) => m.headline)?.label ?? "?"} ÷ sessions; a page-cache page is charged to the first cgroup that read it, so the image's files count once)`,
@@ -192,9 +181,6 @@ export function dockerUnderTest(scope: string): RuntimeUnderTest {
       ],
     },
     serviceEnv: { SANDBOX_IMAGE: benchImage, SANDBOX_SCOPE: scope },
-    // A started container's Python answers ~55 ms later here (cold ready − cold POST), as bwrap's
-    // does; twice bwrap's margin, for a daemon that is still busy with the previous refill.
-    settleMs: 300,
     async prepare(log) {
       process.on("exit", removeOnExit);
       log(`  building ${benchImage} if needed (scripts/sandbox-image.ts)`);

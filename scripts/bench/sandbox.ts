@@ -44,7 +44,6 @@ export interface IdleMemory {
 
 export interface RuntimeFigures {
   about: RuntimeDescription;
-  settleMs: number;
   warmStart: Stats;
   coldStart: Stats;
   /** POST /v1/sessions plus the first print(1): until the session has actually run something. */
@@ -206,15 +205,14 @@ async function printOne(client: Client, id: string, what: string): Promise<void>
 
 /**
  * Session starts, each once the pool is back to `poolSize` idle (0: cold, every start starts a sandbox).
- * POST /v1/sessions returns once the sandbox is started, without waiting for Python to be up, so a
- * cold start's real cost lands on the first execution: each sample also times create + a first print(1).
+ * POST /v1/sessions returns once the sandbox's runner has announced itself; each sample also times
+ * create + a first print(1), the start as a session sees it.
  */
-async function sessionStarts(service: Service, client: Client, poolSize: number, settleMs: number, count: number, maxMs: number): Promise<{ create: number[]; ready: number[] }> {
+async function sessionStarts(service: Service, client: Client, poolSize: number, count: number, maxMs: number): Promise<{ create: number[]; ready: number[] }> {
   const create: number[] = [];
   const ready: number[] = [];
   await bounded(client, count, maxMs, async () => {
     await untilPoolIdle(service.url, poolSize, 20_000);
-    if (poolSize > 0) await Bun.sleep(settleMs);
     const began = performance.now();
     const id = await client.create();
     const created = performance.now();
@@ -305,16 +303,14 @@ async function toolRoundTrips(client: Client): Promise<{ resume: number[]; full:
 
 async function idleMemory(runtime: RuntimeUnderTest, service: Service, client: Client): Promise<IdleMemory> {
   await untilPoolIdle(service.url, sandboxPoolSize, 20_000);
-  await Bun.sleep(runtime.settleMs * 2);
   const before = await runtime.memory(service.pid);
   const made: string[] = [];
   await bounded(client, idleSessions, 60_000, async () => {
     const id = await client.create();
     if (id !== undefined) made.push(id);
   });
-  // The pool refills behind the sessions: measure with it full again, as before, and every Python up.
+  // The pool refills behind the sessions: measure with it full again (every runner up), as before.
   await untilPoolIdle(service.url, sandboxPoolSize, 30_000);
-  await Bun.sleep(Math.max(500, runtime.settleMs * 2));
   const after = await runtime.memory(service.pid);
   const serviceRss = (await readMemory(service.pid)).rss;
   for (const id of made) await client.delete(id);
@@ -337,8 +333,8 @@ async function measureRuntime(runtime: RuntimeUnderTest, python: string, log: (l
     const client = new Client(warm.url);
     clients.push(client);
     log(`  ${name}: sandbox service ${warm.url} (pid ${warm.pid}), pool ${sandboxPoolSize}`);
-    await sessionStarts(warm, client, sandboxPoolSize, runtime.settleMs, 3, 10_000); // warm-up
-    const warmStarts = await sessionStarts(warm, client, sandboxPoolSize, runtime.settleMs, 40, 45_000);
+    await sessionStarts(warm, client, sandboxPoolSize, 3, 10_000); // warm-up
+    const warmStarts = await sessionStarts(warm, client, sandboxPoolSize, 40, 45_000);
     const exec = await executions(client, [directPython(python), ...runtime.baselines]);
     const tool = await toolRoundTrips(client);
     const memory = await idleMemory(runtime, warm, client);
@@ -350,15 +346,14 @@ async function measureRuntime(runtime: RuntimeUnderTest, python: string, log: (l
     const coldClient = new Client(cold.url);
     clients.push(coldClient);
     log(`  ${name}: sandbox service ${cold.url} (pid ${cold.pid}), pool 0`);
-    await sessionStarts(cold, coldClient, 0, runtime.settleMs, 2, 10_000); // warm-up (page cache, JIT)
-    const coldStarts = await sessionStarts(cold, coldClient, 0, runtime.settleMs, 20, 45_000);
+    await sessionStarts(cold, coldClient, 0, 2, 10_000); // warm-up (page cache, JIT)
+    const coldStarts = await sessionStarts(cold, coldClient, 0, 20, 45_000);
     await coldClient.deleteAll();
     await cold.stop();
     cold = undefined;
 
     return {
       about: runtime.describe,
-      settleMs: runtime.settleMs,
       warmStart: stats(warmStarts.create),
       coldStart: stats(coldStarts.create),
       warmReady: stats(warmStarts.ready),

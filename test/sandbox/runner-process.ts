@@ -8,6 +8,7 @@ import {
   type ExecuteMessage,
   type FailedMessage,
   type RunnerMessage,
+  readyMessage,
   runnerMessage,
   type ServiceMessage,
   type ToolCallsMessage,
@@ -25,6 +26,7 @@ export class RunnerProcess {
   private readonly child: Bun.Subprocess<"pipe", "pipe", "inherit">;
   private readonly incoming: AsyncGenerator<unknown>;
   private executions = 0;
+  private announced: Promise<unknown> | undefined;
 
   /** `asUid`: run as this uid (as a sandbox does) rather than the test's own, which may be root and pass every check. */
   constructor(options: { asUid?: number } = {}) {
@@ -54,7 +56,18 @@ export class RunnerProcess {
     void this.child.stdin.flush();
   }
 
+  /** The runner's first frame, sent unasked once it is up: its ready announcement. */
+  announcement(): Promise<unknown> {
+    this.announced ??= this.incoming.next().then((next) => {
+      if (next.done) throw new Error("runner closed its stdout before announcing itself");
+      return next.value;
+    });
+    return this.announced;
+  }
+
+  /** The next answer, after the announcement (checked, not returned). */
   async receive(): Promise<RunnerMessage> {
+    readyMessage.parse(await this.announcement());
     const next = await this.incoming.next();
     if (next.done) throw new Error("runner closed its stdout");
     return runnerMessage.parse(next.value);

@@ -14,6 +14,10 @@ describe("runner", () => {
     await runner.close();
   });
 
+  test("announces itself, unasked, before any message is sent to it", async () => {
+    expect(await runner.announcement()).toEqual({ type: "ready" });
+  });
+
   test("a trivial execution returns its stdout", async () => {
     const id = runner.execute("print('hello')\nprint(6 * 7)");
     const done = await runner.expectCompleted();

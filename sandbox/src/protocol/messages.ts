@@ -39,6 +39,12 @@ export type ServiceMessage = z.infer<typeof serviceMessage>;
 
 // ── runner → service ─────────────────────────────────────────────────────────
 
+/**
+ * The runner's first frame, once its interpreter is up and its channel is its own: only then is a
+ * sandbox started (and a warm one in the pool ready for a session's first execution). Never sent again.
+ */
+export const readyMessage = z.object({ type: z.literal("ready") });
+
 /** Every call issued while the code ran up to the point where nothing else could run. */
 export const toolCallsMessage = z.object({
   type: z.literal("tool_calls"),

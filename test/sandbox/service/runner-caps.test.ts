@@ -17,6 +17,7 @@ sys.path.insert(0, '/runner')
 from framing import read_frame, write_frame
 def send(message): write_frame(1, message)
 def receive(): return read_frame(0)
+send({'type': 'ready'})
 while (message := receive()) is not None:
     if message.get('type') == 'execute':
         exec(message['code'], {'send': send, 'receive': receive, 'eid': message['execution_id']})`;
