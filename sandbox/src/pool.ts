@@ -1,6 +1,7 @@
 /**
- * Warm runtimes: `size` runners already started, each in its own sandbox with a fresh work
- * dir, so a new session gets one at once. Taking one starts a replacement in the background.
+ * Warm runtimes: `size` runners already started and announced (instance.ts), each in its own
+ * sandbox with a fresh work dir, so a new session gets one at once. Taking one starts a
+ * replacement in the background, a moment later (`REFILL_DELAY_MS`).
  *
  * Every sandbox alive (warm, in a session, starting or being destroyed) claims the host RAM its
  * file systems may take (SandboxRuntime.hostTmpfsMb); the claims together stay within
@@ -8,6 +9,14 @@
  */
 import type { InstanceOptions } from "./instance.ts";
 import { RunnerInstance } from "./instance.ts";
+
+/**
+ * A taken runtime's replacement starts this long after the take. Started at once, its interpreter's
+ * start-up (some 130 ms of CPU on the 2-core machine) ran beside the new session's first execution,
+ * which then took three times as long (docs/performance.md#sandbox-sessions). A take that finds no
+ * idle runtime still starts one at once.
+ */
+const REFILL_DELAY_MS = 250;
 
 export interface PoolOptions {
   /** Runtimes kept started and ready. */
@@ -80,7 +89,7 @@ export class WarmPool {
       throw new Error("the service is shutting down");
     }
     this.busy.add(instance);
-    this.fill();
+    setTimeout(() => this.fill(), REFILL_DELAY_MS).unref?.();
     return instance;
   }
 

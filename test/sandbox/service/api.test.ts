@@ -35,6 +35,8 @@ for (const [index, kind] of RUNTIME_KINDS.entries()) {
         const id = await h.newSession();
         expect(performance.now() - started).toBeLessThan(200);
         expect(id.length).toBeGreaterThanOrEqual(32);
+        // Its replacement waits a moment, so that its start-up does not run beside the session's first execution.
+        expect(h.service.pool.stats()).toEqual({ idle: 1, busy: 1, starting: 0 });
         await eventually(async () => (await h.call("GET", "/health")).json.pool?.idle === 2, 10_000);
         expect((await h.call("GET", "/health")).json.pool?.busy).toBeGreaterThanOrEqual(1);
         expect((await h.call("DELETE", `/v1/sessions/${id}?owner=alice`)).status).toBe(204);
